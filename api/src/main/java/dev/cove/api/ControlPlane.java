@@ -1,0 +1,177 @@
+package dev.cove.api;
+
+import dev.cove.api.auth.ApiKeys;
+import dev.cove.api.auth.RequireApiKey;
+import dev.cove.api.http.ErrorHandlers;
+import dev.cove.api.http.Responses;
+import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.sandboxes.ConnectSandboxHandler;
+import dev.cove.api.sandboxes.CreateSandboxHandler;
+import dev.cove.api.sandboxes.GetSandboxHandler;
+import dev.cove.api.sandboxes.KillSandboxHandler;
+import dev.cove.api.sandboxes.ListSandboxesHandler;
+import dev.cove.api.sandboxes.ListSandboxesV2Handler;
+import dev.cove.api.sandboxes.NotImplementedHandler;
+import dev.cove.api.sandboxes.RefreshSandboxHandler;
+import dev.cove.api.sandboxes.SetTimeoutHandler;
+import dev.cove.api.store.SqliteSandboxStore;
+import dev.cove.core.CoveException;
+import dev.cove.core.routing.SandboxDirectory;
+import dev.cove.core.runtime.SandboxRuntime;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Clock;
+
+/**
+ * The control plane as the server wires it: store, lifecycle (recovery, reaper), API keys and the E2B-compatible
+ * REST API on a Helidon server bound to loopback (the edge proxies {@code api.<domain>} to it).
+ * <pre>{@code
+ * try (ControlPlane api = ControlPlane.start(config, runtime)) {
+ *     edge.route("api", api.port()); edge.directory(api.directory()); print(api.apiKey());
+ * }
+ * }</pre>
+ * Closing stops the server and the timers but not the sandboxes: they keep running and a restarted control plane
+ * re-adopts them.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+    /**
+     * Helidon's own limit, a backstop far above {@link dev.cove.api.http.JsonBody#MAX_BYTES} (which answers with
+     * E2B's JSON error body; Helidon's 413 has none).
+     */
+    static final long MAX_PAYLOAD_BYTES = 64L * 1024 * 1024;
+
+    private final ApiConfig config;
+    private final SqliteSandboxStore store;
+    private final SandboxService sandboxes;
+    private final String apiKey;
+    private final WebServer server;
+
+    private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
+                         WebServer server) {
+        this.config = config;
+        this.store = store;
+        this.sandboxes = sandboxes;
+        this.apiKey = apiKey;
+        this.server = server;
+    }
+
+    /**
+     * Opens {@code <dataDir>/cove.db}, resolves the API key, recovers what a previous run left (re-adopting running
+     * sandboxes, resuming their timers), starts the reaper and serves the API on 127.0.0.1 at a free port.
+     * The runtime stays the caller's: {@link #close()} does not close it.
+     */
+    public static ControlPlane start(ApiConfig config, SandboxRuntime runtime) {
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
+        }
+        String apiKey = ApiKeys.resolve(config);
+        SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
+        SandboxService sandboxes = null;
+        try {
+            ApiKeys keys = ApiKeys.bootstrap(store, apiKey);
+            sandboxes = new SandboxService(config, store, runtime, Clock.systemUTC());
+            sandboxes.start();
+            SandboxService service = sandboxes;
+            WebServer server = WebServer.builder()
+                    .host("127.0.0.1")
+                    .port(0)
+                    .shutdownHook(false)
+                    .maxPayloadSize(MAX_PAYLOAD_BYTES)
+                    .routing(r -> routing(r, service, keys))
+                    .build()
+                    .start();
+            LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
+            return new ControlPlane(config, store, sandboxes, apiKey, server);
+        } catch (RuntimeException e) {
+            if (sandboxes != null) sandboxes.close();
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The API's routes, shared by {@link #start} and tests. Every sandbox endpoint requires {@code X-API-KEY};
+     * {@code /health} is open.
+     */
+    public static void routing(HttpRouting.Builder routing, SandboxService sandboxes, ApiKeys keys) {
+        ErrorHandlers.register(routing);
+        routing.get("/health", (req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            res.send("Health check successful");
+        });
+
+        String one = "/sandboxes/{sandboxID}";
+        // Literal paths first: /sandboxes/metrics must not be taken for a sandbox id.
+        routing.get("/sandboxes/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
+        routing.post("/sandboxes", secured(keys, CreateSandboxHandler.v1(sandboxes)));
+        routing.get("/sandboxes", secured(keys, new ListSandboxesHandler(sandboxes)));
+        routing.post("/v2/sandboxes", secured(keys, CreateSandboxHandler.v2(sandboxes)));
+        routing.get("/v2/sandboxes", secured(keys, new ListSandboxesV2Handler(sandboxes)));
+        routing.get(one, secured(keys, new GetSandboxHandler(sandboxes)));
+        routing.delete(one, secured(keys, new KillSandboxHandler(sandboxes)));
+        routing.post(one + "/timeout", secured(keys, new SetTimeoutHandler(sandboxes)));
+        routing.post(one + "/refreshes", secured(keys, new RefreshSandboxHandler(sandboxes)));
+        routing.post(one + "/connect", secured(keys, ConnectSandboxHandler.v1(sandboxes)));
+        routing.post("/v2" + one + "/connect", secured(keys, ConnectSandboxHandler.v2(sandboxes)));
+
+        routing.post(one + "/pause", secured(keys, NotImplementedHandler.of("Pausing sandboxes")));
+        routing.post(one + "/resume", secured(keys, NotImplementedHandler.of("Resuming sandboxes")));
+        routing.post(one + "/fork", secured(keys, NotImplementedHandler.of("Forking sandboxes")));
+        routing.post(one + "/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
+        routing.get("/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
+        routing.delete("/templates/{templateID}", secured(keys, NotImplementedHandler.of("Deleting templates and snapshots")));
+        routing.put(one + "/network", secured(keys, NotImplementedHandler.of("Updating a sandbox's network")));
+        routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
+        routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
+        routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
+
+        routing.any((req, res) -> {
+            Method method = req.prologue().method();
+            Responses.error(res, CoveException.notFound("not_found",
+                    method.text() + " " + req.path().path() + " is not an endpoint of the Cove API"));
+        });
+    }
+
+    private static Handler secured(ApiKeys keys, Handler handler) { return RequireApiKey.wrap(keys, handler); }
+
+    /** Port of the API on 127.0.0.1. */
+    public int port() { return server.port(); }
+
+    /** Base URI of the API, e.g. {@code http://127.0.0.1:41234}. */
+    public URI uri() { return URI.create("http://127.0.0.1:" + port()); }
+
+    /** What the edge asks about sandboxes (in memory, never blocks). */
+    public SandboxDirectory directory() { return sandboxes.routes(); }
+
+    /** The API key clients must send (from {@code COVE_API_KEY} or {@code <dataDir>/api-key}). Never log it. */
+    public String apiKey() { return apiKey; }
+
+    /** The lifecycle service (for the agent API and tests: tokens, states). */
+    public SandboxService sandboxes() { return sandboxes; }
+
+    public ApiConfig config() { return config; }
+
+    /** Stops the server and the timers; sandboxes keep running. */
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } finally {
+            sandboxes.close();
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.cove.api.lifecycle;
+
+import dev.cove.api.store.NetworkConfig;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A validated create request (E2B's {@code NewSandbox} / {@code NewSandboxV2} after parsing).
+ *
+ * @param template            template name
+ * @param timeout             time to live from start
+ * @param metadata            user metadata
+ * @param envVars             environment of every process (may hold secrets)
+ * @param secure              true: the agent API requires the returned {@code envdAccessToken}
+ * @param allowInternetAccess {@code allow_internet_access}, null when not sent
+ * @param network             network config, null when not sent
+ * @param cpuCount            CPUs asked for (Cove extension, E2B's field name); null = the operator default
+ * @param memoryMB            memory limit in MiB asked for (Cove extension); null = the operator default
+ */
+public record NewSandbox(String template, Duration timeout, Map<String, String> metadata,
+                         Map<String, String> envVars, boolean secure, Boolean allowInternetAccess,
+                         NetworkConfig network, Integer cpuCount, Integer memoryMB) {
+    public NewSandbox {
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(timeout, "timeout");
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
+    }
+
+    /** A traffic access token is issued when public traffic to sandbox ports is switched off. */
+    public boolean needsTrafficToken() { return network != null && !network.publicTrafficAllowed(); }
+
+    @Override
+    public String toString() {
+        return "NewSandbox[template=" + template + ", timeout=" + timeout + ", secure=" + secure + "]";
+    }
+}

@@ -1,0 +1,34 @@
+package dev.cove.api.lifecycle;
+
+import dev.cove.core.routing.SandboxDirectory;
+import dev.cove.core.routing.SandboxRoute;
+
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The in-memory {@link SandboxDirectory} the edge asks on its event loops: a concurrent map kept current by
+ * {@link SandboxService} on every state change (tombstones included, loaded at start), so the edge never
+ * touches the database and never blocks.
+ */
+public final class RouteTable implements SandboxDirectory {
+    private final ConcurrentHashMap<String, SandboxRoute> routes = new ConcurrentHashMap<>();
+
+    @Override
+    public SandboxRoute lookup(String sandboxId) {
+        return sandboxId == null ? null : routes.get(sandboxId);
+    }
+
+    void running(String id, String netnsPath) {
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null));
+    }
+
+    void ended(String id, Instant endedAt, String reason) {
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.ENDED, null, endedAt, reason));
+    }
+
+    void remove(String id) { routes.remove(id); }
+
+    /** Number of known sandboxes (running and tombstones). */
+    public int size() { return routes.size(); }
+}

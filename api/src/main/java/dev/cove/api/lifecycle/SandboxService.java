@@ -1,0 +1,347 @@
+package dev.cove.api.lifecycle;
+
+import dev.cove.api.ApiConfig;
+import dev.cove.api.store.SandboxRecord;
+import dev.cove.api.store.SandboxState;
+import dev.cove.api.store.SandboxStore;
+import dev.cove.core.CoveException;
+import dev.cove.core.SandboxId;
+import dev.cove.core.runtime.RuntimeSandbox;
+import dev.cove.core.runtime.SandboxRuntime;
+import dev.cove.core.runtime.SandboxSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The lifecycle of sandboxes: create, kill, timeouts, expiry at {@code endAt}, recovery after a restart and
+ * purging of old tombstones. The store holds the truth, the runtime the processes, the {@link RouteTable} what
+ * the edge sees; this class keeps the three in step. Work on one sandbox is serialized by a per-id lock.
+ */
+public final class SandboxService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
+    private static final Pattern TEMPLATE_NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,127}$");
+    private static final Duration PURGE_INTERVAL = Duration.ofHours(1);
+    private static final Duration EXPIRE_RETRY = Duration.ofSeconds(5);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ApiConfig config;
+    private final SandboxStore store;
+    private final SandboxRuntime runtime;
+    private final Clock clock;
+    private final RouteTable routes = new RouteTable();
+    private final SandboxLocks locks = new SandboxLocks();
+    private final Reaper reaper;
+    private ScheduledExecutorService purger;
+
+    public SandboxService(ApiConfig config, SandboxStore store, SandboxRuntime runtime, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.runtime = runtime;
+        this.clock = clock;
+        this.reaper = new Reaper(clock, this::expire);
+    }
+
+    public ApiConfig config() { return config; }
+
+    /** What the edge asks; current after every change this service makes. */
+    public RouteTable routes() { return routes; }
+
+    /** Recovers what a previous run left, then starts the reaper and the periodic tombstone purge. */
+    public void start() {
+        recover();
+        reaper.start();
+        purger = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("cove-purge").factory());
+        purger.scheduleWithFixedDelay(this::purgeQuietly, 0, PURGE_INTERVAL.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    // ---------------------------------------------------------------------------------------------- create
+
+    /**
+     * Creates and starts a sandbox: checks the template, records the row as {@code starting}, asks the runtime,
+     * then marks it {@code running} and arms its timer. If the runtime fails, whatever it made is destroyed and
+     * the row becomes a tombstone ({@code killed}, reason {@code create_failed}); no half-made sandbox remains.
+     */
+    public SandboxRecord create(NewSandbox req) {
+        checkTemplate(req.template());
+        Instant requestedAt = now();
+        String id = SandboxId.generate();
+        int cpuCount = req.cpuCount() != null ? req.cpuCount() : config.cpuCount();
+        int memoryMB = req.memoryMB() != null ? req.memoryMB() : config.memoryMB();
+        SandboxRecord row = new SandboxRecord(id, req.template(), req.template(), ApiConfig.CLIENT_ID,
+                SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
+                config.diskSizeMB(), requestedAt, requestedAt.plus(req.timeout()),
+                req.secure() ? newToken() : null, req.needsTrafficToken() ? newToken() : null,
+                req.allowInternetAccess(), req.network(), false, false, null, null);
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            store.insert(row);
+            RuntimeSandbox started;
+            try {
+                started = runtime.create(new SandboxSpec(id, req.template(), cpuCount, memoryMB,
+                        config.pidsLimit(), req.envVars()));
+            } catch (RuntimeException e) {
+                throw createFailed(id, e);
+            }
+            Instant startedAt = now();
+            Instant endAt = startedAt.plus(req.timeout());
+            try {
+                store.markRunning(id, startedAt, endAt);
+            } catch (RuntimeException e) {
+                throw createFailed(id, e);
+            }
+            routes.running(id, started.netnsPath());
+            reaper.schedule(id, endAt);
+            LOG.info("Sandbox {} running (template {}, ends {})", id, req.template(), endAt);
+            return row.running(startedAt, endAt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkTemplate(String template) {
+        if (!TEMPLATE_NAME.matcher(template).matches()) {
+            throw CoveException.badRequest("Invalid template reference: '" + template
+                    + "' is not a template name (lower-case letters, digits, '.', '_' and '-')");
+        }
+        if (!runtime.knowsTemplate(template)) throw templateNotFound(template);
+        try {
+            runtime.ensureTemplate(template, line -> LOG.info("Template {}: {}", template, line));
+        } catch (CoveException e) {
+            if (e.status() == 404) throw templateNotFound(template);
+            throw e;
+        }
+    }
+
+    private static CoveException templateNotFound(String template) {
+        return CoveException.notFound("template_not_found", "template '" + template + "' not found");
+    }
+
+    /** Undoes a failed create (runtime leftovers, row → tombstone) and says what to answer. */
+    private CoveException createFailed(String id, RuntimeException cause) {
+        LOG.warn("Creating sandbox {} failed ({}); cleaning up", id, cause.toString());
+        destroyQuietly(id);
+        Instant now = now();
+        try {
+            store.markEnded(id, SandboxState.KILLED, now, EndReason.CREATE_FAILED);
+            routes.ended(id, now, EndReason.CREATE_FAILED);
+        } catch (RuntimeException e) {
+            LOG.error("Cannot record the failed create of sandbox {}", id, e);
+        }
+        if (cause instanceof CoveException ce && ce.status() != 500 && ce.status() != 501) return ce;
+        String detail = cause instanceof CoveException ce ? ": " + ce.getMessage() : " (the server log has the cause)";
+        return new CoveException(500, "sandbox_create_failed", "Failed to create the sandbox" + detail, cause);
+    }
+
+    // ---------------------------------------------------------------------------------------------- read
+
+    /** A running (or paused) sandbox, else 404 with E2B's message. */
+    public SandboxRecord getLive(String id) {
+        return store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+    }
+
+    /** The row in any state (tombstones included), if any. */
+    public Optional<SandboxRecord> find(String id) { return store.find(id); }
+
+    /** Running and paused sandboxes. */
+    public List<SandboxRecord> listLive() {
+        return store.findByStates(EnumSet.of(SandboxState.RUNNING, SandboxState.PAUSED));
+    }
+
+    public static CoveException notFound(String id) {
+        return CoveException.notFound("sandbox_not_found",
+                "Sandbox \"" + id + "\" doesn't exist or you don't have access to it");
+    }
+
+    // ---------------------------------------------------------------------------------------------- change
+
+    /** Kills a live sandbox now (reason {@code killed}); 404 when unknown or already ended. */
+    public void kill(String id) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+            try {
+                runtime.destroy(id);
+            } catch (RuntimeException e) {
+                LOG.error("Killing sandbox {} failed", id, e);
+                throw new CoveException(500, "internal_server_error",
+                        "Failed to kill sandbox \"" + id + "\"; it may still be running, try again", e);
+            }
+            end(row, SandboxState.KILLED, EndReason.KILLED);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * E2B's setTimeout: {@code endAt = now + min(timeout, maxLength - elapsed)}; may shorten, 0 (or less) ends it
+     * now. 400 "Max instance length exceeded" when it already lived its maximum.
+     */
+    public SandboxRecord setTimeout(String id, long seconds) {
+        return keepAlive(id, Duration.ofSeconds(Math.max(0, seconds)), true);
+    }
+
+    /** Connect/refresh: like {@link #setTimeout} but only ever extends ({@code endAt} stays when later). */
+    public SandboxRecord extend(String id, Duration duration) {
+        return keepAlive(id, duration, false);
+    }
+
+    private SandboxRecord keepAlive(String id, Duration requested, boolean allowShorter) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state() == SandboxState.RUNNING)
+                    .orElseThrow(() -> notFound(id));
+            Instant now = now();
+            Duration elapsed = Duration.between(row.startedAt(), now);
+            Duration left = config.maxSandboxLength().minus(elapsed);
+            if (left.isNegative()) throw CoveException.badRequest("Max instance length exceeded");
+            Instant endAt = now.plus(requested.compareTo(left) < 0 ? requested : left);
+            if (!allowShorter && !endAt.isAfter(row.endAt())) return row;
+            store.updateEndAt(id, endAt);
+            reaper.schedule(id, endAt);
+            return row.withEndAt(endAt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The reaper's callback: ends the sandbox if its end really came (it may have moved since). */
+    void expire(String id) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).orElse(null);
+            if (row == null || row.state() != SandboxState.RUNNING) return;
+            Instant now = now();
+            if (row.endAt().isAfter(now)) {
+                reaper.schedule(id, row.endAt());
+                return;
+            }
+            try {
+                runtime.destroy(id);
+            } catch (RuntimeException e) {
+                LOG.error("Sandbox {} reached its end but could not be destroyed; retrying in {}", id, EXPIRE_RETRY, e);
+                reaper.schedule(id, now.plus(EXPIRE_RETRY));
+                return;
+            }
+            end(row, SandboxState.EXPIRED, EndReason.TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.error("Expiring sandbox {} failed; retrying in {}", id, EXPIRE_RETRY, e);
+            reaper.schedule(id, now().plus(EXPIRE_RETRY));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void end(SandboxRecord row, SandboxState state, String reason) {
+        Instant now = now();
+        store.markEnded(row.id(), state, now, reason);
+        routes.ended(row.id(), now, reason);
+        reaper.cancel(row.id());
+        LOG.info("Sandbox {} ended ({})", row.id(), reason);
+    }
+
+    // ---------------------------------------------------------------------------------------------- restart
+
+    /**
+     * After a (crash) restart: re-adopts running sandboxes the runtime still holds and resumes their timers
+     * (a past {@code endAt} expires at once); running ones it lost and half-made ({@code starting}) ones become
+     * tombstones; tombstones are loaded into the route table.
+     */
+    void recover() {
+        List<SandboxRecord> open = store.findByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING));
+        Set<String> keep = open.stream().filter(r -> r.state() == SandboxState.RUNNING)
+                .map(SandboxRecord::id).collect(Collectors.toUnmodifiableSet());
+        Set<String> adopted = runtime.recover(keep);
+        Instant now = now();
+        int resumed = 0;
+        for (SandboxRecord row : open) {
+            String id = row.id();
+            if (row.state() == SandboxState.STARTING) {
+                destroyQuietly(id);
+                store.markEnded(id, SandboxState.KILLED, now, EndReason.CREATE_FAILED);
+                LOG.info("Sandbox {} was being created when the server stopped; cleaned up", id);
+                continue;
+            }
+            RuntimeSandbox held = adopted.contains(id) ? runtime.get(id) : null;
+            if (held == null) {
+                destroyQuietly(id);
+                store.markEnded(id, SandboxState.KILLED, now, EndReason.LOST);
+                LOG.warn("Sandbox {} was running but the runtime could not re-adopt it; marked lost", id);
+                continue;
+            }
+            routes.running(id, held.netnsPath());
+            reaper.schedule(id, row.endAt());
+            resumed++;
+        }
+        List<SandboxRecord> tombstones = store.findByStates(EnumSet.of(SandboxState.KILLED, SandboxState.EXPIRED));
+        for (SandboxRecord t : tombstones) routes.ended(t.id(), t.endedAt(), t.endReason());
+        LOG.info("Recovered {} running sandbox(es), {} tombstone(s)", resumed, tombstones.size());
+    }
+
+    /** Deletes tombstones older than the retention period (store and route table). */
+    public int purgeTombstones() {
+        Instant cutoff = now().minus(Duration.ofDays(config.tombstoneRetentionDays()));
+        List<String> purged = store.purgeEndedBefore(cutoff);
+        for (String id : purged) {
+            routes.remove(id);
+            locks.forget(id);
+        }
+        if (!purged.isEmpty()) LOG.info("Purged {} tombstone(s) older than {}", purged.size(), cutoff);
+        return purged.size();
+    }
+
+    private void purgeQuietly() {
+        try {
+            purgeTombstones();
+        } catch (RuntimeException e) {
+            LOG.warn("Purging tombstones failed; will retry in {}", PURGE_INTERVAL, e);
+        }
+    }
+
+    private void destroyQuietly(String id) {
+        try {
+            runtime.destroy(id);
+        } catch (RuntimeException e) {
+            LOG.error("Destroying sandbox {} failed", id, e);
+        }
+    }
+
+    /** The store keeps milliseconds; so does everything computed here, so stored and scheduled ends agree. */
+    private Instant now() { return clock.instant().truncatedTo(ChronoUnit.MILLIS); }
+
+    /** Scheduled deadline of a sandbox (for tests and diagnostics), or null. */
+    Instant scheduledEnd(String id) { return reaper.deadline(id); }
+
+    private static String newToken() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** Stops timers; sandboxes keep running (a restarted server re-adopts them). */
+    @Override
+    public void close() {
+        reaper.close();
+        if (purger != null) purger.shutdownNow();
+    }
+}

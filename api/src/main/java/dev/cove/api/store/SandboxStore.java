@@ -1,0 +1,50 @@
+package dev.cove.api.store;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable catalog of sandboxes (including tombstones) and API key hashes. SQLite is the embedded default
+ * ({@link SqliteSandboxStore}); a PostgreSQL implementation fills the same contract for many nodes.
+ * Every method is a single atomic statement; callers serialize work on one sandbox themselves.
+ * Failures surface as {@link StoreException}.
+ */
+public interface SandboxStore extends AutoCloseable {
+
+    /** Inserts a new row; throws {@link StoreException} if the id exists (tombstones included). */
+    void insert(SandboxRecord sandbox);
+
+    Optional<SandboxRecord> find(String id);
+
+    /** Rows in any of the given states, in no particular order. */
+    List<SandboxRecord> findByStates(Collection<SandboxState> states);
+
+    /** {@code starting → running}: sets the real start and end. */
+    void markRunning(String id, Instant startedAt, Instant endAt);
+
+    /** Moves the end of a live sandbox. */
+    void updateEndAt(String id, Instant endAt);
+
+    /**
+     * Ends a sandbox, leaving a tombstone: state {@code killed} or {@code expired}, when and why. Env vars and
+     * tokens are erased (they may be secrets and nobody needs them any more).
+     */
+    void markEnded(String id, SandboxState endState, Instant endedAt, String reason);
+
+    /** Deletes tombstones that ended before {@code cutoff}; returns their ids. */
+    List<String> purgeEndedBefore(Instant cutoff);
+
+    /** SHA-256 hex hashes of the accepted API keys. */
+    List<String> apiKeyHashes();
+
+    /**
+     * Makes {@code hash} the only key of the given source (e.g. {@code bootstrap}: the key from the environment
+     * or the key file), so changing that key revokes the previous one. Keys of other sources stay.
+     */
+    void replaceApiKeys(String source, String hash, Instant createdAt);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,281 @@
+package dev.cove.api.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.cove.api.Json;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The embedded store: one SQLite file in WAL mode (readers never block the writer), reached through a small
+ * Hikari pool, schema by Flyway from {@code db/migration/sqlite}. Every write is one autocommit statement, so
+ * SQLite's busy timeout is enough to serialize writers.
+ */
+public final class SqliteSandboxStore implements SandboxStore {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteSandboxStore.class);
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+    private static final String COLUMNS = "id, template_id, alias, client_id, state, metadata, env_vars, cpu_count, "
+            + "memory_mb, disk_size_mb, started_at, end_at, envd_access_token, traffic_access_token, "
+            + "allow_internet_access, network, auto_pause, auto_resume, ended_at, end_reason";
+
+    private final HikariDataSource dataSource;
+    private final Path file;
+
+    private SqliteSandboxStore(HikariDataSource dataSource, Path file) {
+        this.dataSource = dataSource;
+        this.file = file;
+    }
+
+    /** Opens (creating and migrating if needed) the database file; only the owner may read it. */
+    public static SqliteSandboxStore open(Path file) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null) Files.createDirectories(dir);
+            if (!Files.exists(file)) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot create the database file " + file + ": " + e.getMessage(), e);
+        }
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName("cove-sqlite");
+        hikari.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath()
+                + "?journal_mode=WAL&busy_timeout=10000&synchronous=NORMAL&foreign_keys=true");
+        hikari.setMaximumPoolSize(4);
+        hikari.setMinimumIdle(1);
+        hikari.setConnectionTimeout(10_000);
+        HikariDataSource ds = new HikariDataSource(hikari);
+        try {
+            Flyway.configure().dataSource(ds).locations("classpath:db/migration/sqlite").load().migrate();
+        } catch (RuntimeException e) {
+            ds.close();
+            throw new StoreException("cannot migrate the database " + file + ": " + e.getMessage(), e);
+        }
+        LOG.info("Sandbox store: SQLite {}", file);
+        return new SqliteSandboxStore(ds, file);
+    }
+
+    public Path file() { return file; }
+
+    @Override
+    public void insert(SandboxRecord s) {
+        String sql = "INSERT INTO sandboxes (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        update("insert sandbox " + s.id(), sql, ps -> {
+            ps.setString(1, s.id());
+            ps.setString(2, s.templateId());
+            ps.setString(3, s.alias());
+            ps.setString(4, s.clientId());
+            ps.setString(5, s.state().wire());
+            ps.setString(6, Json.string(s.metadata()));
+            ps.setString(7, Json.string(s.envVars()));
+            ps.setInt(8, s.cpuCount());
+            ps.setInt(9, s.memoryMB());
+            ps.setInt(10, s.diskSizeMB());
+            ps.setLong(11, s.startedAt().toEpochMilli());
+            ps.setLong(12, s.endAt().toEpochMilli());
+            ps.setString(13, s.envdAccessToken());
+            ps.setString(14, s.trafficAccessToken());
+            if (s.allowInternetAccess() == null) ps.setNull(15, Types.INTEGER);
+            else ps.setInt(15, s.allowInternetAccess() ? 1 : 0);
+            ps.setString(16, s.network() == null ? null : Json.string(s.network()));
+            ps.setInt(17, s.autoPause() ? 1 : 0);
+            ps.setInt(18, s.autoResume() ? 1 : 0);
+            if (s.endedAt() == null) ps.setNull(19, Types.INTEGER);
+            else ps.setLong(19, s.endedAt().toEpochMilli());
+            ps.setString(20, s.endReason());
+        });
+    }
+
+    @Override
+    public Optional<SandboxRecord> find(String id) {
+        List<SandboxRecord> rows = query("find sandbox " + id, "SELECT " + COLUMNS + " FROM sandboxes WHERE id = ?",
+                ps -> ps.setString(1, id));
+        return rows.stream().findFirst();
+    }
+
+    @Override
+    public List<SandboxRecord> findByStates(Collection<SandboxState> states) {
+        if (states.isEmpty()) return List.of();
+        List<SandboxState> list = List.copyOf(states);
+        String marks = list.stream().map(s -> "?").collect(Collectors.joining(","));
+        return query("find sandboxes by state", "SELECT " + COLUMNS + " FROM sandboxes WHERE state IN (" + marks + ")",
+                ps -> {
+                    for (int i = 0; i < list.size(); i++) ps.setString(i + 1, list.get(i).wire());
+                });
+    }
+
+    @Override
+    public void markRunning(String id, Instant startedAt, Instant endAt) {
+        int n = update("mark sandbox " + id + " running",
+                "UPDATE sandboxes SET state = 'running', started_at = ?, end_at = ? WHERE id = ?", ps -> {
+                    ps.setLong(1, startedAt.toEpochMilli());
+                    ps.setLong(2, endAt.toEpochMilli());
+                    ps.setString(3, id);
+                });
+        requireOne(n, id);
+    }
+
+    @Override
+    public void updateEndAt(String id, Instant endAt) {
+        int n = update("update end of sandbox " + id, "UPDATE sandboxes SET end_at = ? WHERE id = ?", ps -> {
+            ps.setLong(1, endAt.toEpochMilli());
+            ps.setString(2, id);
+        });
+        requireOne(n, id);
+    }
+
+    @Override
+    public void markEnded(String id, SandboxState endState, Instant endedAt, String reason) {
+        if (!endState.isEnded()) throw new IllegalArgumentException("not an end state: " + endState);
+        int n = update("end sandbox " + id, "UPDATE sandboxes SET state = ?, ended_at = ?, end_reason = ?, "
+                + "env_vars = '{}', envd_access_token = NULL, traffic_access_token = NULL WHERE id = ?", ps -> {
+            ps.setString(1, endState.wire());
+            ps.setLong(2, endedAt.toEpochMilli());
+            ps.setString(3, reason);
+            ps.setString(4, id);
+        });
+        requireOne(n, id);
+    }
+
+    @Override
+    public List<String> purgeEndedBefore(Instant cutoff) {
+        List<String> ids = new ArrayList<>();
+        // RETURNING makes select-and-delete one statement, so a concurrent change cannot slip between them.
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM sandboxes WHERE ended_at IS NOT NULL "
+                     + "AND ended_at < ? AND state IN ('killed', 'expired') RETURNING id")) {
+            ps.setLong(1, cutoff.toEpochMilli());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) ids.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot purge tombstones: " + e.getMessage(), e);
+        }
+        return ids;
+    }
+
+    @Override
+    public List<String> apiKeyHashes() {
+        List<String> hashes = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT hash FROM api_keys");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) hashes.add(rs.getString(1));
+        } catch (SQLException e) {
+            throw new StoreException("cannot read API keys: " + e.getMessage(), e);
+        }
+        return hashes;
+    }
+
+    @Override
+    public void replaceApiKeys(String source, String hash, Instant createdAt) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM api_keys WHERE source = ? OR hash = ?");
+                 PreparedStatement ins = c.prepareStatement(
+                         "INSERT INTO api_keys (hash, source, created_at) VALUES (?, ?, ?)")) {
+                del.setString(1, source);
+                del.setString(2, hash);
+                del.executeUpdate();
+                ins.setString(1, hash);
+                ins.setString(2, source);
+                ins.setLong(3, createdAt.toEpochMilli());
+                ins.executeUpdate();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot store the API key hash: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() { dataSource.close(); }
+
+    private static void requireOne(int updated, String id) {
+        if (updated != 1) throw new StoreException("no sandbox row " + id);
+    }
+
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private int update(String what, String sql, Binder binder) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<SandboxRecord> query(String what, String sql, Binder binder) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            List<SandboxRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(map(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SandboxRecord map(ResultSet rs) throws SQLException {
+        int allow = rs.getInt("allow_internet_access");
+        Boolean allowInternet = rs.wasNull() ? null : allow != 0;
+        long endedAtMs = rs.getLong("ended_at");
+        Instant endedAt = rs.wasNull() ? null : Instant.ofEpochMilli(endedAtMs);
+        String network = rs.getString("network");
+        return new SandboxRecord(
+                rs.getString("id"), rs.getString("template_id"), rs.getString("alias"), rs.getString("client_id"),
+                SandboxState.fromWire(rs.getString("state")),
+                readMap(rs.getString("metadata")), readMap(rs.getString("env_vars")),
+                rs.getInt("cpu_count"), rs.getInt("memory_mb"), rs.getInt("disk_size_mb"),
+                Instant.ofEpochMilli(rs.getLong("started_at")), Instant.ofEpochMilli(rs.getLong("end_at")),
+                rs.getString("envd_access_token"), rs.getString("traffic_access_token"), allowInternet,
+                network == null ? null : readNetwork(network),
+                rs.getInt("auto_pause") != 0, rs.getInt("auto_resume") != 0, endedAt, rs.getString("end_reason"));
+    }
+
+    private static Map<String, String> readMap(String json) {
+        try {
+            return json == null ? Map.of() : Json.MAPPER.readValue(json, STRING_MAP);
+        } catch (IOException e) {
+            throw new StoreException("corrupt JSON map column", e);
+        }
+    }
+
+    private static NetworkConfig readNetwork(String json) {
+        try {
+            return Json.MAPPER.readValue(json, NetworkConfig.class);
+        } catch (IOException e) {
+            throw new StoreException("corrupt network column", e);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.cove.api.sandboxes;
+
+import dev.cove.api.testing.ApiTest;
+import dev.cove.api.testing.Resp;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class NotImplementedHandlerTest extends ApiTest {
+
+    /** E2B endpoints Cove lacks answer 501 with a sentence, not 404; they still require the API key. */
+    @ParameterizedTest
+    @CsvSource({
+            "POST, /sandboxes/abc123/pause, Pausing sandboxes",
+            "POST, /sandboxes/abc123/resume, Resuming sandboxes",
+            "POST, /sandboxes/abc123/fork, Forking sandboxes",
+            "POST, /sandboxes/abc123/snapshots, Sandbox snapshots",
+            "GET, /snapshots, Sandbox snapshots",
+            "DELETE, /templates/abc123, Deleting templates and snapshots",
+            "PUT, /sandboxes/abc123/network, Updating a sandbox's network",
+            "GET, /sandboxes/abc123/metrics, Sandbox metrics",
+            "GET, /sandboxes/metrics, Sandbox metrics",
+            "GET, /sandboxes/abc123/logs, Sandbox logs",
+            "GET, /v2/sandboxes/abc123/logs, Sandbox logs"})
+    void answers501(String method, String path, String feature) {
+        Resp r = api.call(method, path, method.equals("GET") || method.equals("DELETE") ? null : "{}");
+        assertThat(r.status()).isEqualTo(501);
+        assertThat(r.json().get("code").asInt()).isEqualTo(501);
+        assertThat(r.json().get("message").asText()).isEqualTo(feature + " is not implemented by Cove yet");
+
+        Resp anonymous = api.call(method, path, null, Map.of());
+        assertThat(anonymous.status()).isEqualTo(401);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.cove.edge;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How the edge listens and where the control plane is.
+ *
+ * @param listenAddresses addresses both ports bind on (default: 127.0.0.1 and ::1)
+ * @param httpPort        plain HTTP port (HTTP/1.1, h2c); 0 = ephemeral (tests), -1 = do not listen
+ * @param httpsPort       TLS port (ALPN h2 + http/1.1); 0 = ephemeral (tests), -1 = do not listen
+ * @param domain          the platform domain: {@code api.<domain>} is the control plane, {@code <port>-<id>.<domain>} a sandbox
+ * @param dataDir         data directory; TLS material lives in {@code <dataDir>/tls/}
+ * @param controlPlane    the control plane's HTTP/1.1 listener (loopback), which receives api and agent-port traffic
+ * @param idleTimeout     a client connection with no traffic either way for this long is closed
+ * @param maxHeaderSize   largest request header block accepted (bytes); larger ones get 431
+ */
+public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int httpsPort, String domain, Path dataDir,
+                         InetSocketAddress controlPlane, Duration idleTimeout, int maxHeaderSize) {
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(15);
+    public static final int DEFAULT_MAX_HEADER_SIZE = 32 * 1024;
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    public static final int DEFAULT_HTTPS_PORT = 8443;
+
+    public EdgeConfig {
+        listenAddresses = List.copyOf(listenAddresses);
+        if (listenAddresses.isEmpty()) throw new IllegalArgumentException("listenAddresses must not be empty");
+        checkPort("httpPort", httpPort);
+        checkPort("httpsPort", httpsPort);
+        if (httpPort < 0 && httpsPort < 0) throw new IllegalArgumentException("at least one of httpPort, httpsPort must listen");
+        Objects.requireNonNull(domain, "domain");
+        if (domain.isBlank() || domain.contains(":") || domain.contains("/")) {
+            throw new IllegalArgumentException("domain must be a host name such as cove.localhost, got '" + domain + "'");
+        }
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(controlPlane, "controlPlane");
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("idleTimeout must be positive");
+        if (maxHeaderSize < 1024) throw new IllegalArgumentException("maxHeaderSize must be at least 1024 bytes");
+    }
+
+    private static void checkPort(String name, int port) {
+        if (port < -1 || port > 65535) throw new IllegalArgumentException(name + " must be -1 (off), 0 (ephemeral) or 1..65535");
+    }
+
+    /** A builder with the defaults of {@code cove up}: loopback, ports 8080/8443, 15 min idle timeout. */
+    public static Builder builder(String domain, Path dataDir, InetSocketAddress controlPlane) {
+        return new Builder(domain, dataDir, controlPlane);
+    }
+
+    public static final class Builder {
+        private final String domain;
+        private final Path dataDir;
+        private final InetSocketAddress controlPlane;
+        private List<InetAddress> listenAddresses =
+                List.of(InetAddress.getLoopbackAddress(), InetAddress.ofLiteral("::1"));
+        private int httpPort = DEFAULT_HTTP_PORT;
+        private int httpsPort = DEFAULT_HTTPS_PORT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+
+        private Builder(String domain, Path dataDir, InetSocketAddress controlPlane) {
+            this.domain = domain;
+            this.dataDir = dataDir;
+            this.controlPlane = controlPlane;
+        }
+
+        public Builder listen(InetAddress... addresses) { this.listenAddresses = List.of(addresses); return this; }
+        public Builder listen(List<InetAddress> addresses) { this.listenAddresses = List.copyOf(addresses); return this; }
+        public Builder httpPort(int port) { this.httpPort = port; return this; }
+        public Builder httpsPort(int port) { this.httpsPort = port; return this; }
+        public Builder idleTimeout(Duration timeout) { this.idleTimeout = timeout; return this; }
+        public Builder maxHeaderSize(int bytes) { this.maxHeaderSize = bytes; return this; }
+
+        public EdgeConfig build() {
+            return new EdgeConfig(listenAddresses, httpPort, httpsPort, domain, dataDir, controlPlane, idleTimeout, maxHeaderSize);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.cove.edge;
+
+import dev.cove.core.CoveException;
+import dev.cove.core.routing.SandboxRoute;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An answer the edge gives itself instead of proxying.
+ *
+ * @param status    HTTP status
+ * @param code      stable machine code ({@code sandbox_not_found}, ...)
+ * @param message   a sentence a person understands; never a secret, never a stack trace
+ * @param sandboxId the sandbox the request named, or null
+ * @param port      the port the request named, or null
+ * @param details   further fields of the JSON body, in order (e.g. {@code endedAt}, {@code reason})
+ * @param style     which wire shape the body takes
+ */
+record EdgeError(int status, String code, String message, String sandboxId, Integer port,
+                 Map<String, Object> details, Style style) {
+
+    enum Style {
+        /** Cove's shape: {@code {"sandboxId","port","code":"<machine code>","message",...}}, or an HTML page for browsers. */
+        TYPED,
+        /** E2B's proxy shape {@code {"sandboxId","message","code":<status>}}: the official SDK reads it on the agent port. */
+        E2B,
+        /** Plain text, as E2B's proxy answers requests it cannot even parse. */
+        PLAIN
+    }
+
+    EdgeError {
+        details = details == null ? Map.of() : Map.copyOf(details);
+    }
+
+    static EdgeError typed(CoveException e, String sandboxId, Integer port) {
+        return new EdgeError(e.status(), e.code(), e.getMessage(), sandboxId, port, null, Style.TYPED);
+    }
+
+    static EdgeError plain(CoveException e) {
+        return new EdgeError(e.status(), e.code(), e.getMessage(), null, null, null, Style.PLAIN);
+    }
+
+    static EdgeError sandboxNotFound(String sandboxId, int port) {
+        return new EdgeError(404, "sandbox_not_found", "There is no sandbox " + sandboxId
+                + " on this Cove server. Check the id (Sandbox.list() shows the sandboxes that exist).",
+                sandboxId, port, null, Style.TYPED);
+    }
+
+    static EdgeError sandboxEnded(SandboxRoute route, int port) {
+        String reason = route.endReason() == null ? "ended" : route.endReason();
+        String how = switch (reason) {
+            case "timeout" -> "reached its timeout";
+            case "killed" -> "was killed";
+            default -> "ended";
+        };
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (route.endedAt() != null) details.put("endedAt", route.endedAt().toString());
+        details.put("reason", reason);
+        return new EdgeError(410, "sandbox_ended", "Sandbox " + route.sandboxId() + " " + how
+                + (route.endedAt() == null ? "" : " at " + route.endedAt())
+                + " and no longer exists. Create a new sandbox; to keep one longer, extend it with setTimeout before it ends.",
+                route.sandboxId(), port, details, Style.TYPED);
+    }
+
+    static EdgeError sandboxPaused(String sandboxId, int port) {
+        return new EdgeError(409, "sandbox_paused", "Sandbox " + sandboxId
+                + " is paused. Resume it (Sandbox.connect) and try again.", sandboxId, port, null, Style.TYPED);
+    }
+
+    /** The agent port of a sandbox that is not running: E2B's exact answer, which the SDKs turn into "not running". */
+    static EdgeError agentSandboxNotFound(String sandboxId) {
+        return new EdgeError(502, "sandbox_not_found", "The sandbox was not found", sandboxId, null, null, Style.E2B);
+    }
+
+    static EdgeError upstreamFailed(String sandboxId, Integer port) {
+        String message = sandboxId == null
+                ? "The Cove control plane did not answer. Try again in a moment; if it persists, check the server's log."
+                : "The agent of sandbox " + sandboxId + " did not answer. Try again in a moment; if it persists, check the server's log.";
+        return new EdgeError(502, "upstream_failed", message, sandboxId, port, null, Style.TYPED);
+    }
+
+    static EdgeError headerTooLarge(int maxHeaderSize) {
+        return new EdgeError(431, "request_header_too_large", "The request's headers are larger than this server accepts ("
+                + maxHeaderSize + " bytes). Send fewer or smaller headers or cookies.", null, null, null, Style.TYPED);
+    }
+
+    static EdgeError badRequest(String message) {
+        return new EdgeError(400, "bad_request", message, null, null, null, Style.TYPED);
+    }
+
+    static EdgeError internal(String sandboxId, Integer port) {
+        return new EdgeError(500, "internal_error", "The edge could not route this request. Try again; if it persists, "
+                + "check the server's log.", sandboxId, port, null, Style.TYPED);
+    }
+
+    /** Heading of the HTML page. */
+    String title() {
+        return switch (code) {
+            case "sandbox_not_found" -> "Sandbox Not Found";
+            case "sandbox_ended" -> "Sandbox Ended";
+            case "sandbox_paused" -> "Sandbox Paused";
+            case "port_not_listening" -> "Port Not Reachable";
+            case "upstream_failed" -> "Upstream Failed";
+            case "request_header_too_large" -> "Request Header Fields Too Large";
+            default -> "Request Failed";
+        };
+    }
+}

@@ -1,0 +1,122 @@
+package dev.cove.edge;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the pipeline of a client connection, for one listening port.
+ *
+ * <pre>
+ * TLS port:   IdleState → IdleCloser → SslHandler → AlpnHandler ─┬─ h2:       Http2FrameCodec → Http2MultiplexHandler
+ *                                                                └─ http/1.1: HttpServerCodec → DownstreamHandler
+ * plain port: IdleState → IdleCloser → CleartextHttp2ServerUpgradeHandler (h2c by prior knowledge or Upgrade)
+ *                                      → [HttpServerCodec → HttpServerUpgradeHandler] → DownstreamHandler
+ * each HTTP/2 stream: Http2StreamFrameToHttpObjectCodec → DownstreamHandler
+ * </pre>
+ */
+final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
+    private static final int MAX_INITIAL_LINE_LENGTH = 16 * 1024;
+    private static final int MAX_CHUNK_SIZE = 16 * 1024;
+    /** Only requests carrying an Upgrade header are aggregated, and those have no real body. */
+    private static final int MAX_UPGRADE_REQUEST_SIZE = 64 * 1024;
+    private static final Http2StreamFrameToHttpObjectCodec STREAM_CODEC = new Http2StreamFrameToHttpObjectCodec(true);
+
+    private final EdgeConfig config;
+    private final Router router;
+    private final SslContext ssl;
+
+    /** @param ssl TLS context for the HTTPS port, null for the plain port */
+    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl) {
+        this.config = config;
+        this.router = router;
+        this.ssl = ssl;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                IdleConnectionCloser.INSTANCE);
+        if (ssl != null) {
+            p.addLast(ssl.newHandler(ch.alloc()), new AlpnHandler(this));
+            return;
+        }
+        HttpServerCodec http1 = http1Codec();
+        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1,
+                protocol -> AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                        ? new Http2ServerUpgradeCodec(http2FrameCodec(), http2Multiplexer())
+                        : null,
+                MAX_UPGRADE_REQUEST_SIZE);
+        p.addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new Http2Setup()),
+                downstream()); // removes itself when the connection turns HTTP/2
+    }
+
+    void addHttp1(ChannelPipeline p) {
+        p.addLast(http1Codec(), downstream());
+    }
+
+    void addHttp2(ChannelPipeline p) {
+        p.addLast(http2FrameCodec(), http2Multiplexer());
+    }
+
+    private HttpServerCodec http1Codec() {
+        return new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH)
+                .setMaxHeaderSize(config.maxHeaderSize())
+                .setMaxChunkSize(MAX_CHUNK_SIZE));
+    }
+
+    private Http2FrameCodec http2FrameCodec() {
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(config.maxHeaderSize()))
+                .build();
+    }
+
+    private ChannelHandler http2Multiplexer() {
+        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(STREAM_CODEC, downstream());
+            }
+        });
+    }
+
+    private DownstreamHandler downstream() {
+        return new DownstreamHandler(router, config.maxHeaderSize());
+    }
+
+    /**
+     * Installs the HTTP/2 handlers at its own place when a plain connection opens with the HTTP/2 preface.
+     * (A ChannelInitializer would append them after the DownstreamHandler, which would then see raw bytes.)
+     */
+    private final class Http2Setup extends ChannelHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            // Codec first: the multiplexer looks for it when added.
+            Http2FrameCodec codec = http2FrameCodec();
+            ChannelPipeline p = ctx.pipeline().replace(this, null, codec);
+            p.addAfter(p.context(codec).name(), null, http2Multiplexer());
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.cove.edge;
+
+import dev.cove.core.routing.SandboxDirectory;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The edge: binds the HTTP and HTTPS ports and serves them until closed.
+ *
+ * <pre>{@code
+ * EdgeConfig config = EdgeConfig.builder("cove.localhost", dataDir, controlPlaneAddress).build();
+ * try (EdgeServer edge = new EdgeServer(config, routeTable).start()) {
+ *     edge.httpsPort(); edge.caCertificate();   // <dataDir>/tls/ca.crt
+ * }
+ * }</pre>
+ */
+public final class EdgeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
+
+    private final EdgeConfig config;
+    private final SandboxDirectory directory;
+    private final SandboxPortDialer sandboxPorts;
+
+    private EventLoopGroup group;
+    private TlsMaterial tls;
+    private final List<Channel> listeners = new ArrayList<>();
+    private int httpPort = -1;
+    private int httpsPort = -1;
+
+    /** An edge that serves the control plane and the agent port; other sandbox ports answer 502 for now. */
+    public EdgeServer(EdgeConfig config, SandboxDirectory directory) {
+        this(config, directory, SandboxPortDialer.UNAVAILABLE);
+    }
+
+    /**
+     * @param directory    answers sandbox lookups from memory, on event loops (must never block)
+     * @param sandboxPorts reaches ports inside running sandboxes
+     */
+    public EdgeServer(EdgeConfig config, SandboxDirectory directory, SandboxPortDialer sandboxPorts) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.sandboxPorts = Objects.requireNonNull(sandboxPorts, "sandboxPorts");
+    }
+
+    /**
+     * Prepares the TLS material (first start: a new local CA) and binds the ports.
+     *
+     * @throws IOException the TLS material cannot be read or written, or a port cannot be bound (the message says which)
+     */
+    public synchronized EdgeServer start() throws IOException {
+        if (group != null) throw new IllegalStateException("already started");
+        tls = TlsMaterial.loadOrCreate(config.dataDir().resolve("tls"), config.domain());
+        SslContext ssl = tls.newServerSslContext();
+        Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts);
+        group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("cove-edge"), Transport.CURRENT.ioHandlerFactory());
+        try {
+            if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null));
+            if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl));
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        log.info("Edge listening on {} (http {}, https {}, {}), domain {}, control plane {}", config.listenAddresses(),
+                httpPort, httpsPort, Transport.CURRENT, config.domain(), config.controlPlane());
+        return this;
+    }
+
+    /** Binds every listen address on {@code port}; an ephemeral port is chosen by the first bind and reused for the rest. */
+    private int bind(int port, EdgeInitializer initializer) throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(Transport.CURRENT.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(initializer);
+        int bound = port;
+        for (InetAddress address : config.listenAddresses()) {
+            InetSocketAddress at = new InetSocketAddress(address, bound);
+            try {
+                Channel listener = bootstrap.bind(at).syncUninterruptibly().channel();
+                listeners.add(listener);
+                bound = ((InetSocketAddress) listener.localAddress()).getPort();
+            } catch (Exception e) { // epoll reports bind errors as unchecked NativeIoException
+                throw new IOException("Cannot listen on " + at + ": " + e.getMessage()
+                        + ". Choose another port, or stop the process that uses it.", e);
+            }
+        }
+        return bound;
+    }
+
+    /** Bound HTTP port, or -1 when not listening. */
+    public int httpPort() { return httpPort; }
+
+    /** Bound HTTPS port, or -1 when not listening. */
+    public int httpsPort() { return httpsPort; }
+
+    /** The local CA certificate (PEM) clients must trust: {@code <dataDir>/tls/ca.crt}. Available after {@link #start()}. */
+    public Path caCertificate() {
+        if (tls == null) throw new IllegalStateException("not started");
+        return tls.caCertificateFile();
+    }
+
+    public TlsMaterial tls() { return tls; }
+
+    /** Stops listening and closes every connection. */
+    @Override
+    public synchronized void close() {
+        listeners.forEach(Channel::close);
+        listeners.clear();
+        if (group != null) {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+            group = null;
+        }
+    }
+}

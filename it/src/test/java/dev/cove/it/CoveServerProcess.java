@@ -1,0 +1,144 @@
+package dev.cove.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code cove server} in a child JVM, as a user runs it: fresh data directory, ephemeral ports,
+ * the {@code covetest} resource prefix so that a leak shows in {@code ip netns list}. Being a separate
+ * process lets tests kill it with SIGKILL and start it again on the same data directory.
+ */
+final class CoveServerProcess implements AutoCloseable {
+    static final String API_KEY = "e2b_" + "0123456789abcdef0123456789abcdef";
+    static final String DOMAIN = "cove.localhost";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path dataDir;
+    final String prefix;
+    final String poolSubnet;
+    final String poolSubnet6;
+    private final List<String> extraArgs;
+    private Process process;
+    private Path log;
+    int httpPort;
+    int httpsPort;
+    private HttpClient client;
+
+    CoveServerProcess(Path dataDir, String prefix, String poolSubnet, String poolSubnet6, String... extraArgs) {
+        this.dataDir = dataDir;
+        this.prefix = prefix;
+        this.poolSubnet = poolSubnet;
+        this.poolSubnet6 = poolSubnet6;
+        this.extraArgs = List.of(extraArgs);
+    }
+
+    static Path templateCache() {
+        String env = System.getenv("COVE_TEMPLATE_CACHE");
+        return Path.of(env != null ? env : "/var/cache/cove/templates");
+    }
+
+    CoveServerProcess start() throws Exception {
+        Files.createDirectories(dataDir);
+        Path endpoints = dataDir.resolve("run/endpoints.json");
+        Files.deleteIfExists(endpoints);
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Dio.netty.machineId=00:00:00:00:00:00:00:01",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.cove.server.Main", "server",
+                "--data-dir", dataDir.toString(),
+                "--template-dir", templateCache().toString(),
+                "--http-port", "0", "--https-port", "0",
+                "--domain", DOMAIN,
+                "--resource-prefix", prefix,
+                "--pool-subnet", poolSubnet, "--pool-subnet6", poolSubnet6));
+        cmd.addAll(extraArgs);
+        log = dataDir.resolve("server-" + System.nanoTime() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("COVE_API_KEY", API_KEY);
+        process = pb.start();
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(5)); // first run may build the base template
+        while (!Files.exists(endpoints)) {
+            if (!process.isAlive()) throw new IllegalStateException("cove server exited early:\n" + logText());
+            if (Instant.now().isAfter(deadline)) throw new IllegalStateException("cove server did not start:\n" + logText());
+            Thread.sleep(50);
+        }
+        JsonNode ep = JSON.readTree(Files.readString(endpoints));
+        httpPort = ep.get("httpPort").asInt();
+        httpsPort = ep.get("httpsPort").asInt();
+        client = HttpClient.newBuilder().sslContext(trustCoveCa()).connectTimeout(Duration.ofSeconds(5)).build();
+        return this;
+    }
+
+    long pid() { return process.pid(); }
+
+    /** SIGKILL, as a crash: no shutdown hook runs. */
+    void crash() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    String logText() {
+        try { return log == null ? "" : Files.readString(log); } catch (IOException e) { return e.toString(); }
+    }
+
+    Path caCert() { return dataDir.resolve("tls/ca.crt"); }
+
+    SSLContext trustCoveCa() throws Exception {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        try (InputStream in = Files.newInputStream(caCert())) {
+            ks.setCertificateEntry("cove-ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** The control plane as E2B SDKs reach it: {@code https://api.<domain>:<https port>}. */
+    URI apiUri(String path) { return URI.create("https://api." + DOMAIN + ":" + httpsPort + path); }
+
+    HttpResponse<String> api(String method, String path, String jsonBody) throws IOException, InterruptedException {
+        return api(method, path, jsonBody, API_KEY);
+    }
+
+    HttpResponse<String> api(String method, String path, String jsonBody, String apiKey) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(apiUri(path)).timeout(Duration.ofSeconds(60))
+                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (jsonBody != null) b.header("Content-Type", "application/json");
+        if (apiKey != null) b.header("X-API-KEY", apiKey);
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpClient client() { return client; }
+
+    static JsonNode json(HttpResponse<String> r) throws IOException { return JSON.readTree(r.body()); }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy(); // SIGTERM: the server stops listening; sandboxes outlive it by design
+            if (!process.waitFor(20, TimeUnit.SECONDS)) crash();
+        }
+    }
+}

@@ -1,0 +1,620 @@
+package dev.cove.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cove.core.CoveException;
+import dev.cove.core.SandboxId;
+import dev.cove.core.runtime.ExecResult;
+import dev.cove.core.runtime.Progress;
+import dev.cove.core.runtime.RuntimeSandbox;
+import dev.cove.core.runtime.SandboxRuntime;
+import dev.cove.core.runtime.SandboxSpec;
+import dev.cove.runtime.internal.CgroupLayout;
+import dev.cove.runtime.internal.Cmd;
+import dev.cove.runtime.internal.FileTrees;
+import dev.cove.runtime.internal.Linux;
+import dev.cove.runtime.internal.MountTable;
+import dev.cove.runtime.internal.Network;
+import dev.cove.runtime.internal.OciCli;
+import dev.cove.runtime.internal.OciSpec;
+import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.internal.SlotPool;
+import dev.cove.runtime.internal.TemplateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The node runtime: every sandbox is an OCI container (runc or crun) on an overlay rootfs (template as the
+ * read-only lower layer, a per-sandbox upper layer), in its own network namespace with a routed veth pair,
+ * limited by cgroups (cpu, memory, pids; v1 and v2 alike through {@code linux.resources}).
+ *
+ * <p>Layout: {@code dataDir/sandboxes/<id>/} holds {@code runtime.json} (the journal of every host resource the
+ * sandbox owns, written before any of them is made), {@code config.json} (OCI bundle), {@code upper/},
+ * {@code work/}, {@code rootfs/} (the overlay mount point) and {@code console.log}. The OCI runtime's state is in
+ * {@code dataDir/<runc|crun>/}. Host names: netns and container id {@code <prefix>-<id>}, veths
+ * {@code <prefix><slot>h|s}, cgroup {@code /<prefix>/<id>}.
+ *
+ * <p>Sandboxes outlive this object: {@link #close()} frees only the in-memory state, and a new instance on the
+ * same data directory takes the sandboxes back with {@link #recover(Set)}. One instance per data directory
+ * (enforced by a lock file). Thread-safe: calls for different ids run in parallel.
+ */
+public final class OciRuntime implements SandboxRuntime {
+    private static final Logger log = LoggerFactory.getLogger(OciRuntime.class);
+    private static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(60);
+    private static final Set<PosixFilePermission> DIR_0755 = PosixFilePermissions.fromString("rwxr-xr-x");
+    private static final Set<PosixFilePermission> FILE_0644 = PosixFilePermissions.fromString("rw-r--r--");
+
+    private final RuntimeConfig config;
+    private final Path sandboxesDir;
+    private final SlotPool slots;
+    private final CgroupLayout cgroups;
+    private final OciCli oci;
+    private final Map<String, OciCli> ociByName = new ConcurrentHashMap<>();
+    private final TemplateStore templates;
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private final ReentrantLock[] stripes = new ReentrantLock[64];
+    private final FileChannel dataDirLockChannel;
+    private final FileLock dataDirLock;
+    private volatile String failCreateAfter; // test hook: inject a failure after this create step
+
+    private record Held(SandboxJournal journal, RuntimeSandbox sandbox) {}
+
+    public OciRuntime(RuntimeConfig config) {
+        this.config = config;
+        for (int i = 0; i < stripes.length; i++) stripes[i] = new ReentrantLock();
+        this.sandboxesDir = config.dataDir().resolve("sandboxes");
+        this.slots = new SlotPool(config.poolSubnet(), config.poolSubnet6(), config.resourcePrefix());
+        this.cgroups = CgroupLayout.detect();
+        this.templates = new TemplateStore(config.templateDir(), config.templateMirror());
+        requireTool("ip", "iproute2");
+        String runtimeName = chooseOciRuntime(config.ociRuntime(), cgroups);
+        this.oci = cli(runtimeName);
+        try {
+            Files.createDirectories(sandboxesDir);
+            Files.createDirectories(oci.root());
+            this.dataDirLockChannel = FileChannel.open(config.dataDir().resolve("runtime.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            this.dataDirLock = dataDirLockChannel.tryLock();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare data directory " + config.dataDir(), e);
+        }
+        if (dataDirLock == null)
+            throw new IllegalStateException("another Cove runtime already uses " + config.dataDir());
+        enablePerNetnsTcpHash();
+        prepareNetnsDir();
+        log.info("runtime: {} ({}), data {}, templates {}, pool {} / {}, {} slots", oci.name(), cgroups.describe(),
+                config.dataDir(), config.templateDir(), config.poolSubnet(), config.poolSubnet6(), slots.size());
+    }
+
+    /** The OCI runtime binary in use ({@code runc} or {@code crun}). */
+    public String ociRuntimeName() { return oci.name(); }
+
+    public RuntimeConfig config() { return config; }
+
+    // ---------------------------------------------------------------- templates
+
+    @Override
+    public void ensureTemplate(String template, Progress progress) {
+        if (!templates.knows(template)) throw TemplateStore.notFound(template);
+        templates.ensure(template, progress == null ? Progress.NONE : progress);
+    }
+
+    @Override
+    public boolean knowsTemplate(String template) { return templates.knows(template); }
+
+    /** Host path of the built rootfs of {@code template} (its read-only lower layer), building it if needed. */
+    public Path templateRootfs(String template) {
+        if (!templates.knows(template)) throw TemplateStore.notFound(template);
+        return templates.ensure(template, Progress.NONE);
+    }
+
+    // ---------------------------------------------------------------- create
+
+    @Override
+    public RuntimeSandbox create(SandboxSpec spec) {
+        String id = spec.id();
+        if (!SandboxId.isValid(id)) throw CoveException.badRequest("invalid sandbox id '" + id + "'");
+        String template = spec.template() == null ? "base" : spec.template();
+        if (!templates.knows(template)) throw TemplateStore.notFound(template);
+        Path lower = templates.ensure(template, Progress.NONE);
+        ReentrantLock lock = lockFor(id);
+        lock.lock();
+        try {
+            Path dir = sandboxesDir.resolve(id);
+            if (held.containsKey(id) || Files.exists(dir))
+                throw new CoveException(409, "sandbox_exists", "sandbox '" + id + "' already exists");
+            int slot;
+            try {
+                slot = slots.allocate(s -> !Network.linkExists(slots.hostVeth(s)));
+            } catch (IllegalStateException e) {
+                throw new CoveException(503, "sandbox_create_failed", "could not create sandbox '" + id + "': "
+                        + e.getMessage() + " (pool " + config.poolSubnet() + "); destroy sandboxes or use a larger pool");
+            }
+            SandboxJournal j = journal(spec, id, template, lower, slot, dir);
+            long t0 = System.nanoTime();
+            long pid = 0;
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                j.write(dir);
+                step("journal");
+                Network.create(j);
+                long tNet = System.nanoTime();
+                step("network");
+                prepareRootfs(j, lower, dir);
+                long tFs = System.nanoTime();
+                step("rootfs");
+                OciSpec.JSON.writeValue(dir.resolve("config.json").toFile(), OciSpec.config(j, id));
+                pid = oci.run(j.containerId(), dir, dir.resolve("console.log"));
+                step("container");
+                RuntimeSandbox sandbox = new RuntimeSandbox(id, j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid,
+                        j.rootfs());
+                held.put(id, new Held(j, sandbox));
+                long t1 = System.nanoTime();
+                log.debug("created sandbox {} in {} ms (network {} ms, rootfs {} ms, {} {} ms)", id, ms(t1 - t0),
+                        ms(tNet - t0), ms(tFs - tNet), oci.name(), ms(t1 - tFs));
+                return sandbox;
+            } catch (IOException | RuntimeException e) {
+                String reason = e.getMessage();
+                try {
+                    teardown(j, pid);
+                    slots.release(slot);
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                    log.warn("sandbox {}: undoing a failed create left resources behind (swept by the next recover): {}",
+                            id, cleanup.getMessage());
+                }
+                throw new CoveException(500, "sandbox_create_failed",
+                        "could not create sandbox '" + id + "': " + reason, e);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private SandboxJournal journal(SandboxSpec spec, String id, String template, Path lower, int slot, Path dir) {
+        String name = config.resourcePrefix() + "-" + id;
+        int cpu = spec.cpuCount() > 0 ? spec.cpuCount() : config.defaultCpuCount();
+        int mem = spec.memoryMB() > 0 ? spec.memoryMB() : config.defaultMemoryMB();
+        int pids = spec.pidsLimit() > 0 ? spec.pidsLimit() : config.defaultPidsLimit();
+        return new SandboxJournal(1, id, template, lower.toString(), slot, name, slots.hostVeth(slot),
+                slots.sandboxVeth(slot), slots.hostIpv4(slot), slots.sandboxIpv4(slot), slots.hostIpv6(slot),
+                slots.sandboxIpv6(slot), dir.resolve("rootfs").toString(), dir.resolve("upper").toString(),
+                dir.resolve("work").toString(), "/" + config.resourcePrefix() + "/" + id, name, oci.name(),
+                oci.root().toString(), spec.envVars(), cpu, mem, pids, System.currentTimeMillis());
+    }
+
+    /** Upper layer with the sandbox's own /etc files, then the overlay mount (mount(2) directly, no fork). */
+    private static void prepareRootfs(SandboxJournal j, Path lower, Path dir) throws IOException {
+        for (String p : List.of(lower.toString(), j.upperDir(), j.workDir()))
+            if (p.contains(",") || p.contains(":") || p.contains("\\"))
+                throw new IOException("overlay paths must not contain ',', ':' or '\\': " + p);
+        Path upperEtc = Path.of(j.upperDir(), "etc");
+        Files.createDirectories(upperEtc);
+        Files.setPosixFilePermissions(Path.of(j.upperDir()), DIR_0755);
+        Files.setPosixFilePermissions(upperEtc, DIR_0755);
+        Files.createDirectories(Path.of(j.workDir()));
+        Files.createDirectories(Path.of(j.rootfs()));
+        writeEtc(upperEtc.resolve("hostname"), j.id() + "\n");
+        writeEtc(upperEtc.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                + j.ipv4() + "\t" + j.id() + "\n" + j.ipv6() + "\t" + j.id() + "\n");
+        // Until the node runs a resolver for sandboxes, lookups go to the sandbox's own loopback, where nothing
+        // listens: they fail at once (connection refused) instead of hanging on a resolver the sandbox cannot reach.
+        writeEtc(upperEtc.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n");
+        Linux.mount("overlay", j.rootfs(), "overlay", 0,
+                "lowerdir=" + lower + ",upperdir=" + j.upperDir() + ",workdir=" + j.workDir());
+    }
+
+    private static void writeEtc(Path file, String content) throws IOException {
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, FILE_0644);
+    }
+
+    private void step(String name) throws IOException {
+        if (name.equals(failCreateAfter)) throw new IOException("injected failure after step '" + name + "'");
+    }
+
+    /** Test hook: the next creates fail right after {@code step} (journal, network, rootfs, container); null: off. */
+    void failCreateAfter(String step) { this.failCreateAfter = step; }
+
+    // ---------------------------------------------------------------- destroy
+
+    @Override
+    public void destroy(String id) {
+        if (!SandboxId.isValid(id)) return;
+        ReentrantLock lock = lockFor(id);
+        lock.lock();
+        try {
+            Held h = held.get(id);
+            Path dir = sandboxesDir.resolve(id);
+            SandboxJournal j = h != null ? h.journal() : journalOnDisk(id, dir);
+            if (j == null) return;
+            long t0 = System.nanoTime();
+            try {
+                teardown(j, h != null ? h.sandbox().initPid() : 0);
+            } catch (IOException | RuntimeException e) {
+                held.remove(id);
+                throw new CoveException(500, "sandbox_destroy_failed",
+                        "could not free everything of sandbox '" + id + "' (retry destroy, or restart to sweep): "
+                                + e.getMessage(), e);
+            }
+            held.remove(id);
+            slots.release(j.slot());
+            log.debug("destroyed sandbox {} in {} ms", id, ms(System.nanoTime() - t0));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The journal of a sandbox directory; for a directory without a (readable) one, the names it would list. */
+    private SandboxJournal journalOnDisk(String id, Path dir) {
+        if (!Files.isDirectory(dir)) return null;
+        SandboxJournal j = SandboxJournal.read(dir);
+        if (j != null) return j;
+        String name = config.resourcePrefix() + "-" + id;
+        return new SandboxJournal(1, id, null, null, -1, name, null, null, null, null, null, null,
+                dir.resolve("rootfs").toString(), dir.resolve("upper").toString(), dir.resolve("work").toString(),
+                "/" + config.resourcePrefix() + "/" + id, name, oci.name(), oci.root().toString(), Map.of(), 0, 0, 0, 0);
+    }
+
+    /**
+     * Frees everything the journal lists, in an order that works on half-made state: container (kill + delete),
+     * leftover processes and cgroup directories in every hierarchy, the overlay mount, veth and netns, and last
+     * the sandbox directory (kept, with its journal, when anything before failed, so a retry can finish).
+     */
+    private void teardown(SandboxJournal j, long initPid) throws IOException {
+        List<String> problems = new ArrayList<>();
+        OciCli cli = j.ociRuntime() == null ? oci : cli(j.ociRuntime());
+        // Killing the init ourselves first spares runc's "delete --force" its fixed 100 ms wait after the kill:
+        // a stopped container is deleted at once. The kernel kills the rest of the pid namespace with its init.
+        long t0 = System.nanoTime();
+        if (initPid > 0 && inCgroup(initPid, j.cgroupsPath())) killAndAwait(initPid);
+        long tKill = System.nanoTime();
+        String deleteError = null;
+        try {
+            cli.deleteForce(j.containerId());
+        } catch (IOException e) {
+            deleteError = e.getMessage();
+        }
+        long tDelete = System.nanoTime();
+        List<Path> cgroupLeft = cgroups.killAndRemove(j.cgroupsPath(), 2000);
+        if (!cgroupLeft.isEmpty()) problems.add("cgroup directories still busy: " + cgroupLeft);
+        if (cli.exists(j.containerId())) {
+            if (cgroupLeft.isEmpty()) {
+                // every process of the sandbox is gone, so the runtime's state is stale (e.g. corrupt): drop it
+                try {
+                    FileTrees.deleteRecursively(cli.root().resolve(j.containerId()));
+                } catch (IOException e) {
+                    problems.add(deleteError + "; " + e.getMessage());
+                }
+            } else {
+                problems.add(deleteError);
+            }
+        }
+        long tCgroup = System.nanoTime();
+        int errno = Linux.umount2(j.rootfs(), 0);
+        if (errno == Linux.EBUSY) errno = Linux.umount2(j.rootfs(), Linux.MNT_DETACH);
+        if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
+            problems.add("cannot unmount " + j.rootfs() + ": " + Linux.strerror(errno));
+        long tUmount = System.nanoTime();
+        try {
+            Network.delete(j.netns(), j.hostVeth());
+        } catch (IOException e) {
+            problems.add(e.getMessage());
+        }
+        long tNet = System.nanoTime();
+        if (!problems.isEmpty()) throw new IOException(String.join("; ", problems));
+        if (log.isTraceEnabled())
+            log.trace("teardown {}: kill {} us, {} delete {} us, cgroups {} us, umount {} us, network {} us", j.id(),
+                    (tKill - t0) / 1000, cli.name(), (tDelete - tKill) / 1000, (tCgroup - tDelete) / 1000,
+                    (tUmount - tCgroup) / 1000, (tNet - tUmount) / 1000);
+        FileTrees.deleteRecursively(sandboxesDir.resolve(j.id()));
+    }
+
+    /** True when {@code pid} lives in the sandbox's cgroup: a pid recycled by an unrelated process does not. */
+    private static boolean inCgroup(long pid, String cgroupsPath) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "cgroup")).contains(cgroupsPath + "\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** SIGKILL to {@code pid}, then waits until it is dead (zombie or reaped). */
+    private static void killAndAwait(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                String s = Files.readString(stat);
+                int close = s.lastIndexOf(')');
+                char state = close > 0 && close + 2 < s.length() ? s.charAt(close + 2) : 'X';
+                if (state == 'Z' || state == 'X') return;
+            } catch (IOException e) {
+                return; // gone (reaped)
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(0, 200_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- recover
+
+    @Override
+    public Set<String> recover(Set<String> keep) {
+        Set<String> keepIds = keep == null ? Set.of() : keep;
+        Set<String> adopted = new HashSet<>();
+        Set<String> seen = new HashSet<>();
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(sandboxesDir)) {
+            dirs = s.filter(Files::isDirectory).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + sandboxesDir, e);
+        }
+        for (Path dir : dirs) {
+            String id = dir.getFileName().toString();
+            seen.add(id);
+            if (!SandboxId.isValid(id)) {
+                log.warn("recover: ignoring {} (not a sandbox id)", dir);
+                continue;
+            }
+            ReentrantLock lock = lockFor(id);
+            lock.lock();
+            try {
+                if (keepIds.contains(id)) {
+                    if (held.containsKey(id)) {
+                        adopted.add(id);
+                        continue;
+                    }
+                    SandboxJournal j = SandboxJournal.read(dir);
+                    RuntimeSandbox alive = j == null ? null : aliveSandbox(j);
+                    if (alive != null) {
+                        slots.reserve(j.slot());
+                        held.put(id, new Held(j, alive));
+                        adopted.add(id);
+                        log.info("recover: re-adopted sandbox {} (init pid {})", id, alive.initPid());
+                        continue;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            try {
+                destroy(id);
+                log.info("recover: swept sandbox {}", id);
+            } catch (CoveException e) {
+                log.warn("recover: {}", e.getMessage());
+            }
+        }
+        for (String id : List.copyOf(held.keySet())) {
+            if (!keepIds.contains(id) || !seen.contains(id)) {
+                try {
+                    destroy(id);
+                } catch (CoveException e) {
+                    log.warn("recover: {}", e.getMessage());
+                }
+                adopted.remove(id);
+            }
+        }
+        sweepOrphanContainers(seen);
+        return adopted;
+    }
+
+    /** The sandbox as it still runs (container running, netns and rootfs in place), or null. */
+    private RuntimeSandbox aliveSandbox(SandboxJournal j) {
+        if (j.slot() < 0 || !Network.netnsExists(j.netns()) || !MountTable.isMountPoint(Path.of(j.rootfs())))
+            return null;
+        try {
+            JsonNode state = cli(j.ociRuntime()).state(j.containerId());
+            if (state == null || !"running".equals(state.path("status").asText())) return null;
+            long pid = state.path("pid").asLong();
+            if (pid <= 0 || ProcessHandle.of(pid).isEmpty()) return null;
+            return new RuntimeSandbox(j.id(), j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid, j.rootfs());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Containers in our runtime state directory whose sandbox directory is gone. */
+    private void sweepOrphanContainers(Set<String> sandboxDirs) {
+        String prefix = config.resourcePrefix() + "-";
+        for (String cid : oci.list()) {
+            if (!cid.startsWith(prefix)) continue;
+            String id = cid.substring(prefix.length());
+            if (sandboxDirs.contains(id) && Files.isDirectory(sandboxesDir.resolve(id))) continue;
+            try {
+                oci.deleteForce(cid);
+                cgroups.killAndRemove("/" + config.resourcePrefix() + "/" + id, 2000);
+                log.info("recover: removed orphan container {}", cid);
+            } catch (IOException e) {
+                log.warn("recover: cannot remove orphan container {}: {}", cid, e.getMessage());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public RuntimeSandbox get(String id) {
+        Held h = id == null ? null : held.get(id);
+        return h == null ? null : h.sandbox();
+    }
+
+    @Override
+    public List<String> list() { return List.copyOf(held.keySet()); }
+
+    // ---------------------------------------------------------------- exec
+
+    /**
+     * Runs {@code argv} in the sandbox as {@code root} or {@code user} (cwd = the user's home, env = PATH, HOME,
+     * USER, LANG and the sandbox's variables). On timeout the process and its descendants are killed and the
+     * result has exit code 124 (as {@code timeout(1)}) with a note on stderr.
+     */
+    @Override
+    public ExecResult exec(String id, String user, List<String> argv, Duration timeout) {
+        Held h = id == null ? null : held.get(id);
+        if (h == null) throw CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+        OciSpec.User u = OciSpec.User.byName(user);
+        if (u == null) throw CoveException.badRequest("unknown user '" + user + "': use root or user");
+        if (argv == null || argv.isEmpty()) throw CoveException.badRequest("no command given");
+        Duration limit = timeout == null || timeout.isZero() || timeout.isNegative() ? DEFAULT_EXEC_TIMEOUT : timeout;
+        SandboxJournal j = h.journal();
+        Path dir = sandboxesDir.resolve(id);
+        String token = UUID.randomUUID().toString().substring(0, 13);
+        Path processFile = dir.resolve("exec-" + token + ".json");
+        Path pidFile = dir.resolve("exec-" + token + ".pid");
+        boolean noNewPrivs = !(config.userSudo() && u.uid() != 0);
+        try {
+            OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.process(u, argv, j.env(), noNewPrivs));
+            ProcessBuilder pb = new ProcessBuilder(cli(j.ociRuntime()).execCommand(j.containerId(), processFile, pidFile));
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            Process p = pb.start();
+            Cmd.Capture out = Cmd.Capture.start(p.getInputStream());
+            Cmd.Capture err = Cmd.Capture.start(p.getErrorStream());
+            boolean finished = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+            if (!finished) {
+                killTree(pidFile);
+                if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(2, TimeUnit.SECONDS);
+                }
+            }
+            String stdout = out.text(Duration.ofSeconds(finished ? 5 : 1));
+            String stderr = err.text(Duration.ofSeconds(finished ? 5 : 1));
+            if (!finished)
+                return new ExecResult(124, stdout, stderr + "cove: command timed out after " + limit.toMillis()
+                        + " ms and was killed\n");
+            return new ExecResult(p.exitValue(), stdout, stderr);
+        } catch (IOException e) {
+            throw new CoveException(500, "exec_failed", "could not run the command in sandbox '" + id + "': "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            killTree(pidFile);
+            Thread.currentThread().interrupt();
+            throw new CoveException(500, "exec_failed", "interrupted while running a command in sandbox '" + id + "'", e);
+        } finally {
+            try {
+                Files.deleteIfExists(processFile);
+                Files.deleteIfExists(pidFile);
+            } catch (IOException ignored) {
+                // the sandbox directory is deleted with the sandbox anyway
+            }
+        }
+    }
+
+    /** SIGKILL to the exec'd process (host pid from the runtime's pid file) and everything below it. */
+    private static void killTree(Path pidFile) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip());
+            ProcessHandle.of(pid).ifPresent(ph -> {
+                ph.descendants().forEach(ProcessHandle::destroyForcibly);
+                ph.destroyForcibly();
+            });
+        } catch (IOException | RuntimeException ignored) {
+            // not started yet or already gone
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Frees the in-memory state and the data directory lock; the sandboxes keep running (see {@link #recover}). */
+    @Override
+    public void close() {
+        held.clear();
+        try {
+            dataDirLock.release();
+            dataDirLockChannel.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private ReentrantLock lockFor(String id) { return stripes[Math.floorMod(id.hashCode(), stripes.length)]; }
+
+    private OciCli cli(String name) {
+        return ociByName.computeIfAbsent(name, n -> {
+            requireTool(n, n);
+            Path hide = n.equals("crun") && cgroups.hybridWithV2Controllers() ? cgroups.v2Mount() : null;
+            return new OciCli(n, config.dataDir().resolve(n), hide);
+        });
+    }
+
+    /** auto: crun where it runs as is (it refuses hybrid cgroup hosts whose v2 holds controllers), else runc. */
+    static String chooseOciRuntime(String wanted, CgroupLayout cgroups) {
+        if (!wanted.equals("auto")) return wanted;
+        if (onPath("crun") && !cgroups.hybridWithV2Controllers()) return "crun";
+        return "runc";
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String d : path.split(":")) if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) return true;
+        return false;
+    }
+
+    private static void requireTool(String tool, String debianPackage) {
+        if (!onPath(tool))
+            throw new IllegalStateException(tool + " not found on PATH; install it (apt-get install " + debianPackage + ")");
+    }
+
+    /**
+     * Gives every network namespace created from now on its own small TCP hash (1024 buckets) instead of
+     * sharing the host's: reading a sandbox's socket table then costs ~0.1 ms instead of ~4 ms. Only namespaces
+     * created later are affected, and only when the host has not chosen a value itself.
+     */
+    private static void enablePerNetnsTcpHash() {
+        Path sysctl = Path.of("/proc/sys/net/ipv4/tcp_child_ehash_entries");
+        try {
+            if (Files.exists(sysctl) && Files.readString(sysctl).strip().equals("0"))
+                Files.writeString(sysctl, "1024");
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot set tcp_child_ehash_entries: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * {@code ip netns add} makes /run/netns a shared bind mount the first time it runs; two first runs in parallel
+     * can stack two such mounts. Doing it once here, sequentially, leaves the parallel creates nothing to race on.
+     */
+    private void prepareNetnsDir() {
+        if (MountTable.isMountPoint(Path.of("/run/netns"))) return;
+        String probe = config.resourcePrefix() + "-init" + ProcessHandle.current().pid();
+        try {
+            Cmd.check(List.of("ip", "netns", "add", probe), null, Duration.ofSeconds(10));
+            Cmd.check(List.of("ip", "netns", "del", probe), null, Duration.ofSeconds(10));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create network namespaces: " + e.getMessage(), e);
+        }
+    }
+
+    private static long ms(long nanos) { return nanos / 1_000_000; }
+}

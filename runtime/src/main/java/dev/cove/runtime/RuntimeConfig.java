@@ -1,0 +1,98 @@
+package dev.cove.runtime;
+
+import dev.cove.runtime.internal.Ipv4Cidr;
+import dev.cove.runtime.internal.Ipv6Prefix;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How a node lays out its sandboxes.
+ *
+ * @param dataDir          root of the node's state; sandboxes live under {@code dataDir/sandboxes/<id>/},
+ *                         the OCI runtime's state under {@code dataDir/oci}
+ * @param templateDir      cache of built templates ({@code <name>-<recipeHash>/rootfs}); separate from
+ *                         {@code dataDir} so tests and CI can share one cache
+ * @param resourcePrefix   prefix of every host-visible name (netns {@code <prefix>-<id>}, container id
+ *                         {@code <prefix>-<id>}, veths {@code <prefix><slot>h|s}, cgroup {@code /<prefix>/<id>});
+ *                         {@code [a-z][a-z0-9]*}, at most 8 characters; tests use {@code covetest}
+ * @param poolSubnet       IPv4 pool, one /30 per sandbox slot (host .1, sandbox .2)
+ * @param poolSubnet6      IPv6 ULA /32; slot {@code s} gets {@code <prefix>:<s hex>::/64} (host ::1, sandbox ::2)
+ * @param ociRuntime       {@code auto} (crun where it works on this host, else runc), {@code runc} or {@code crun}
+ * @param defaultCpuCount  used when a spec asks for 0 CPUs
+ * @param defaultMemoryMB  used when a spec asks for 0 MiB
+ * @param defaultPidsLimit used when a spec asks for 0 processes
+ * @param templateMirror   Debian mirror URI for template builds; null = the host's apt sources
+ * @param userSudo         when true, processes of {@code user} run without no_new_privs so that the
+ *                         template's passwordless sudo works (E2B behaviour); false keeps no_new_privs
+ *                         for every process
+ */
+public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
+                            String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
+                            int defaultPidsLimit, String templateMirror, boolean userSudo) {
+
+    private static final Pattern PREFIX = Pattern.compile("^[a-z][a-z0-9]{0,7}$");
+
+    public RuntimeConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        dataDir = dataDir.toAbsolutePath().normalize();
+        templateDir = templateDir == null ? dataDir.resolve("templates") : templateDir.toAbsolutePath().normalize();
+        resourcePrefix = resourcePrefix == null ? "cove" : resourcePrefix;
+        if (!PREFIX.matcher(resourcePrefix).matches())
+            throw new IllegalArgumentException("resourcePrefix must be a lowercase letter followed by lowercase letters"
+                    + " or digits, at most 8 characters (it is part of 15-character interface names), got '"
+                    + resourcePrefix + "'");
+        poolSubnet = poolSubnet == null ? "10.200.0.0/16" : poolSubnet;
+        Ipv4Cidr.parse(poolSubnet); // validates: at least a /30
+        poolSubnet6 = poolSubnet6 == null ? "fd63:6f76::/32" : poolSubnet6;
+        Ipv6Prefix.parse(poolSubnet6);
+        ociRuntime = ociRuntime == null ? "auto" : ociRuntime;
+        if (!ociRuntime.equals("auto") && !ociRuntime.equals("runc") && !ociRuntime.equals("crun"))
+            throw new IllegalArgumentException("ociRuntime must be auto, runc or crun, got '" + ociRuntime + "'");
+        if (defaultCpuCount <= 0) defaultCpuCount = 2;
+        if (defaultMemoryMB <= 0) defaultMemoryMB = 512;
+        if (defaultPidsLimit <= 0) defaultPidsLimit = 1024;
+    }
+
+    /** Production defaults for a node whose state lives in {@code dataDir}. */
+    public static RuntimeConfig defaults(Path dataDir) {
+        return new RuntimeConfig(dataDir, null, "cove", "10.200.0.0/16", "fd63:6f76::/32", "auto",
+                2, 512, 1024, null, false);
+    }
+
+    public RuntimeConfig withTemplateDir(Path dir) {
+        return new RuntimeConfig(dataDir, dir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+    }
+
+    public RuntimeConfig withResourcePrefix(String prefix) {
+        return new RuntimeConfig(dataDir, templateDir, prefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+    }
+
+    public RuntimeConfig withPool(String subnet4, String subnet6) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, subnet4, subnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+    }
+
+    public RuntimeConfig withOciRuntime(String runtime) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, runtime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+    }
+
+    public RuntimeConfig withDefaultLimits(int cpuCount, int memoryMB, int pidsLimit) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                cpuCount, memoryMB, pidsLimit, templateMirror, userSudo);
+    }
+
+    public RuntimeConfig withTemplateMirror(String mirror) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, mirror, userSudo);
+    }
+
+    public RuntimeConfig withUserSudo(boolean allow) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, allow);
+    }
+}

@@ -1,0 +1,207 @@
+package dev.cove.runtime.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the OCI runtime spec ({@code config.json}) of a sandbox and the process specs of {@code exec}.
+ * Security defaults follow Docker's: its default capability set, masked and read-only /proc paths,
+ * no_new_privs, and a seccomp filter that denies what Docker's default profile denies to a container
+ * without CAP_SYS_ADMIN (namespace creation, mount API, kernel keyring, bpf, io_uring, module and
+ * clock calls, ...). The filter is a deny-list over an allow default, so ordinary programs are unaffected.
+ */
+public final class OciSpec {
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /** Docker's default capability set (no SYS_ADMIN, no NET_ADMIN, no SYS_PTRACE). */
+    public static final List<String> DEFAULT_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
+            "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
+    static final List<String> MASKED_PATHS = List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+            "/sys/firmware", "/sys/devices/virtual/powercap");
+
+    static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+            "/proc/sysrq-trigger");
+
+    /** Denied with EPERM, as in Docker's default profile for a container without extra capabilities. */
+    static final List<String> DENIED_SYSCALLS = List.of("acct", "add_key", "bpf", "clock_adjtime", "clock_settime",
+            "create_module", "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+            "get_kernel_syms", "init_module", "io_uring_enter", "io_uring_register", "io_uring_setup", "ioperm",
+            "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mount", "mount_setattr",
+            "move_mount", "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "perf_event_open",
+            "pivot_root", "query_module", "quotactl", "quotactl_fd", "reboot", "request_key", "setns",
+            "settimeofday", "stime", "swapoff", "swapon", "_sysctl", "syslog", "umount", "umount2", "unshare",
+            "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old");
+
+    /** The sandbox init: PID 1 of the sandbox, reaps orphans (bash reaps every child on SIGCHLD), exits on TERM. */
+    public static final List<String> INIT = List.of("/bin/bash", "-c",
+            "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done");
+
+    private static final long CPU_PERIOD = 100_000;
+
+    /**
+     * Open files per process: 65536, or less when this JVM's own hard limit is lower (the OCI runtime
+     * inherits it and, without CAP_SYS_RESOURCE at that point, cannot raise it).
+     */
+    static final long NOFILE = Math.min(65536, ownHardNofile());
+
+    private static long ownHardNofile() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (!line.startsWith("Max open files")) continue;
+                String[] f = line.substring("Max open files".length()).strip().split("\\s+");
+                return f[1].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[1]);
+            }
+        } catch (java.io.IOException | RuntimeException ignored) {
+            // fall through
+        }
+        return 1024;
+    }
+
+    private OciSpec() {}
+
+    /** A user the runtime can run processes as. */
+    public record User(String name, int uid, int gid, List<Integer> additionalGids, String home) {
+        public static final User ROOT = new User("root", 0, 0, List.of(), "/root");
+        /** The template's {@code user}: uid 1000, member of sudo (gid 27 in Debian's base-passwd). */
+        public static final User USER = new User("user", 1000, 1000, List.of(27), "/home/user");
+
+        public static User byName(String name) {
+            return switch (name == null ? "" : name) {
+                case "root" -> ROOT;
+                case "user" -> USER;
+                default -> null;
+            };
+        }
+    }
+
+    public static ObjectNode config(SandboxJournal j, String hostname) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("ociVersion", "1.0.2");
+        c.set("process", process(User.ROOT, INIT, j.env(), true));
+        ObjectNode root = c.putObject("root");
+        root.put("path", j.rootfs());
+        root.put("readonly", false);
+        c.put("hostname", hostname);
+        c.set("mounts", mounts());
+
+        ObjectNode linux = c.putObject("linux");
+        linux.put("cgroupsPath", j.cgroupsPath());
+        ObjectNode resources = linux.putObject("resources");
+        ArrayNode devices = resources.putArray("devices");
+        devices.addObject().put("allow", false).put("access", "rwm"); // runc/crun then allow the standard devices
+        long memory = (long) j.memoryMB() << 20;
+        resources.putObject("memory").put("limit", memory).put("swap", memory); // swap = limit: no swap use
+        resources.putObject("cpu").put("quota", j.cpuCount() * CPU_PERIOD).put("period", CPU_PERIOD);
+        resources.putObject("pids").put("limit", j.pidsLimit());
+
+        ArrayNode ns = linux.putArray("namespaces");
+        for (String type : List.of("pid", "ipc", "uts", "mount", "cgroup")) ns.addObject().put("type", type);
+        ns.addObject().put("type", "network").put("path", j.netnsPath());
+        linux.set("maskedPaths", strings(MASKED_PATHS));
+        linux.set("readonlyPaths", strings(READONLY_PATHS));
+        linux.set("seccomp", seccomp());
+        return c;
+    }
+
+    /** The process spec for {@code runc exec --process} (and the init). */
+    public static ObjectNode process(User user, List<String> argv, Map<String, String> sandboxEnv, boolean noNewPrivileges) {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("terminal", false);
+        ObjectNode u = p.putObject("user");
+        u.put("uid", user.uid()).put("gid", user.gid());
+        if (!user.additionalGids().isEmpty()) {
+            ArrayNode gids = u.putArray("additionalGids");
+            user.additionalGids().forEach(gids::add);
+        }
+        p.set("args", strings(argv));
+        p.set("env", strings(environment(user, sandboxEnv)));
+        p.put("cwd", user.home());
+        ObjectNode caps = p.putObject("capabilities");
+        caps.set("bounding", strings(DEFAULT_CAPS));
+        // root gets the default set; other users start with none (like a login shell), sudo gains them back
+        List<String> active = user.uid() == 0 ? DEFAULT_CAPS : List.of();
+        caps.set("effective", strings(active));
+        caps.set("permitted", strings(active));
+        caps.set("inheritable", strings(List.of()));
+        caps.set("ambient", strings(List.of()));
+        ArrayNode rlimits = p.putArray("rlimits");
+        rlimits.addObject().put("type", "RLIMIT_NOFILE").put("hard", NOFILE).put("soft", NOFILE);
+        p.put("noNewPrivileges", noNewPrivileges);
+        return p;
+    }
+
+    /** PATH, HOME, USER, LANG, then the sandbox's own variables (which win). */
+    public static List<String> environment(User user, Map<String, String> sandboxEnv) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", PATH);
+        env.put("HOME", user.home());
+        env.put("USER", user.name());
+        env.put("LOGNAME", user.name());
+        env.put("LANG", "C.UTF-8");
+        env.putAll(sandboxEnv);
+        List<String> list = new ArrayList<>();
+        env.forEach((k, v) -> list.add(k + "=" + v));
+        return list;
+    }
+
+    private static ArrayNode mounts() {
+        ArrayNode m = JSON.createArrayNode();
+        mount(m, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
+        mount(m, "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"));
+        mount(m, "/dev/pts", "devpts", "devpts",
+                List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"));
+        mount(m, "/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
+        mount(m, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
+        mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
+        mount(m, "/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro"));
+        return m;
+    }
+
+    private static void mount(ArrayNode m, String destination, String type, String source, List<String> options) {
+        ObjectNode o = m.addObject();
+        o.put("destination", destination).put("type", type).put("source", source);
+        o.set("options", strings(options));
+    }
+
+    private static ObjectNode seccomp() {
+        ObjectNode s = JSON.createObjectNode();
+        s.put("defaultAction", "SCMP_ACT_ALLOW");
+        String arch = System.getProperty("os.arch");
+        s.set("architectures", strings(arch.equals("aarch64")
+                ? List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM")
+                : List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32")));
+        ArrayNode rules = s.putArray("syscalls");
+        ObjectNode deny = rules.addObject();
+        deny.set("names", strings(DENIED_SYSCALLS));
+        deny.put("action", "SCMP_ACT_ERRNO").put("errnoRet", 1);
+        // clone3 cannot be filtered by flags: ENOSYS makes glibc fall back to clone, which can
+        ObjectNode clone3 = rules.addObject();
+        clone3.set("names", strings(List.of("clone3")));
+        clone3.put("action", "SCMP_ACT_ERRNO").put("errnoRet", 38);
+        // no user namespaces: they would hand the sandbox a full capability set over a larger kernel surface
+        ObjectNode cloneUserns = rules.addObject();
+        cloneUserns.set("names", strings(List.of("clone")));
+        cloneUserns.put("action", "SCMP_ACT_ERRNO").put("errnoRet", 1);
+        int argIndex = arch.equals("s390x") ? 1 : 0;
+        cloneUserns.putArray("args").addObject().put("index", argIndex).put("value", 0x10000000L)
+                .put("valueTwo", 0x10000000L).put("op", "SCMP_CMP_MASKED_EQ");
+        return s;
+    }
+
+    private static ArrayNode strings(List<String> values) {
+        ArrayNode a = JSON.createArrayNode();
+        values.forEach(a::add);
+        return a;
+    }
+}

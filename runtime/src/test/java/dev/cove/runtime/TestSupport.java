@@ -1,0 +1,117 @@
+package dev.cove.runtime;
+
+import dev.cove.core.runtime.SandboxSpec;
+import dev.cove.runtime.internal.SandboxJournal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Shared set-up of the runtime tests: names, pool and template cache that never collide with a real node. */
+final class TestSupport {
+    static final String PREFIX = "covetest";
+    static final String POOL4 = "10.201.0.0/16";
+    static final String POOL6 = "fd63:6f77::/32";
+    /** Every sandbox id a test in this JVM created, to prove at the end that none of their netns remains. */
+    static final Set<String> CREATED = ConcurrentHashMap.newKeySet();
+
+    private TestSupport() {}
+
+    static Path templateCache() {
+        String env = System.getenv("COVE_TEMPLATE_CACHE");
+        return Path.of(env == null || env.isBlank() ? "/var/cache/cove/templates" : env);
+    }
+
+    static boolean isRoot() {
+        try {
+            return run("id", "-u").strip().equals("0");
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** COVE_TEST_OCI_RUNTIME=runc|crun|auto runs the suite on another OCI runtime (default: auto). */
+    static RuntimeConfig config(Path dataDir) {
+        String oci = System.getenv("COVE_TEST_OCI_RUNTIME");
+        return RuntimeConfig.defaults(dataDir).withTemplateDir(templateCache()).withResourcePrefix(PREFIX)
+                .withPool(POOL4, POOL6).withOciRuntime(oci == null || oci.isBlank() ? "auto" : oci);
+    }
+
+    static SandboxSpec spec(String id) { return spec(id, 1, 256, 256, Map.of()); }
+
+    static SandboxSpec spec(String id, int cpu, int memoryMB, int pids, Map<String, String> env) {
+        CREATED.add(id);
+        return new SandboxSpec(id, "base", cpu, memoryMB, pids, env);
+    }
+
+    /** Runs a host command and returns its stdout (fails the test on a non-zero exit). */
+    static String run(String... argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", argv) + " timed out");
+            }
+            if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every cgroup hierarchy mount point (v1 and v2) of the host. */
+    static List<Path> cgroupMounts() {
+        List<Path> mounts = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String[] f = line.split(" ");
+                if (f[2].equals("cgroup") || f[2].equals("cgroup2")) mounts.add(Path.of(f[1]));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return mounts;
+    }
+
+    /** What a destroyed sandbox must not leave: netns, veth, mount, cgroups, container, directory. */
+    static void assertNothingLeft(RuntimeConfig config, String id, SandboxJournal journal) throws IOException {
+        String netns = PREFIX + "-" + id;
+        assertThat(run("ip", "netns", "list")).as("netns list").doesNotContain(netns);
+        if (journal != null && journal.hostVeth() != null) {
+            String links = run("ip", "-o", "link", "show");
+            assertThat(links).as("host links").doesNotContain(journal.hostVeth() + "@").doesNotContain(journal.hostVeth() + ":");
+        }
+        Path dir = config.dataDir().resolve("sandboxes").resolve(id);
+        assertThat(Files.readString(Path.of("/proc/mounts"))).as("mounts").doesNotContain(dir.toString());
+        for (Path m : cgroupMounts())
+            assertThat(m.resolve(PREFIX).resolve(id)).as("cgroup dir in " + m).doesNotExist();
+        for (String oci : List.of("runc", "crun")) {
+            Path ociRoot = config.dataDir().resolve(oci);
+            if (Files.isDirectory(ociRoot))
+                assertThat(run(oci, "--root", ociRoot.toString(), "list", "-q")).as(oci + " list").doesNotContain(netns);
+        }
+        assertThat(dir).as("sandbox dir").doesNotExist();
+    }
+
+    static void assertNoCreatedNetnsLeft() {
+        String list = run("ip", "netns", "list");
+        for (String id : CREATED) assertThat(list).as("netns of " + id).doesNotContain(PREFIX + "-" + id);
+    }
+
+    static String newId(String tag) {
+        return tag + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    }
+}

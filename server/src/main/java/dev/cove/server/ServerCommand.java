@@ -1,0 +1,197 @@
+package dev.cove.server;
+
+import dev.cove.api.ApiConfig;
+import dev.cove.api.ControlPlane;
+import dev.cove.edge.EdgeConfig;
+import dev.cove.edge.EdgeServer;
+import dev.cove.runtime.OciRuntime;
+import dev.cove.runtime.RuntimeConfig;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code cove server}: builds the base template if needed (with progress), then starts the planes in
+ * dependency order (runtime → control plane → edge) and serves until SIGTERM/SIGINT. Sandboxes outlive
+ * the server by design: a restart re-adopts them.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run the Cove server in the foreground.",
+        footer = {"", "Example:", "  cove server --data-dir /var/lib/cove --domain cove.localhost --https-port 8443"})
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--data-dir", defaultValue = "/var/lib/cove", description = "State: database, TLS CA, sandboxes (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--template-dir", description = "Template cache (default <data-dir>/templates).")
+    Path templateDir;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "Plain HTTP port; 0 picks a free one, -1 disables (default ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--https-port", defaultValue = "8443", description = "HTTPS port; 0 picks a free one, -1 disables (default ${DEFAULT-VALUE}).")
+    int httpsPort;
+
+    @Option(names = "--domain", defaultValue = "cove.localhost", description = "Sandbox URLs are <port>-<id>.<domain>; the API is api.<domain> (default ${DEFAULT-VALUE}).")
+    String domain;
+
+    @Option(names = "--listen", defaultValue = "loopback", description = "Addresses to listen on, comma separated: 'loopback' (127.0.0.1 and ::1), an IP, or 0.0.0.0 (default ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--oci-runtime", defaultValue = "auto", description = "auto, runc or crun (default ${DEFAULT-VALUE}: crun where it works on this host, else runc).")
+    String ociRuntime;
+
+    @Option(names = "--pool-subnet", defaultValue = "10.200.0.0/16", description = "IPv4 pool for sandbox veth pairs, one /30 each (default ${DEFAULT-VALUE}).")
+    String poolSubnet;
+
+    @Option(names = "--pool-subnet6", defaultValue = "fd63:6f76::/32", description = "IPv6 ULA pool, one /64 each (default ${DEFAULT-VALUE}).")
+    String poolSubnet6;
+
+    @Option(names = "--resource-prefix", defaultValue = "cove", description = "Prefix of namespaces, interfaces and containers (default ${DEFAULT-VALUE}).")
+    String resourcePrefix;
+
+    @Option(names = "--default-cpu", defaultValue = "2", description = "CPUs of a sandbox when the create request says nothing (default ${DEFAULT-VALUE}).")
+    int defaultCpu;
+
+    @Option(names = "--default-memory-mb", defaultValue = "512", description = "Memory limit in MiB when the create request says nothing (default ${DEFAULT-VALUE}).")
+    int defaultMemoryMB;
+
+    @Option(names = "--default-pids", defaultValue = "1024", description = "Process limit of a sandbox (default ${DEFAULT-VALUE}).")
+    int defaultPids;
+
+    @Option(names = "--max-sandbox-hours", defaultValue = "24", description = "Longest lifetime a sandbox may have (default ${DEFAULT-VALUE}).")
+    int maxSandboxHours;
+
+    @Option(names = "--tombstone-days", defaultValue = "7", description = "How long an ended sandbox's URLs keep saying why it ended (default ${DEFAULT-VALUE}).")
+    int tombstoneDays;
+
+    @Option(names = "--user-sudo", description = "Let processes of 'user' use sudo (no no_new_privs for them), as E2B's base template does.")
+    boolean userSudo;
+
+    @Override
+    public Integer call() throws Exception {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        PrintStream out = System.out;
+        Files.createDirectories(dataDir);
+        List<InetAddress> listenAddresses = listenAddresses(listen);
+        int http = httpPort == 0 ? freePort(listenAddresses) : httpPort;
+        int https = httpsPort == 0 ? freePort(listenAddresses) : httpsPort;
+
+        RuntimeConfig runtimeConfig = RuntimeConfig.defaults(dataDir)
+                .withTemplateDir(templateDir)
+                .withResourcePrefix(resourcePrefix)
+                .withPool(poolSubnet, poolSubnet6)
+                .withOciRuntime(ociRuntime)
+                .withDefaultLimits(defaultCpu, defaultMemoryMB, defaultPids)
+                .withUserSudo(userSudo);
+        OciRuntime runtime = new OciRuntime(runtimeConfig);
+        long t0 = System.nanoTime();
+        runtime.ensureTemplate("base", line -> out.println("  template base: " + line));
+        out.printf("Template 'base' ready (%.1f s)%n", (System.nanoTime() - t0) / 1e9);
+
+        // The SDKs build sandbox URLs from the `domain` the API returns, so it carries the HTTPS port
+        // whenever that is not 443 (E2B_DOMAIN=cove.localhost:8443 works the same way).
+        String advertisedDomain = https == 443 || https < 0 ? domain : domain + ":" + https;
+        ApiConfig apiConfig = ApiConfig.builder(dataDir).domain(advertisedDomain).apiKeyFromEnvironment()
+                .cpuCount(defaultCpu).memoryMB(defaultMemoryMB).pidsLimit(defaultPids)
+                .maxSandboxLength(Duration.ofHours(maxSandboxHours)).tombstoneRetentionDays(tombstoneDays).build();
+        ControlPlane controlPlane = ControlPlane.start(apiConfig, runtime);
+        EdgeServer edge;
+        try {
+            edge = new EdgeServer(EdgeConfig.builder(domain, dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), controlPlane.port()))
+                    .listen(listenAddresses).httpPort(http).httpsPort(https).build(), controlPlane.directory()).start();
+        } catch (IOException e) {
+            controlPlane.close();
+            runtime.close();
+            System.err.println("cove: " + e.getMessage());
+            return 2;
+        }
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("cove-shutdown").unstarted(() -> {
+            edge.close();
+            controlPlane.close();
+            runtime.close(); // sandboxes keep running; the next start re-adopts them
+            stopped.countDown();
+        }));
+
+        String apiUrl = edge.httpsPort() > 0
+                ? "https://api." + advertisedDomain
+                : "http://api." + domain + ":" + edge.httpPort();
+        writeEndpoints(edge, apiUrl, advertisedDomain);
+        out.println();
+        out.println("Cove is up.");
+        out.println("  API URL:  " + apiUrl);
+        out.println("  Domain:   " + advertisedDomain + "   (sandbox ports: https://<port>-<sandbox id>." + advertisedDomain + ")");
+        if (edge.httpPort() > 0) out.println("  HTTP:     http://localhost:" + edge.httpPort());
+        Path keyFile = dataDir.resolve("api-key");
+        out.println("  API key:  " + controlPlane.apiKey()
+                + (System.getenv(ApiConfig.API_KEY_ENV) == null ? "   (kept in " + keyFile + ")" : "   (from " + ApiConfig.API_KEY_ENV + ")"));
+        out.println("  CA cert:  " + edge.caCertificate());
+        out.println("  Runtime:  " + runtime.ociRuntimeName());
+        out.println();
+        out.println("Use it with the e2b SDK:");
+        out.println("  export E2B_DOMAIN=" + advertisedDomain + " E2B_API_KEY=" + controlPlane.apiKey()
+                + " NODE_EXTRA_CA_CERTS=" + edge.caCertificate());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Written after every listener is up, so scripts and tests know where the server is (no secrets in it). */
+    private void writeEndpoints(EdgeServer edge, String apiUrl, String advertisedDomain) throws IOException {
+        Path run = Files.createDirectories(dataDir.resolve("run"));
+        Path tmp = run.resolve("endpoints.json.tmp");
+        Files.writeString(tmp, String.format(
+                "{\"apiUrl\":\"%s\",\"domain\":\"%s\",\"httpPort\":%d,\"httpsPort\":%d,\"caCert\":\"%s\",\"pid\":%d}%n",
+                apiUrl, advertisedDomain, edge.httpPort(), edge.httpsPort(), edge.caCertificate(), ProcessHandle.current().pid()));
+        Files.move(tmp, run.resolve("endpoints.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static List<InetAddress> listenAddresses(String spec) throws IOException {
+        List<InetAddress> addresses = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            String p = part.strip();
+            if (p.equals("loopback")) {
+                addresses.add(InetAddress.ofLiteral("127.0.0.1"));
+                addresses.add(InetAddress.ofLiteral("::1"));
+            } else {
+                try {
+                    addresses.add(InetAddress.ofLiteral(p));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("--listen takes 'loopback' or IP addresses, got '" + p + "'");
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /** A port free on every listen address, so that the advertised domain can name it before binding. */
+    private static int freePort(List<InetAddress> addresses) throws IOException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int candidate;
+            try (ServerSocket s = new ServerSocket(0, 1, addresses.getFirst())) { candidate = s.getLocalPort(); }
+            boolean free = true;
+            for (InetAddress a : addresses) {
+                try (ServerSocket s = new ServerSocket(candidate, 1, a)) { /* free */ } catch (IOException e) { free = false; break; }
+            }
+            if (free) return candidate;
+        }
+        throw new IOException("no free port found on " + addresses);
+    }
+}
