@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code cove server} in a child JVM, as a user runs it: fresh data directory, ephemeral ports,
- * the {@code covetest} resource prefix so that a leak shows in {@code ip netns list}. Being a separate
+ * a test's own resource prefix (coveit, covecrsh, …) so that a leak shows in {@code ip netns list}. Being a separate
  * process lets tests kill it with SIGKILL and start it again on the same data directory.
  */
 final class CoveServerProcess implements AutoCloseable {
@@ -135,7 +135,7 @@ final class CoveServerProcess implements AutoCloseable {
     static JsonNode json(HttpResponse<String> r) throws IOException { return JSON.readTree(r.body()); }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws Exception {
         if (process != null && process.isAlive()) {
             process.destroy(); // SIGTERM: the server stops listening; sandboxes outlive it by design
             if (!process.waitFor(20, TimeUnit.SECONDS)) crash();
