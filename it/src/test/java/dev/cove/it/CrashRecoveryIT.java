@@ -45,6 +45,7 @@ class CrashRecoveryIT {
             server.close();
         }
         assertThat(HostResources.allLeftovers(PREFIX, dataDir)).as("nothing outlives the test").isEmpty();
+        HostResources.removeEmptyCgroupParents(PREFIX);
     }
 
     private static CoveServerProcess newServer() {

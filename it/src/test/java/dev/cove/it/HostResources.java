@@ -115,4 +115,20 @@ final class HostResources {
         }
         throw new IllegalStateException("no cgroup file for " + id + ": " + v1 + " / " + v2);
     }
+
+    /**
+     * The runtime keeps the empty {@code /<prefix>} parent cgroups between sandboxes (removing them could race a
+     * concurrent create); a test suite that owns the prefix removes them at its end. rmdir fails on a non-empty one.
+     */
+    static void removeEmptyCgroupParents(String prefix) {
+        try (Stream<Path> s = Files.list(Path.of("/sys/fs/cgroup"))) {
+            List<Path> dirs = new ArrayList<>(s.map(h -> h.resolve(prefix)).toList());
+            dirs.add(Path.of("/sys/fs/cgroup", prefix));
+            for (Path dir : dirs) {
+                if (Files.isDirectory(dir)) Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove the empty cgroups of " + prefix + ": " + e, e);
+        }
+    }
 }

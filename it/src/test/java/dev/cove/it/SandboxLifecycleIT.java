@@ -43,6 +43,7 @@ class SandboxLifecycleIT {
         for (String id : created) server.api("DELETE", "/sandboxes/" + id, null);
         server.close();
         assertThat(HostResources.allLeftovers(PREFIX, dataDir)).as("nothing of any sandbox outlives the tests").isEmpty();
+        HostResources.removeEmptyCgroupParents(PREFIX);
     }
 
     static JsonNode create(String body) throws Exception {
