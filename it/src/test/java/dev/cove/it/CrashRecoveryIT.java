@@ -46,6 +46,7 @@ class CrashRecoveryIT {
         }
         assertThat(HostResources.allLeftovers(PREFIX, dataDir)).as("nothing outlives the test").isEmpty();
         HostResources.removeEmptyCgroupParents(PREFIX);
+        HostResources.deleteTree(dataDir);
     }
 
     private static CoveServerProcess newServer() {

@@ -131,4 +131,12 @@ final class HostResources {
             throw new IllegalStateException("cannot remove the empty cgroups of " + prefix + ": " + e, e);
         }
     }
+
+    /** Deletes a test's data directory once nothing is mounted below it (checked first, so no mount is ever crossed). */
+    static void deleteTree(Path dir) throws IOException {
+        if (!mounts(dir).isEmpty()) throw new IllegalStateException("still mounted below " + dir + ": " + mounts(dir));
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
 }

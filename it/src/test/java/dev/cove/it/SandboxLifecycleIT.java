@@ -44,6 +44,7 @@ class SandboxLifecycleIT {
         server.close();
         assertThat(HostResources.allLeftovers(PREFIX, dataDir)).as("nothing of any sandbox outlives the tests").isEmpty();
         HostResources.removeEmptyCgroupParents(PREFIX);
+        HostResources.deleteTree(dataDir);
     }
 
     static JsonNode create(String body) throws Exception {
