@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The e2b compatibility suite: starts a Cove server with a fresh data directory, configures the official
+# e2b SDK exactly as a user would (E2B_DOMAIN, E2B_API_KEY, NODE_EXTRA_CA_CERTS; *.localhost resolves to
+# loopback through the system resolver), runs the scenarios with both SDK versions, stops the server and
+# checks that no sandbox resource is left. Needs a built tree (mvn install) and root.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
+export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+prefix=covecmp
+data=$(mktemp -d /tmp/cove-compat.XXXXXX)
+key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+(cd "$here" && npm ci --silent --no-progress)
+
+COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.netty.machineId=00:00:00:00:00:00:00:01 \
+  -cp "$top/server/target/classes:$top/server/target/lib/*" dev.cove.server.Main server \
+  --data-dir "$data" --http-port 0 --https-port 0 --resource-prefix "$prefix" \
+  --pool-subnet 10.213.0.0/16 --pool-subnet6 fd63:6f83::/32 \
+  --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
+server=$!
+stop() {
+  kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+}
+trap 'stop; echo "server log: $data/server.log"' EXIT
+for _ in $(seq 1200); do
+  [ -f "$data/run/endpoints.json" ] && break
+  kill -0 "$server" 2>/dev/null || { cat "$data/server.log"; exit 1; }
+  sleep 0.25
+done
+https_port=$(sed -E 's/.*"httpsPort":([0-9]+).*/\1/' "$data/run/endpoints.json")
+
+status=0
+E2B_DOMAIN="cove.localhost:$https_port" E2B_API_KEY="$key" NODE_EXTRA_CA_CERTS="$data/tls/ca.crt" \
+  COVE_DATA_DIR="$data" COVE_PREFIX="$prefix" \
+  node --test --test-concurrency=1 "$here"/test/*.test.mjs || status=$?
+
+stop
+trap - EXIT
+leaks=$(ip netns list | grep -c "^$prefix-" || true)
+if [ "$leaks" != 0 ]; then echo "compat: $leaks network namespaces of $prefix left behind"; ip netns list; status=1; fi
+[ "$status" = 0 ] && rm -rf "$data" || echo "server log kept: $data/server.log"
+exit "$status"
