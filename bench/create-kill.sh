@@ -9,7 +9,7 @@ count=${1:-50}
 data=$(mktemp -d /tmp/cove-bench.XXXXXX)
 key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 COVE_API_KEY=$key "$top/cove" server --data-dir "$data" --http-port 0 --https-port 0 \
-  --resource-prefix covebnch --pool-subnet 10.209.0.0/16 \
+  --resource-prefix covebnch --pool-subnet 10.209.0.0/16 --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" > "$data/server.log" 2>&1 &
 server=$!
 cleanup() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$data"; }

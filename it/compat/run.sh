@@ -16,6 +16,7 @@ COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.
   -cp "$top/server/target/classes:$top/server/target/lib/*" dev.cove.server.Main server \
   --data-dir "$data" --http-port 0 --https-port 0 --resource-prefix "$prefix" \
   --pool-subnet 10.213.0.0/16 --pool-subnet6 fd63:6f83::/32 \
+  --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
 server=$!
 stop() {

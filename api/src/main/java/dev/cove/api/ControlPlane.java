@@ -1,6 +1,7 @@
 package dev.cove.api;
 
 import dev.cove.api.auth.ApiKeys;
+import dev.cove.api.envd.EnvdServer;
 import dev.cove.api.auth.RequireApiKey;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
@@ -12,6 +13,8 @@ import dev.cove.api.sandboxes.KillSandboxHandler;
 import dev.cove.api.sandboxes.ListSandboxesHandler;
 import dev.cove.api.sandboxes.ListSandboxesV2Handler;
 import dev.cove.api.sandboxes.NotImplementedHandler;
+import dev.cove.api.sandboxes.UpdateNetworkHandler;
+import dev.cove.api.sandboxes.EgressDenialsHandler;
 import dev.cove.api.sandboxes.RefreshSandboxHandler;
 import dev.cove.api.sandboxes.SetTimeoutHandler;
 import dev.cove.api.store.SqliteSandboxStore;
@@ -46,24 +49,27 @@ import java.time.Clock;
 public final class ControlPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
     /**
-     * Helidon's own limit, a backstop far above {@link dev.cove.api.http.JsonBody#MAX_BYTES} (which answers with
-     * E2B's JSON error body; Helidon's 413 has none).
+     * Helidon's own limit: none. REST bodies are bounded by {@link dev.cove.api.http.JsonBody#MAX_BYTES} (which
+     * answers with E2B's JSON error body); agent API uploads ({@code POST /files}) stream to the sandbox's disk
+     * and may be as large as it has room for.
      */
-    static final long MAX_PAYLOAD_BYTES = 64L * 1024 * 1024;
+    static final long MAX_PAYLOAD_BYTES = -1;
 
     private final ApiConfig config;
     private final SqliteSandboxStore store;
     private final SandboxService sandboxes;
     private final String apiKey;
     private final WebServer server;
+    private final EnvdServer envd;
 
     private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server) {
+                         WebServer server, EnvdServer envd) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
         this.apiKey = apiKey;
         this.server = server;
+        this.envd = envd;
     }
 
     /**
@@ -85,16 +91,25 @@ public final class ControlPlane implements AutoCloseable {
             sandboxes = new SandboxService(config, store, runtime, Clock.systemUTC());
             sandboxes.start();
             SandboxService service = sandboxes;
+            EnvdServer envd = new EnvdServer(service, runtime);
             WebServer server = WebServer.builder()
                     .host("127.0.0.1")
                     .port(0)
                     .shutdownHook(false)
                     .maxPayloadSize(MAX_PAYLOAD_BYTES)
-                    .routing(r -> routing(r, service, keys))
+                    // streamed frames (Connect envelopes) go out at once, not after the peer's delayed ACK
+                    .connectionOptions(o -> o.tcpNoDelay(true))
+                    // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
+                    .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
+                            .addContentEncoding(new dev.cove.api.http.PassThroughGzip()))
+                    .routing(r -> {
+                        envd.register(r); // agent requests (X-Cove-Sandbox-Id) first: /health exists in both
+                        routing(r, service, keys);
+                    })
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
-            return new ControlPlane(config, store, sandboxes, apiKey, server);
+            return new ControlPlane(config, store, sandboxes, apiKey, server, envd);
         } catch (RuntimeException e) {
             if (sandboxes != null) sandboxes.close();
             store.close();
@@ -133,7 +148,8 @@ public final class ControlPlane implements AutoCloseable {
         routing.post(one + "/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
         routing.get("/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
         routing.delete("/templates/{templateID}", secured(keys, NotImplementedHandler.of("Deleting templates and snapshots")));
-        routing.put(one + "/network", secured(keys, NotImplementedHandler.of("Updating a sandbox's network")));
+        routing.put(one + "/network", secured(keys, new UpdateNetworkHandler(sandboxes)));
+        routing.get(one + "/network/denials", secured(keys, new EgressDenialsHandler(sandboxes)));
         routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
         routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
         routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
@@ -170,6 +186,7 @@ public final class ControlPlane implements AutoCloseable {
         try {
             server.stop();
         } finally {
+            envd.close();
             sandboxes.close();
             store.close();
         }

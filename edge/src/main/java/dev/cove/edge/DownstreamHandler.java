@@ -1,12 +1,18 @@
 package dev.cove.edge;
 
+import dev.cove.core.CoveException;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -46,7 +52,7 @@ import java.util.ArrayDeque;
  *      │  autoRead off while:         │    │ writability changed    │ channelWritabilityChanged
  *      │  · the upstream is dialing   │    └────────────────────────┘ (upstream send buffer drained)
  *      │  · the upstream is not writable (its outbound buffer is above the high-water mark)
- *      │  · the request is complete and its response is not (HTTP/1.1 pipelining is serialised)
+ *      │  · a pipelined request waits behind the current exchange (HTTP/1.1 pipelining is serialised)
  *      │
  *   client ◀──write── [codec] ◀── DownstreamHandler ◀──read── upstream ◀── control plane
  *      │                              │
@@ -61,8 +67,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private static final int UPSTREAM_MAX_HEADER_SIZE = 64 * 1024;
     private static final int MAX_CHUNK_SIZE = 16 * 1024;
 
+    private static final Logger accessLog = LoggerFactory.getLogger("dev.cove.edge.access");
+
     private final Router router;
     private final int maxHeaderSize;
+    private final EdgeMetrics metrics;
+    private final ConnectionLimits limits;
+    private final boolean logAccess;
 
     private ChannelHandlerContext ctx;
     private boolean http2;
@@ -75,13 +86,25 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private Channel upstream;
     private UpstreamDialer upstreamDialer;
     private Future<Channel> connecting;
+    /** The connection's facts, formatted once (not per request). */
+    private String clientIp;
+    private String localPort;
+    /** When the current dial began (for the dial-time histogram). */
+    private long dialStarted;
     private boolean reading = true;
     private boolean draining;
     private boolean closing;
+    /** After a 101: both legs are raw byte pipes (WebSocket or another upgraded protocol). */
+    private boolean tunnel;
+    /** Non-null only while {@link #switchToTunnel} removes the codecs. */
+    private Switch switching;
 
-    DownstreamHandler(Router router, int maxHeaderSize) {
+    DownstreamHandler(Router router, int maxHeaderSize, EdgeMetrics metrics, ConnectionLimits limits, boolean logAccess) {
         this.router = router;
         this.maxHeaderSize = maxHeaderSize;
+        this.metrics = metrics;
+        this.limits = limits;
+        this.logAccess = logAccess;
     }
 
     /** State of one request/response pair. */
@@ -90,9 +113,22 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         final boolean head;
         final boolean browser;
         final boolean expectContinue;
+        final long started = System.nanoTime();
+        final String method;
+        final String host;
+        final String path;
         boolean keepAlive;
         String sandboxId;
         Integer port;
+        String target = "none";
+        /** The protocol an upgrade request asks for (sandbox ports, HTTP/1.1), else null. */
+        String upgrade;
+        /** A 101 head was relayed; the codecs come out after its (empty) last content. */
+        boolean switching;
+        int status;
+        String edgeCode;
+        long bytesOut;
+        boolean logged;
         /** Answered by the edge: the rest of the request body is read and dropped. */
         boolean local;
         boolean requestDone;
@@ -107,6 +143,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             browser = ErrorResponses.isBrowserNavigation(request.headers());
             expectContinue = HttpUtil.is100ContinueExpected(request);
             keepAlive = HttpUtil.isKeepAlive(request);
+            method = request.method().name();
+            host = request.headers().get(HttpHeaderNames.HOST, "-");
+            String uri = request.uri();
+            int query = uri.indexOf('?');
+            path = query < 0 ? uri : uri.substring(0, query); // query strings may carry tokens: never logged
         }
     }
 
@@ -120,6 +161,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel) {
+            if (upstream != null && msg instanceof ByteBuf bytes) {
+                metrics.bytesReceived.add(bytes.readableBytes());
+                if (switching != null) switching.toUpstream.add(bytes); // the codecs are coming out right now
+                else upstream.write(bytes, upstream.voidPromise());
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            updateReading();
+            return;
+        }
         if (!(msg instanceof HttpObject part) || closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -149,9 +201,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private void begin(HttpRequest request) {
         exchange = new Exchange(request);
+        HeaderTimeout headerTimeout = ctx.pipeline().get(HeaderTimeout.class);
+        if (headerTimeout != null) headerTimeout.headerReceived();
         if (request.decoderResult().isFailure()) {
             exchange.keepAlive = false; // the decoder has lost its place in the byte stream
             respondLocally(malformed(request.decoderResult().cause()));
+            forward(request);
+            return;
+        }
+        Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
+        if (ConnectionLimits.overLimit(connection)) {
+            exchange.keepAlive = false;
+            metrics.connectionsRefused.increment();
+            respondLocally(EdgeError.rateLimited(null, null, "This Cove server has too many open connections ("
+                    + limits.maxConnections + "). Retry in a moment.", limits.maxConnections, ConnectionLimits.RETRY_AFTER_SECONDS));
             forward(request);
             return;
         }
@@ -166,10 +229,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                     exchange.sandboxId = proxy.sandbox().sandboxId();
                     exchange.port = proxy.sandbox().port();
                 }
-                Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
+                exchange.target = proxy.sandbox() == null ? "control_plane" : proxy.agent() ? "agent" : "sandbox";
+                String upgrade = !http2 && proxy.sandboxPort() ? ProxyHeaders.requestedUpgrade(request) : null;
                 ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, clientIp(connection),
                         connection.pipeline().get(SslHandler.class) != null, localPort(connection));
-                ensureUpstream(proxy.dialer());
+                if (proxy.sandboxPort()) {
+                    ProxyHeaders.removePlatformCredentials(request.headers());
+                    String masked = proxy.route().maskedHost(exchange.port);
+                    if (masked != null) request.headers().set(HttpHeaderNames.HOST, masked); // X-Forwarded-Host keeps the public one
+                    if (upgrade != null) {
+                        ProxyHeaders.setUpgrade(request.headers(), upgrade);
+                        exchange.upgrade = upgrade;
+                    }
+                }
+                ensureUpstream(proxy.dialer(), proxy.sandboxPort() ? exchange.sandboxId : null);
             }
         }
         forward(request);
@@ -177,6 +250,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     /** Sends a part of the current request on, or drops it when the edge answers the request itself. */
     private void forward(HttpObject part) {
+        if (part instanceof HttpContent content) metrics.bytesReceived.add(content.content().readableBytes());
         if (exchange.local) {
             ReferenceCountUtil.release(part);
         } else if (upstream != null) {
@@ -193,10 +267,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     // ---- upstream connection -------------------------------------------------------------------------------
 
     /** Pins one upstream connection per client connection (stream), reused while requests go the same way. */
-    private void ensureUpstream(UpstreamDialer dialer) {
+    private void ensureUpstream(UpstreamDialer dialer, String limitedSandbox) {
         if (dialer.equals(upstreamDialer) && (upstream != null || connecting != null)) return;
         closeUpstream();
+        if (limitedSandbox != null && !limits.acquire(limitedSandbox)) {
+            metrics.connectionsRefused.increment();
+            respondLocally(EdgeError.rateLimited(exchange.sandboxId, exchange.port, "Sandbox " + limitedSandbox
+                    + " has too many open connections (" + limits.maxPerSandbox + "). Retry in a moment.",
+                    limits.maxPerSandbox, ConnectionLimits.RETRY_AFTER_SECONDS));
+            return;
+        }
         upstreamDialer = dialer;
+        dialStarted = System.nanoTime();
         Future<Channel> dial = dialer.dial(ctx.channel().eventLoop(), new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -208,7 +290,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             }
         });
         connecting = dial;
-        dial.addListener(done -> onUpstreamConnected(dial));
+        dial.addListener(done -> {
+            if (limitedSandbox != null) { // the slot lives as long as the upstream connection
+                if (dial.isSuccess()) dial.getNow().closeFuture().addListener(closed -> limits.release(limitedSandbox));
+                else limits.release(limitedSandbox);
+            }
+            onUpstreamConnected(dial);
+        });
     }
 
     private void onUpstreamConnected(Future<Channel> dial) {
@@ -218,12 +306,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
         connecting = null;
         if (!dial.isSuccess()) {
-            log.warn("Cannot connect upstream ({}): {}", upstreamDialer, dial.cause().toString());
+            EdgeError error;
+            if (dial.cause() instanceof CoveException typed && exchange != null) {
+                log.debug("Cannot connect upstream ({}): {}", upstreamDialer, typed.getMessage());
+                error = EdgeError.typed(typed, exchange.sandboxId, exchange.port);
+            } else {
+                log.warn("Cannot connect upstream ({}): {}", upstreamDialer, dial.cause().toString());
+                error = exchange == null ? null : EdgeError.upstreamFailed(exchange.sandboxId, exchange.port);
+            }
             upstreamDialer = null;
-            if (exchange != null && !exchange.local) respondLocally(EdgeError.upstreamFailed(exchange.sandboxId, exchange.port));
+            if (exchange != null && !exchange.local) respondLocally(error);
             updateReading();
             return;
         }
+        metrics.dialed(System.nanoTime() - dialStarted);
         upstream = dial.getNow();
         upstream.config().setAutoRead(ctx.channel().isWritable());
         while (!unsent.isEmpty()) upstream.write(unsent.poll(), upstream.voidPromise());
@@ -242,6 +338,21 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     // ---- upstream → client (called by UpstreamHandler) -----------------------------------------------------
 
     void onUpstreamRead(Channel from, Object msg) {
+        if (tunnel) {
+            if (from == upstream && msg instanceof ByteBuf bytes) {
+                metrics.bytesSent.add(bytes.readableBytes());
+                if (switching != null) switching.toClient.add(bytes);
+                else ctx.write(bytes, ctx.voidPromise());
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        if (from == upstream && exchange != null && exchange.switching && msg instanceof LastHttpContent last) {
+            ReferenceCountUtil.release(last); // the 101 has no body; what follows is the new protocol
+            switchToTunnel(from);
+            return;
+        }
         if (from != upstream || exchange == null || exchange.local || exchange.responseDone || !(msg instanceof HttpObject part)) {
             ReferenceCountUtil.release(msg); // nothing asked for it; the connection is out of step
             from.close();
@@ -255,7 +366,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (part instanceof HttpResponse response) {
             int status = response.status().code();
-            if (status >= 100 && status < 200) { // interim; 101 cannot happen, Upgrade is never forwarded
+            if (status == 101 && exchange.upgrade != null) {
+                ProxyHeaders.prepareSwitchingResponse(response, exchange.upgrade);
+                exchange.status = 101;
+                exchange.responseStarted = true;
+                exchange.switching = true;
+                HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), response.headers());
+                ReferenceCountUtil.release(part);
+                ctx.write(head, ctx.voidPromise());
+                if (part instanceof LastHttpContent) switchToTunnel(from);
+                return;
+            }
+            if (status >= 100 && status < 200) { // interim (a 101 nobody asked for is dropped with them)
                 exchange.skipInterimLast = !(part instanceof LastHttpContent);
                 if (status == 100 && exchange.expectContinue) {
                     // Full, so the HTTP/2 codec sends it as a non-final HEADERS frame.
@@ -269,16 +391,66 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             exchange.keepAlive = ProxyHeaders.prepareResponse(response, exchange.keepAlive, bodyAllowed, exchange.http10);
             applyConnectionHeaders(response, exchange.keepAlive);
             exchange.responseStarted = true;
+            exchange.status = status;
         } else if (exchange.skipInterimLast) {
             exchange.skipInterimLast = false;
             ReferenceCountUtil.release(part);
             return;
         }
+        if (part instanceof HttpContent content) {
+            int n = content.content().readableBytes();
+            exchange.bytesOut += n;
+            metrics.bytesSent.add(n);
+        }
         ctx.write(part, ctx.voidPromise());
         if (part instanceof LastHttpContent) {
             exchange.responseDone = true;
+            logExchange(exchange);
             finishIfDone();
         }
+    }
+
+    /**
+     * The upstream switched protocols (101 relayed): from here both legs are raw byte pipes, so the HTTP codecs come
+     * out of both pipelines. Bytes the upstream sent right behind the 101 were decoded as raw already (the client
+     * codec knows a 101 ends HTTP) or leave the codec's buffer on removal, and reach {@link #onUpstreamRead} as such.
+     */
+    private void switchToTunnel(Channel from) {
+        Exchange ex = exchange;
+        tunnel = true;
+        exchange = null;
+        ctx.flush();
+        // Removing a decoder hands on the bytes it holds; they must not meet the other leg's HTTP encoder, which is
+        // still in place for a moment: they wait here until both pipelines are raw.
+        switching = new Switch();
+        ChannelPipeline down = ctx.pipeline();
+        if (down.get(HttpServerUpgradeHandler.class) != null) down.remove(HttpServerUpgradeHandler.class);
+        if (down.get(HttpServerCodec.class) != null) down.remove(HttpServerCodec.class);
+        if (down.get(HeaderTimeout.class) != null) down.remove(HeaderTimeout.class);
+        if (from.pipeline().get(HttpClientCodec.class) != null) from.pipeline().remove(HttpClientCodec.class);
+        Switch done = switching;
+        switching = null;
+        while (!done.toClient.isEmpty()) ctx.write(done.toClient.poll(), ctx.voidPromise());
+        ctx.flush();
+        if (upstream != null) {
+            while (!done.toUpstream.isEmpty()) upstream.write(done.toUpstream.poll(), upstream.voidPromise());
+            upstream.flush();
+            upstream.config().setAutoRead(ctx.channel().isWritable());
+        } else {
+            done.toUpstream.forEach(ReferenceCountUtil::release);
+        }
+        releaseAll(pipelined); // a client that pipelines behind an upgrade request has broken the protocol
+        metrics.webSocketsTotal.increment();
+        metrics.webSocketsOpen.incrementAndGet();
+        ex.responseDone = true;
+        logExchange(ex);
+        updateReading();
+    }
+
+    /** Bytes that arrive on either leg while the codecs come out (see {@link #switchToTunnel}). */
+    private static final class Switch {
+        final ArrayDeque<ByteBuf> toClient = new ArrayDeque<>();
+        final ArrayDeque<ByteBuf> toUpstream = new ArrayDeque<>();
     }
 
     void onUpstreamReadComplete() { ctx.flush(); }
@@ -289,11 +461,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (from != upstream) return;
         upstream = null;
         upstreamDialer = null;
+        if (tunnel) { // the server ended the upgraded connection: deliver what it sent, then close
+            closing = true;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (exchange != null && !exchange.local) {
             if (!exchange.responseStarted) {
                 respondLocally(EdgeError.upstreamFailed(exchange.sandboxId, exchange.port));
             } else if (!exchange.responseDone) {
                 // Cut mid-response: close (HTTP/2: reset the stream) so the client cannot take it for complete.
+                exchange.edgeCode = "upstream_cut";
+                logExchange(exchange);
                 ctx.close();
                 return;
             } else {
@@ -310,6 +489,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         ex.local = true;
         ex.responseStarted = true;
         ex.responseDone = true;
+        ex.status = error.status();
+        ex.edgeCode = error.code();
+        logExchange(ex);
         releaseAll(unsent);
         // A client waiting for 100 Continue will not send its body; closing is the only way to stay in step.
         boolean closeNow = !http2 && (!ex.keepAlive || (ex.expectContinue && !ex.requestDone));
@@ -330,6 +512,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (exchange == null || !exchange.requestDone || !exchange.responseDone) return;
         boolean keepAlive = exchange.keepAlive;
         exchange = null;
+        HeaderTimeout headerTimeout = ctx.pipeline().get(HeaderTimeout.class);
+        if (headerTimeout != null) headerTimeout.exchangeEnded();
         if (closing) return; // the close is already on its way
         if (!keepAlive && !http2) {
             closing = true;
@@ -358,9 +542,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     /** Reads from the client only when there is somewhere for the bytes to go (see the class diagram). */
     private void updateReading() {
-        boolean want = !closing && pipelined.isEmpty()
-                && (exchange == null || (!exchange.requestDone
-                        && (exchange.local || (upstream != null && upstream.isWritable()))));
+        // A finished request whose response is still coming does not stop reading: the next request (if the client
+        // pipelines) lands in `pipelined`, which stops reading. So plain keep-alive traffic never toggles autoRead
+        // (each toggle is an epoll_ctl call), and at most one socket read of pipelined requests is held.
+        // An upgrade request is the exception: what follows it is another protocol, read only once the codecs are out.
+        boolean want = tunnel ? !closing && upstream != null && upstream.isWritable() : !closing && pipelined.isEmpty()
+                && (exchange == null || (exchange.requestDone && exchange.upgrade == null) || exchange.local
+                        || (upstream != null && upstream.isWritable()));
         if (want != reading) {
             reading = want;
             ctx.channel().config().setAutoRead(want);
@@ -392,6 +580,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (tunnel) {
+            tunnel = false;
+            metrics.webSocketsOpen.decrementAndGet();
+        }
         closeUpstream();
         releaseAll(unsent);
         releaseAll(pipelined);
@@ -404,6 +596,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         // The plain port switched this connection to HTTP/2 (h2c): streams get their own DownstreamHandlers.
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent
                 || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+            if (ctx.pipeline().get(HeaderTimeout.class) != null) ctx.pipeline().remove(HeaderTimeout.class);
             ctx.pipeline().remove(this);
         }
         ctx.fireUserEventTriggered(evt);
@@ -415,15 +608,33 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /** The access log line and the request metrics, once per exchange. Never a query string, never a header value. */
+    private void logExchange(Exchange ex) {
+        if (ex.logged) return;
+        ex.logged = true;
+        metrics.request(ex.target, ex.status, ex.edgeCode);
+        if (!logAccess || !accessLog.isInfoEnabled()) return;
+        Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
+        accessLog.info("{} \"{} {}{} {}\" {} {} {}ms{}", clientIp(connection), ex.method, ex.host, ex.path,
+                http2 ? "HTTP/2" : ex.http10 ? "HTTP/1.0" : "HTTP/1.1", ex.status, ex.bytesOut,
+                (System.nanoTime() - ex.started) / 1_000_000, ex.edgeCode == null ? "" : " " + ex.edgeCode);
+    }
+
     private static void releaseAll(ArrayDeque<HttpObject> parts) {
         while (!parts.isEmpty()) ReferenceCountUtil.release(parts.poll());
     }
 
-    private static String clientIp(Channel connection) {
-        return connection.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
+    private String clientIp(Channel connection) {
+        if (clientIp == null) {
+            clientIp = connection.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "unknown";
+        }
+        return clientIp;
     }
 
-    private static int localPort(Channel connection) {
-        return connection.localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
+    private String localPort(Channel connection) {
+        if (localPort == null) {
+            localPort = connection.localAddress() instanceof InetSocketAddress local ? Integer.toString(local.getPort()) : "0";
+        }
+        return localPort;
     }
 }

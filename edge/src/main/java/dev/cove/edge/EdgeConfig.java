@@ -18,13 +18,24 @@ import java.util.Objects;
  * @param controlPlane    the control plane's HTTP/1.1 listener (loopback), which receives api and agent-port traffic
  * @param idleTimeout     a client connection with no traffic either way for this long is closed
  * @param maxHeaderSize   largest request header block accepted (bytes); larger ones get 431
+ * @param headerTimeout   a request header that takes longer than this to arrive gets 408 (slowloris protection)
+ * @param maxConnections  client connections open at once, in total; more get 429 with Retry-After
+ * @param maxConnectionsPerSandbox upstream connections open at once into one sandbox; more get 429 with Retry-After
+ * @param metricsPort     Prometheus {@code /metrics} on {@code metricsAddress}; 0 = ephemeral (tests), -1 = off
+ * @param metricsAddress  address of the operator port (default loopback: metrics are for the operator only)
+ * @param accessLog       one line per request on the {@code dev.cove.edge.access} logger (no query strings, no secrets)
  */
 public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int httpsPort, String domain, Path dataDir,
-                         InetSocketAddress controlPlane, Duration idleTimeout, int maxHeaderSize) {
+                         InetSocketAddress controlPlane, Duration idleTimeout, int maxHeaderSize, Duration headerTimeout,
+                         int maxConnections, int maxConnectionsPerSandbox, int metricsPort, InetAddress metricsAddress,
+                         boolean accessLog) {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(15);
     public static final int DEFAULT_MAX_HEADER_SIZE = 32 * 1024;
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_HTTPS_PORT = 8443;
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_SANDBOX = 2_000;
 
     public EdgeConfig {
         listenAddresses = List.copyOf(listenAddresses);
@@ -40,6 +51,11 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
         Objects.requireNonNull(controlPlane, "controlPlane");
         if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("idleTimeout must be positive");
         if (maxHeaderSize < 1024) throw new IllegalArgumentException("maxHeaderSize must be at least 1024 bytes");
+        if (headerTimeout.isNegative() || headerTimeout.isZero()) throw new IllegalArgumentException("headerTimeout must be positive");
+        if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be at least 1");
+        if (maxConnectionsPerSandbox < 1) throw new IllegalArgumentException("maxConnectionsPerSandbox must be at least 1");
+        checkPort("metricsPort", metricsPort);
+        Objects.requireNonNull(metricsAddress, "metricsAddress");
     }
 
     private static void checkPort(String name, int port) {
@@ -61,6 +77,12 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
         private int httpsPort = DEFAULT_HTTPS_PORT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+        private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerSandbox = DEFAULT_MAX_CONNECTIONS_PER_SANDBOX;
+        private int metricsPort = -1;
+        private InetAddress metricsAddress = InetAddress.getLoopbackAddress();
+        private boolean accessLog = true;
 
         private Builder(String domain, Path dataDir, InetSocketAddress controlPlane) {
             this.domain = domain;
@@ -74,9 +96,16 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
         public Builder httpsPort(int port) { this.httpsPort = port; return this; }
         public Builder idleTimeout(Duration timeout) { this.idleTimeout = timeout; return this; }
         public Builder maxHeaderSize(int bytes) { this.maxHeaderSize = bytes; return this; }
+        public Builder headerTimeout(Duration timeout) { this.headerTimeout = timeout; return this; }
+        public Builder maxConnections(int connections) { this.maxConnections = connections; return this; }
+        public Builder maxConnectionsPerSandbox(int connections) { this.maxConnectionsPerSandbox = connections; return this; }
+        public Builder metrics(InetAddress address, int port) { this.metricsAddress = address; this.metricsPort = port; return this; }
+        public Builder metricsPort(int port) { this.metricsPort = port; return this; }
+        public Builder accessLog(boolean enabled) { this.accessLog = enabled; return this; }
 
         public EdgeConfig build() {
-            return new EdgeConfig(listenAddresses, httpPort, httpsPort, domain, dataDir, controlPlane, idleTimeout, maxHeaderSize);
+            return new EdgeConfig(listenAddresses, httpPort, httpsPort, domain, dataDir, controlPlane, idleTimeout, maxHeaderSize,
+                    headerTimeout, maxConnections, maxConnectionsPerSandbox, metricsPort, metricsAddress, accessLog);
         }
     }
 }

@@ -34,7 +34,8 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
     }
 
     static EdgeError typed(CoveException e, String sandboxId, Integer port) {
-        return new EdgeError(e.status(), e.code(), e.getMessage(), sandboxId, port, null, Style.TYPED);
+        Map<String, Object> details = e instanceof UpstreamRefusal refusal ? refusal.details() : null;
+        return new EdgeError(e.status(), e.code(), e.getMessage(), sandboxId, port, details, Style.TYPED);
     }
 
     static EdgeError plain(CoveException e) {
@@ -74,10 +75,38 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
     }
 
     static EdgeError upstreamFailed(String sandboxId, Integer port) {
-        String message = sandboxId == null
-                ? "The Cove control plane did not answer. Try again in a moment; if it persists, check the server's log."
-                : "The agent of sandbox " + sandboxId + " did not answer. Try again in a moment; if it persists, check the server's log.";
+        String message;
+        if (sandboxId == null) {
+            message = "The Cove control plane did not answer. Try again in a moment; if it persists, check the server's log.";
+        } else if (port == null || port == dev.cove.core.routing.SandboxHost.AGENT_PORT) {
+            message = "The agent of sandbox " + sandboxId + " did not answer. Try again in a moment; if it persists, check the server's log.";
+        } else {
+            message = "The server on port " + port + " of sandbox " + sandboxId + " closed the connection before it "
+                    + "answered (it may have crashed or been stopped). Check its output, then try again.";
+        }
         return new EdgeError(502, "upstream_failed", message, sandboxId, port, null, Style.TYPED);
+    }
+
+    /** Too many connections (per sandbox or in total): the client may retry after {@code retryAfterSeconds}. */
+    static EdgeError rateLimited(String sandboxId, Integer port, String message, int limit, int retryAfterSeconds) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("connectionLimit", limit);
+        details.put("retryAfter", retryAfterSeconds);
+        return new EdgeError(429, "rate_limited", message, sandboxId, port, details, Style.TYPED);
+    }
+
+    /** The request's header did not arrive in time (a slow or stalled client, or a slowloris attack). */
+    static EdgeError headerTimeout(long seconds) {
+        return new EdgeError(408, "request_timeout", "The request's header did not arrive within " + seconds
+                + " s. Send the whole header at once and try again.", null, null, null, Style.TYPED);
+    }
+
+    /** E2B's traffic access token (network.allowPublicTraffic=false): E2B's messages, Cove's typed shape. */
+    static EdgeError trafficToken(String sandboxId, int port, boolean missing) {
+        String message = missing
+                ? "Sandbox is secured with traffic access token. Token header 'e2b-traffic-access-token' is missing"
+                : "Sandbox is secured with traffic access token. Provided token in header 'e2b-traffic-access-token' is invalid";
+        return new EdgeError(403, missing ? "token_required" : "token_invalid", message, sandboxId, port, null, Style.TYPED);
     }
 
     static EdgeError headerTooLarge(int maxHeaderSize) {
@@ -103,6 +132,10 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
             case "port_not_listening" -> "Port Not Reachable";
             case "upstream_failed" -> "Upstream Failed";
             case "request_header_too_large" -> "Request Header Fields Too Large";
+            case "rate_limited" -> "Too Many Connections";
+            case "request_timeout" -> "Request Timeout";
+            case "token_required" -> "Missing Traffic Access Token";
+            case "token_invalid" -> "Invalid Traffic Access Token";
             default -> "Request Failed";
         };
     }

@@ -19,19 +19,18 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of a client connection, for one listening port.
  *
  * <pre>
- * TLS port:   IdleState → IdleCloser → SslHandler → AlpnHandler ─┬─ h2:       Http2FrameCodec → Http2MultiplexHandler
- *                                                                └─ http/1.1: HttpServerCodec → DownstreamHandler
- * plain port: IdleState → IdleCloser → CleartextHttp2ServerUpgradeHandler (h2c by prior knowledge or Upgrade)
- *                                      → [HttpServerCodec → HttpServerUpgradeHandler] → DownstreamHandler
+ * TLS port:   Limits → IdleTimeout → SslHandler → AlpnHandler ─┬─ h2:       Http2FrameCodec → Http2MultiplexHandler
+ *                                                           └─ http/1.1: HeaderTimeout → HttpServerCodec → DownstreamHandler
+ * plain port: Limits → IdleTimeout → HeaderTimeout → CleartextHttp2ServerUpgradeHandler (h2c by prior
+ *                                    knowledge or Upgrade) → [HttpServerCodec → HttpServerUpgradeHandler] → DownstreamHandler
+ * after a 101 (WebSocket): the HTTP handlers and HeaderTimeout leave; DownstreamHandler relays raw bytes
  * each HTTP/2 stream: Http2StreamFrameToHttpObjectCodec → DownstreamHandler
  * </pre>
  */
@@ -45,19 +44,22 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
     private final EdgeConfig config;
     private final Router router;
     private final SslContext ssl;
+    private final EdgeMetrics metrics;
+    private final ConnectionLimits limits;
 
     /** @param ssl TLS context for the HTTPS port, null for the plain port */
-    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl) {
+    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl, EdgeMetrics metrics, ConnectionLimits limits) {
         this.config = config;
         this.router = router;
         this.ssl = ssl;
+        this.metrics = metrics;
+        this.limits = limits;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
-        p.addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                IdleConnectionCloser.INSTANCE);
+        p.addLast(limits, new IdleTimeout(config.idleTimeout().toMillis()));
         if (ssl != null) {
             p.addLast(ssl.newHandler(ch.alloc()), new AlpnHandler(this));
             return;
@@ -68,12 +70,16 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
                         ? new Http2ServerUpgradeCodec(http2FrameCodec(), http2Multiplexer())
                         : null,
                 MAX_UPGRADE_REQUEST_SIZE);
-        p.addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new Http2Setup()),
-                downstream()); // removes itself when the connection turns HTTP/2
+        p.addLast(headerTimeout(), new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new Http2Setup()),
+                downstream()); // these two remove themselves when the connection turns HTTP/2
     }
 
     void addHttp1(ChannelPipeline p) {
-        p.addLast(http1Codec(), downstream());
+        p.addLast(headerTimeout(), http1Codec(), downstream());
+    }
+
+    private HeaderTimeout headerTimeout() {
+        return new HeaderTimeout(config.headerTimeout().toMillis(), metrics);
     }
 
     void addHttp2(ChannelPipeline p) {
@@ -103,7 +109,7 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private DownstreamHandler downstream() {
-        return new DownstreamHandler(router, config.maxHeaderSize());
+        return new DownstreamHandler(router, config.maxHeaderSize(), metrics, limits, config.accessLog());
     }
 
     /**

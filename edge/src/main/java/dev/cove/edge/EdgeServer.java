@@ -36,16 +36,20 @@ public final class EdgeServer implements AutoCloseable {
     private final EdgeConfig config;
     private final SandboxDirectory directory;
     private final SandboxPortDialer sandboxPorts;
+    /** The netns dialer this server made itself (and closes), or null when the caller passed one. */
+    private final NetnsDialer ownDialer;
+    private final EdgeMetrics metrics = new EdgeMetrics();
 
     private EventLoopGroup group;
     private TlsMaterial tls;
     private final List<Channel> listeners = new ArrayList<>();
     private int httpPort = -1;
     private int httpsPort = -1;
+    private int metricsPort = -1;
 
-    /** An edge that serves the control plane and the agent port; other sandbox ports answer 502 for now. */
+    /** An edge that reaches sandbox ports by dialing inside their network namespaces ({@link NetnsDialer}). */
     public EdgeServer(EdgeConfig config, SandboxDirectory directory) {
-        this(config, directory, SandboxPortDialer.UNAVAILABLE);
+        this(config, directory, null, new NetnsDialer());
     }
 
     /**
@@ -53,9 +57,14 @@ public final class EdgeServer implements AutoCloseable {
      * @param sandboxPorts reaches ports inside running sandboxes
      */
     public EdgeServer(EdgeConfig config, SandboxDirectory directory, SandboxPortDialer sandboxPorts) {
+        this(config, directory, Objects.requireNonNull(sandboxPorts, "sandboxPorts"), null);
+    }
+
+    private EdgeServer(EdgeConfig config, SandboxDirectory directory, SandboxPortDialer given, NetnsDialer own) {
         this.config = Objects.requireNonNull(config, "config");
         this.directory = Objects.requireNonNull(directory, "directory");
-        this.sandboxPorts = Objects.requireNonNull(sandboxPorts, "sandboxPorts");
+        this.sandboxPorts = given != null ? given : own;
+        this.ownDialer = own;
     }
 
     /**
@@ -68,16 +77,19 @@ public final class EdgeServer implements AutoCloseable {
         tls = TlsMaterial.loadOrCreate(config.dataDir().resolve("tls"), config.domain());
         SslContext ssl = tls.newServerSslContext();
         Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts);
+        ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerSandbox(), metrics);
         group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("cove-edge"), Transport.CURRENT.ioHandlerFactory());
         try {
-            if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null));
-            if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl));
+            if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null, metrics, limits));
+            if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl, metrics, limits));
+            if (config.metricsPort() >= 0) metricsPort = bindMetrics();
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
-        log.info("Edge listening on {} (http {}, https {}, {}), domain {}, control plane {}", config.listenAddresses(),
-                httpPort, httpsPort, Transport.CURRENT, config.domain(), config.controlPlane());
+        log.info("Edge listening on {} (http {}, https {}, {}), domain {}, control plane {}{}", config.listenAddresses(),
+                httpPort, httpsPort, Transport.CURRENT, config.domain(), config.controlPlane(),
+                metricsPort < 0 ? "" : ", metrics on " + config.metricsAddress().getHostAddress() + ":" + metricsPort);
         return this;
     }
 
@@ -105,6 +117,27 @@ public final class EdgeServer implements AutoCloseable {
         return bound;
     }
 
+    private int bindMetrics() throws IOException {
+        InetSocketAddress at = new InetSocketAddress(config.metricsAddress(), config.metricsPort());
+        try {
+            Channel listener = new ServerBootstrap().group(group).channel(Transport.CURRENT.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new MetricsEndpoint(metrics))
+                    .bind(at).syncUninterruptibly().channel();
+            listeners.add(listener);
+            return ((InetSocketAddress) listener.localAddress()).getPort();
+        } catch (Exception e) {
+            throw new IOException("Cannot serve metrics on " + at + ": " + e.getMessage()
+                    + ". Choose another --metrics-port, or stop the process that uses it.", e);
+        }
+    }
+
+    /** Bound metrics port, or -1 when metrics are off. */
+    public int metricsPort() { return metricsPort; }
+
+    /** The counters behind {@code /metrics}. */
+    public EdgeMetrics metrics() { return metrics; }
+
     /** Bound HTTP port, or -1 when not listening. */
     public int httpPort() { return httpPort; }
 
@@ -128,5 +161,6 @@ public final class EdgeServer implements AutoCloseable {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
             group = null;
         }
+        if (ownDialer != null) ownDialer.close();
     }
 }

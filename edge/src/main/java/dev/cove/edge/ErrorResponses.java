@@ -58,6 +58,7 @@ final class ErrorResponses {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .set("X-Content-Type-Options", "nosniff");
+        if (error.details().get("retryAfter") instanceof Integer seconds) response.headers().setInt(HttpHeaderNames.RETRY_AFTER, seconds);
         return response;
     }
 

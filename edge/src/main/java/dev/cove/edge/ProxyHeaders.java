@@ -1,6 +1,7 @@
 package dev.cove.edge;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -27,6 +28,8 @@ final class ProxyHeaders {
     private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
     private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
+    private static final String COVE_COOKIE_PREFIX = "cove_";
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive"); // Netty deprecates its constant; RFC 9110 still lists it
 
     /**
@@ -45,7 +48,7 @@ final class ProxyHeaders {
      * @param secure    whether the client came over TLS
      * @param edgePort  the edge port the client connected to
      */
-    static void prepareRequest(HttpRequest request, String sandboxId, String clientIp, boolean secure, int edgePort) {
+    static void prepareRequest(HttpRequest request, String sandboxId, String clientIp, boolean secure, String edgePort) {
         HttpHeaders headers = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         String host = headers.get(HttpHeaderNames.HOST);
@@ -78,6 +81,51 @@ final class ProxyHeaders {
             else HttpUtil.setTransferEncodingChunked(response, true);
         }
         return keepAlive;
+    }
+
+    /**
+     * The protocol an HTTP/1.1 request asks to switch to ({@code Upgrade: websocket} with {@code Connection: upgrade}),
+     * or null. Read it before {@link #prepareRequest}, which drops both as hop-by-hop.
+     */
+    static String requestedUpgrade(HttpRequest request) {
+        String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null || upgrade.isBlank()) return null;
+        return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true) ? upgrade : null;
+    }
+
+    /** Puts an upgrade request's (or 101 response's) hop-by-hop pair back, for the next hop to act on. */
+    static void setUpgrade(HttpHeaders headers, String protocol) {
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, protocol);
+    }
+
+    /** A 101 for the client: hop-by-hop headers dropped, {@code Connection: upgrade} and the chosen protocol kept. */
+    static void prepareSwitchingResponse(HttpResponse response, String requested) {
+        String protocol = response.headers().get(HttpHeaderNames.UPGRADE, requested);
+        removeHopByHop(response.headers());
+        setUpgrade(response.headers(), protocol);
+    }
+
+    /**
+     * Cove's and E2B's own credentials, which belong to the platform and never to the app in the sandbox: the traffic
+     * access token, the API key, and cookies named {@code cove_*} (Cove's share-link cookies).
+     */
+    static void removePlatformCredentials(HttpHeaders headers) {
+        headers.remove(Router.TRAFFIC_TOKEN_HEADER).remove(X_API_KEY);
+        List<String> cookies = headers.getAll(HttpHeaderNames.COOKIE);
+        if (cookies.isEmpty()) return;
+        List<String> kept = new ArrayList<>(cookies.size());
+        for (String header : cookies) {
+            StringBuilder rest = new StringBuilder();
+            for (String pair : header.split(";")) {
+                String p = pair.strip();
+                if (p.isEmpty() || p.regionMatches(true, 0, COVE_COOKIE_PREFIX, 0, COVE_COOKIE_PREFIX.length())) continue;
+                if (!rest.isEmpty()) rest.append("; ");
+                rest.append(p);
+            }
+            if (!rest.isEmpty()) kept.add(rest.toString());
+        }
+        headers.remove(HttpHeaderNames.COOKIE);
+        kept.forEach(c -> headers.add(HttpHeaderNames.COOKIE, c));
     }
 
     /** RFC 9110 §7.6.1: Connection and the headers it names, Proxy-Connection, Keep-Alive, TE, Transfer-Encoding, Upgrade. */

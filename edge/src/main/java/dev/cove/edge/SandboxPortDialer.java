@@ -5,8 +5,8 @@ import dev.cove.core.routing.SandboxRoute;
 
 /**
  * Reaches a port inside a running sandbox (any port but the agent port 49983, which the control plane serves).
- * The implementation that dials inside the sandbox's network namespace comes with a later issue; until then
- * {@link #UNAVAILABLE} answers every such request with 502 {@code port_not_listening}.
+ * {@link NetnsDialer} dials inside the sandbox's network namespace; {@link #UNAVAILABLE} refuses every port (for
+ * edges without sandboxes, e.g. tests of the control-plane path).
  */
 @FunctionalInterface
 public interface SandboxPortDialer {

@@ -63,7 +63,8 @@ class EdgeProxyTest {
     @BeforeAll
     static void start() throws Exception {
         controlPlane = new FakeControlPlane();
-        edge = new EdgeServer(config(dataDir, controlPlane.address()).build(), directory).start();
+        // No sandbox namespaces here (SandboxPortsTest has them): every sandbox port is refused alike.
+        edge = new EdgeServer(config(dataDir, controlPlane.address()).build(), directory, SandboxPortDialer.UNAVAILABLE).start();
         SSLContext trustingCove = trusting(edge.caCertificate());
         http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trustingCove).build();
         http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trustingCove).build();

@@ -26,23 +26,23 @@ import java.util.concurrent.TimeUnit;
  * a test's own resource prefix (coveit, covecrsh, …) so that a leak shows in {@code ip netns list}. Being a separate
  * process lets tests kill it with SIGKILL and start it again on the same data directory.
  */
-final class CoveServerProcess implements AutoCloseable {
-    static final String API_KEY = "e2b_" + "0123456789abcdef0123456789abcdef";
-    static final String DOMAIN = "cove.localhost";
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class CoveServerProcess implements AutoCloseable {
+    public static final String API_KEY = "e2b_" + "0123456789abcdef0123456789abcdef";
+    public static final String DOMAIN = "cove.localhost";
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    final Path dataDir;
-    final String prefix;
+    public final Path dataDir;
+    public final String prefix;
     final String poolSubnet;
     final String poolSubnet6;
     private final List<String> extraArgs;
     private Process process;
     private Path log;
-    int httpPort;
-    int httpsPort;
+    public int httpPort;
+    public int httpsPort;
     private HttpClient client;
 
-    CoveServerProcess(Path dataDir, String prefix, String poolSubnet, String poolSubnet6, String... extraArgs) {
+    public CoveServerProcess(Path dataDir, String prefix, String poolSubnet, String poolSubnet6, String... extraArgs) {
         this.dataDir = dataDir;
         this.prefix = prefix;
         this.poolSubnet = poolSubnet;
@@ -55,7 +55,7 @@ final class CoveServerProcess implements AutoCloseable {
         return Path.of(env != null ? env : "/var/cache/cove/templates");
     }
 
-    CoveServerProcess start() throws Exception {
+    public CoveServerProcess start() throws Exception {
         Files.createDirectories(dataDir);
         Path endpoints = dataDir.resolve("run/endpoints.json");
         Files.deleteIfExists(endpoints);
@@ -69,7 +69,9 @@ final class CoveServerProcess implements AutoCloseable {
                 "--http-port", "0", "--https-port", "0",
                 "--domain", DOMAIN,
                 "--resource-prefix", prefix,
-                "--pool-subnet", poolSubnet, "--pool-subnet6", poolSubnet6));
+                "--pool-subnet", poolSubnet, "--pool-subnet6", poolSubnet6,
+                // nothing a sandbox does in a test leaves the machine: every address denied, lookups fail locally
+                "--deny-out", "0.0.0.0/0,::/0", "--dns-upstream", "127.0.0.1:9"));
         cmd.addAll(extraArgs);
         log = dataDir.resolve("server-" + System.nanoTime() + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -96,13 +98,13 @@ final class CoveServerProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    String logText() {
+    public String logText() {
         try { return log == null ? "" : Files.readString(log); } catch (IOException e) { return e.toString(); }
     }
 
-    Path caCert() { return dataDir.resolve("tls/ca.crt"); }
+    public Path caCert() { return dataDir.resolve("tls/ca.crt"); }
 
-    SSLContext trustCoveCa() throws Exception {
+    public SSLContext trustCoveCa() throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(caCert())) {
@@ -116,13 +118,13 @@ final class CoveServerProcess implements AutoCloseable {
     }
 
     /** The control plane as E2B SDKs reach it: {@code https://api.<domain>:<https port>}. */
-    URI apiUri(String path) { return URI.create("https://api." + DOMAIN + ":" + httpsPort + path); }
+    public URI apiUri(String path) { return URI.create("https://api." + DOMAIN + ":" + httpsPort + path); }
 
-    HttpResponse<String> api(String method, String path, String jsonBody) throws IOException, InterruptedException {
+    public HttpResponse<String> api(String method, String path, String jsonBody) throws IOException, InterruptedException {
         return api(method, path, jsonBody, API_KEY);
     }
 
-    HttpResponse<String> api(String method, String path, String jsonBody, String apiKey) throws IOException, InterruptedException {
+    public HttpResponse<String> api(String method, String path, String jsonBody, String apiKey) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(apiUri(path)).timeout(Duration.ofSeconds(60))
                 .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
         if (jsonBody != null) b.header("Content-Type", "application/json");
@@ -130,7 +132,7 @@ final class CoveServerProcess implements AutoCloseable {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    HttpClient client() { return client; }
+    public HttpClient client() { return client; }
 
     static JsonNode json(HttpResponse<String> r) throws IOException { return JSON.readTree(r.body()); }
 

@@ -68,6 +68,8 @@ class EdgeIT {
         for (String id : created) server.api("DELETE", "/sandboxes/" + id, null);
         server.close();
         assertThat(HostResources.allLeftovers(PREFIX, dataDir)).as("nothing of any sandbox outlives the tests").isEmpty();
+        HostResources.removeEmptyCgroupParents(PREFIX);
+        HostResources.deleteTree(dataDir);
     }
 
     static String create(String body) throws Exception {

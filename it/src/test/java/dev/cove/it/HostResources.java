@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * What a sandbox holds on the host, read the way an operator would (ip, /proc/mounts, runc, cgroupfs),
  * so tests can prove that kill and crash recovery leave nothing behind.
  */
-final class HostResources {
+public final class HostResources {
     private HostResources() {}
 
     static String run(String... cmd) {
@@ -31,7 +31,7 @@ final class HostResources {
     }
 
     /** Network namespaces named {@code <prefix>-…}. */
-    static List<String> netns(String prefix) {
+    public static List<String> netns(String prefix) {
         return run("ip", "netns", "list").lines().map(l -> l.split(" ")[0]).filter(n -> n.startsWith(prefix + "-")).toList();
     }
 
@@ -82,7 +82,7 @@ final class HostResources {
     }
 
     /** Everything of one sandbox id still on the host, as readable lines; empty when it is all gone. */
-    static List<String> leftoversOf(String prefix, Path dataDir, String id) {
+    public static List<String> leftoversOf(String prefix, Path dataDir, String id) {
         List<String> left = new ArrayList<>();
         netns(prefix).stream().filter(n -> n.equals(prefix + "-" + id)).forEach(n -> left.add("netns " + n));
         mounts(dataDir).stream().filter(m -> m.contains(id)).forEach(m -> left.add("mount " + m));
@@ -93,7 +93,7 @@ final class HostResources {
     }
 
     /** Everything of any sandbox of this prefix and data directory. */
-    static List<String> allLeftovers(String prefix, Path dataDir) {
+    public static List<String> allLeftovers(String prefix, Path dataDir) {
         List<String> left = new ArrayList<>();
         netns(prefix).forEach(n -> left.add("netns " + n));
         links(prefix).forEach(l -> left.add("link " + l));
@@ -120,7 +120,7 @@ final class HostResources {
      * The runtime keeps the empty {@code /<prefix>} parent cgroups between sandboxes (removing them could race a
      * concurrent create); a test suite that owns the prefix removes them at its end. rmdir fails on a non-empty one.
      */
-    static void removeEmptyCgroupParents(String prefix) {
+    public static void removeEmptyCgroupParents(String prefix) {
         try (Stream<Path> s = Files.list(Path.of("/sys/fs/cgroup"))) {
             List<Path> dirs = new ArrayList<>(s.map(h -> h.resolve(prefix)).toList());
             dirs.add(Path.of("/sys/fs/cgroup", prefix));
@@ -133,7 +133,7 @@ final class HostResources {
     }
 
     /** Deletes a test's data directory once nothing is mounted below it (checked first, so no mount is ever crossed). */
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!mounts(dir).isEmpty()) throw new IllegalStateException("still mounted below " + dir + ": " + mounts(dir));
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);

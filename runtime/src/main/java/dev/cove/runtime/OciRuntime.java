@@ -3,11 +3,18 @@ package dev.cove.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
+import dev.cove.core.runtime.EgressDenial;
+import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.ExecResult;
+import dev.cove.core.runtime.ProcessSpec;
+import dev.cove.core.runtime.SandboxFiles;
+import dev.cove.core.runtime.SandboxProcess;
+import dev.cove.core.runtime.SandboxUsage;
 import dev.cove.core.runtime.Progress;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.SandboxSpec;
+import dev.cove.runtime.egress.Egress;
 import dev.cove.runtime.internal.CgroupLayout;
 import dev.cove.runtime.internal.Cmd;
 import dev.cove.runtime.internal.FileTrees;
@@ -16,8 +23,11 @@ import dev.cove.runtime.internal.MountTable;
 import dev.cove.runtime.internal.Network;
 import dev.cove.runtime.internal.OciCli;
 import dev.cove.runtime.internal.OciSpec;
+import dev.cove.runtime.internal.RootedFiles;
+import dev.cove.runtime.internal.RuncProcess;
 import dev.cove.runtime.internal.SandboxJournal;
 import dev.cove.runtime.internal.SlotPool;
+import dev.cove.runtime.internal.SpawnerPool;
 import dev.cove.runtime.internal.TemplateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,13 +83,22 @@ public final class OciRuntime implements SandboxRuntime {
     private final OciCli oci;
     private final Map<String, OciCli> ociByName = new ConcurrentHashMap<>();
     private final TemplateStore templates;
+    private final Egress egress;
+    private final SpawnerPool spawners;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private final FileChannel dataDirLockChannel;
     private final FileLock dataDirLock;
     private volatile String failCreateAfter; // test hook: inject a failure after this create step
 
-    private record Held(SandboxJournal journal, RuntimeSandbox sandbox) {}
+    private record Held(SandboxJournal journal, RuntimeSandbox sandbox, RootedFiles files) {
+        Held(SandboxJournal journal, RuntimeSandbox sandbox) {
+            this(journal, sandbox, new RootedFiles(sandbox.rootfs()));
+        }
+    }
+
+    /** Last CPU sample per sandbox: (nanoTime, cpu usage ns), for {@link #usage}. */
+    private final Map<String, long[]> cpuSamples = new ConcurrentHashMap<>();
 
     public OciRuntime(RuntimeConfig config) {
         this.config = config;
@@ -91,6 +110,7 @@ public final class OciRuntime implements SandboxRuntime {
         requireTool("ip", "iproute2");
         String runtimeName = chooseOciRuntime(config.ociRuntime(), cgroups);
         this.oci = cli(runtimeName);
+        this.spawners = new SpawnerPool(config.fastSpawn());
         try {
             Files.createDirectories(sandboxesDir);
             Files.createDirectories(oci.root());
@@ -104,6 +124,12 @@ public final class OciRuntime implements SandboxRuntime {
             throw new IllegalStateException("another Cove runtime already uses " + config.dataDir());
         enablePerNetnsTcpHash();
         prepareNetnsDir();
+        requireTool("nft", "nftables");
+        try {
+            this.egress = new Egress(config.resourcePrefix(), config.poolSubnet(), config.poolSubnet6(), config.egress());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up egress control: " + e.getMessage(), e);
+        }
         log.info("runtime: {} ({}), data {}, templates {}, pool {} / {}, {} slots", oci.name(), cgroups.describe(),
                 config.dataDir(), config.templateDir(), config.poolSubnet(), config.poolSubnet6(), slots.size());
     }
@@ -160,6 +186,8 @@ public final class OciRuntime implements SandboxRuntime {
                 j.write(dir);
                 step("journal");
                 Network.create(j);
+                egress.attach(id, slot, j.netns(), j.hostVeth(), j.hostIpv4(), j.hostIpv6(), j.ipv4(), j.ipv6(),
+                        spec.egress(), dir);
                 long tNet = System.nanoTime();
                 step("network");
                 prepareRootfs(j, lower, dir);
@@ -171,6 +199,7 @@ public final class OciRuntime implements SandboxRuntime {
                 RuntimeSandbox sandbox = new RuntimeSandbox(id, j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid,
                         j.rootfs());
                 held.put(id, new Held(j, sandbox));
+                spawners.startAsync(spawnerTarget(j)); // in the background: create does not wait for it
                 long t1 = System.nanoTime();
                 log.debug("created sandbox {} in {} ms (network {} ms, rootfs {} ms, {} {} ms)", id, ms(t1 - t0),
                         ms(tNet - t0), ms(tFs - tNet), oci.name(), ms(t1 - tFs));
@@ -219,9 +248,8 @@ public final class OciRuntime implements SandboxRuntime {
         writeEtc(upperEtc.resolve("hostname"), j.id() + "\n");
         writeEtc(upperEtc.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                 + j.ipv4() + "\t" + j.id() + "\n" + j.ipv6() + "\t" + j.id() + "\n");
-        // Until the node runs a resolver for sandboxes, lookups go to the sandbox's own loopback, where nothing
-        // listens: they fail at once (connection refused) instead of hanging on a resolver the sandbox cannot reach.
-        writeEtc(upperEtc.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n");
+        // The node's resolver, reached on the host side of the veth (the firewall redirects port 53 there to Cove).
+        writeEtc(upperEtc.resolve("resolv.conf"), "nameserver " + j.hostIpv4() + "\noptions timeout:2 attempts:2\n");
         Linux.mount("overlay", j.rootfs(), "overlay", 0,
                 "lowerdir=" + lower + ",upperdir=" + j.upperDir() + ",workdir=" + j.workDir());
     }
@@ -250,6 +278,9 @@ public final class OciRuntime implements SandboxRuntime {
             Path dir = sandboxesDir.resolve(id);
             SandboxJournal j = h != null ? h.journal() : journalOnDisk(id, dir);
             if (j == null) return;
+            if (h != null) h.files().close();
+            spawners.remove(id);
+            cpuSamples.remove(id);
             long t0 = System.nanoTime();
             try {
                 teardown(j, h != null ? h.sandbox().initPid() : 0);
@@ -318,6 +349,12 @@ public final class OciRuntime implements SandboxRuntime {
         if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
             problems.add("cannot unmount " + j.rootfs() + ": " + Linux.strerror(errno));
         long tUmount = System.nanoTime();
+        try {
+            egress.detach(j.id(), j.slot(), j.hostVeth());
+        } catch (IOException | RuntimeException e) {
+            log.warn("sandbox {}: removing its firewall entries failed (replaced when the slot is reused): {}", j.id(),
+                    e.getMessage());
+        }
         try {
             Network.delete(j.netns(), j.hostVeth());
         } catch (IOException e) {
@@ -398,6 +435,12 @@ public final class OciRuntime implements SandboxRuntime {
                     if (alive != null) {
                         slots.reserve(j.slot());
                         held.put(id, new Held(j, alive));
+                        try {
+                            egress.attach(id, j.slot(), j.netns(), j.hostVeth(), j.hostIpv4(), j.hostIpv6(), j.ipv4(),
+                                    j.ipv6(), Egress.readPolicy(dir), dir);
+                        } catch (IOException | RuntimeException e) {
+                            log.warn("recover: sandbox {}: egress rules not restored: {}", id, e.getMessage());
+                        }
                         adopted.add(id);
                         log.info("recover: re-adopted sandbox {} (init pid {})", id, alive.initPid());
                         continue;
@@ -529,6 +572,179 @@ public final class OciRuntime implements SandboxRuntime {
         }
     }
 
+    // ---------------------------------------------------------------- agent API: processes, files, usage
+
+    private Held held(String id) {
+        Held h = id == null ? null : held.get(id);
+        if (h == null) throw CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+        return h;
+    }
+
+    /**
+     * {@code runc exec} (not detached) with a process spec of the requested user, environment and working
+     * directory; the container's capabilities, no_new_privs and seccomp filter apply as to every process in it.
+     * Processes without a terminal that keep no_new_privs come from the sandbox's spawner instead when it is up
+     * (same isolation, a fork instead of a runtime exec; see {@link SpawnerPool}).
+     */
+    @Override
+    public SandboxProcess spawn(String id, ProcessSpec spec) {
+        Held h = held(id);
+        OciSpec.User u = OciSpec.User.byName(spec.user());
+        if (u == null) throw new CoveException(401, "unauthenticated", "invalid username: '" + spec.user() + "'");
+        if (spec.argv().isEmpty()) throw new CoveException(400, "invalid_argument", "no command given");
+        SandboxJournal j = h.journal();
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (String kv : OciSpec.environment(u, j.env())) {
+            int eq = kv.indexOf('=');
+            env.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        for (var e : spec.env().entrySet()) {
+            if (e.getKey().isEmpty() || e.getKey().indexOf('=') >= 0 || e.getKey().indexOf('\0') >= 0
+                    || e.getValue().indexOf('\0') >= 0)
+                throw new CoveException(400, "invalid_argument", "invalid environment variable name '" + e.getKey() + "'");
+            env.put(e.getKey(), e.getValue());
+        }
+        List<String> envList = new ArrayList<>(env.size());
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        String cwd = spec.cwd() == null || spec.cwd().isEmpty() ? u.home() : spec.cwd();
+        Path dir = sandboxesDir.resolve(id);
+        String token = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        Path processFile = dir.resolve("exec-" + token + ".json");
+        Path pidFile = dir.resolve("exec-" + token + ".pid");
+        boolean noNewPrivs = !(config.userSudo() && u.uid() != 0);
+        if (spec.pty() == null && noNewPrivs) {
+            // the spawner runs with no_new_privs, so only processes that keep it can come from there
+            SandboxProcess fast = spawners.spawn(spawnerTarget(j), spec.argv(), envList, cwd, u, spec.stdin());
+            if (fast != null) return fast;
+        }
+        int[] console = spec.pty() == null ? null
+                : new int[] {Math.max(1, spec.pty().cols()), Math.max(1, spec.pty().rows())};
+        try {
+            OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.process(u, spec.argv(), envList, cwd, noNewPrivs, console));
+            return RuncProcess.start(cli(j.ociRuntime()).execCommand(j.containerId(), processFile, pidFile), pidFile, spec);
+        } catch (IOException e) {
+            throw new CoveException(500, "internal", "could not start a process in sandbox '" + id + "': "
+                    + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(processFile);
+                Files.deleteIfExists(pidFile);
+            } catch (IOException ignored) {
+                // deleted with the sandbox
+            }
+        }
+    }
+
+    private SpawnerPool.Target spawnerTarget(SandboxJournal j) {
+        OciCli cli = cli(j.ociRuntime());
+        // its exec files live outside the sandbox directory, which a destroy may be deleting meanwhile
+        return new SpawnerPool.Target(j.id(), Path.of(j.rootfs()), config.dataDir().resolve("spawner"),
+                (process, pidFile) -> cli.execCommand(j.containerId(), process, pidFile));
+    }
+
+    /** The node's process spawners (tests). */
+    public SpawnerPool spawners() { return spawners; }
+
+    @Override
+    public SandboxFiles files(String id) { return held(id).files(); }
+
+    /** Memory and CPU from the sandbox's cgroups (v1 or v2, found through its init's /proc/&lt;pid&gt;/cgroup). */
+    @Override
+    public SandboxUsage usage(String id) {
+        Held h = held(id);
+        SandboxJournal j = h.journal();
+        long memTotal = (long) j.memoryMB() << 20;
+        long memUsed = 0;
+        long memCache = 0;
+        long cpuNanos = -1;
+        Map<String, Path> dirs = cgroupDirs(h.sandbox().initPid());
+        try {
+            Path mem = dirs.get("memory");
+            if (mem != null) {
+                long usage = readLong(mem.resolve("memory.usage_in_bytes"));
+                Map<String, Long> stat = readStat(mem.resolve("memory.stat"));
+                memCache = stat.getOrDefault("total_cache", stat.getOrDefault("cache", 0L));
+                memUsed = Math.max(0, usage - memCache);
+            } else if (dirs.containsKey("")) {
+                Path v2 = dirs.get("");
+                long usage = readLong(v2.resolve("memory.current"));
+                memCache = readStat(v2.resolve("memory.stat")).getOrDefault("file", 0L);
+                memUsed = Math.max(0, usage - memCache);
+            }
+            Path cpu = dirs.get("cpuacct");
+            if (cpu != null) cpuNanos = readLong(cpu.resolve("cpuacct.usage"));
+            else if (dirs.containsKey("")) cpuNanos = readStat(dirs.get("").resolve("cpu.stat")).getOrDefault("usage_usec", 0L) * 1000;
+        } catch (IOException | RuntimeException e) {
+            log.debug("usage of {}: {}", id, e.toString());
+        }
+        double pct = 0;
+        if (cpuNanos >= 0) {
+            long now = System.nanoTime();
+            long[] prev = cpuSamples.put(id, new long[] {now, cpuNanos});
+            if (prev == null) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return usage(id);
+            }
+            long wall = now - prev[0];
+            if (wall > 0) pct = Math.min(100.0, 100.0 * (cpuNanos - prev[1]) / ((double) wall * Math.max(1, j.cpuCount())));
+        }
+        long disk = 0;
+        try (Stream<Path> s = Files.walk(Path.of(j.upperDir()))) {
+            disk = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // racing with writes
+        }
+        return new SandboxUsage(j.cpuCount(), Math.max(0, pct), memTotal, memUsed, memCache, disk, 0);
+    }
+
+    /** Controller name ("" for v2) → the cgroup directory of the process. */
+    private Map<String, Path> cgroupDirs(long pid) {
+        Map<String, Path> out = new java.util.HashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+                String[] f = line.split(":", 3);
+                if (f.length < 3) continue;
+                String rel = f[2].startsWith("/") ? f[2].substring(1) : f[2];
+                if (f[1].isEmpty()) {
+                    if (cgroups.v2Mount() != null) out.put("", cgroups.v2Mount().resolve(rel));
+                    continue;
+                }
+                for (String controller : f[1].split(",")) {
+                    for (Path m : cgroups.v1Mounts()) {
+                        String mName = m.getFileName().toString();
+                        if (List.of(mName.split(",")).contains(controller) && Files.isDirectory(m.resolve(rel))) {
+                            out.put(controller, m.resolve(rel));
+                        }
+                    }
+                }
+            }
+        } catch (IOException ignored) {
+            // the sandbox is going away
+        }
+        return out;
+    }
+
+    private static long readLong(Path p) throws IOException { return Long.parseLong(Files.readString(p).strip()); }
+
+    private static Map<String, Long> readStat(Path p) throws IOException {
+        Map<String, Long> m = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(p)) {
+            String[] f = line.split(" ");
+            if (f.length == 2) {
+                try {
+                    m.put(f[0], Long.parseLong(f[1]));
+                } catch (NumberFormatException ignored) {
+                    // not a number
+                }
+            }
+        }
+        return m;
+    }
+
     /** SIGKILL to the exec'd process (host pid from the runtime's pid file) and everything below it. */
     private static void killTree(Path pidFile) {
         try {
@@ -542,12 +758,38 @@ public final class OciRuntime implements SandboxRuntime {
         }
     }
 
+    // ---------------------------------------------------------------- egress
+
+    @Override
+    public void updateEgress(String id, EgressPolicy policy) {
+        Held h = held(id);
+        SandboxJournal j = h.journal();
+        egress.update(id, policy, sandboxesDir.resolve(id), j.hostIpv4(), j.hostIpv6());
+    }
+
+    @Override
+    public List<EgressDenial> egressDenials(String id) {
+        held(id);
+        return egress.denials(id);
+    }
+
+    @Override
+    public long egressDenialCount(String id) {
+        held(id);
+        return egress.denialCount(id);
+    }
+
+    /** The node's egress control (tests: firewall table name, uninstall). */
+    public Egress egress() { return egress; }
+
     // ---------------------------------------------------------------- lifecycle
 
     /** Frees the in-memory state and the data directory lock; the sandboxes keep running (see {@link #recover}). */
     @Override
     public void close() {
+        spawners.close();
         held.clear();
+        egress.close(sandboxesDir);
         try {
             dataDirLock.release();
             dataDirLockChannel.close();

@@ -1,5 +1,6 @@
 package dev.cove.runtime;
 
+import dev.cove.runtime.egress.EgressConfig;
 import dev.cove.runtime.internal.Ipv4Cidr;
 import dev.cove.runtime.internal.Ipv6Prefix;
 
@@ -27,10 +28,31 @@ import java.util.regex.Pattern;
  * @param userSudo         when true, processes of {@code user} run without no_new_privs so that the
  *                         template's passwordless sudo works (E2B behaviour); false keeps no_new_privs
  *                         for every process
+ * @param egress           node-wide egress settings (operator deny ranges, resolver upstreams); null = defaults
+ * @param fastSpawn        start agent API processes (without a terminal) through a per-sandbox spawner that runs
+ *                         inside the sandbox (one runtime exec per sandbox instead of one per process); false:
+ *                         every process is a runtime exec
  */
 public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
                             String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
-                            int defaultPidsLimit, String templateMirror, boolean userSudo) {
+                            int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress,
+                            boolean fastSpawn) {
+
+    /** With the process spawner on. */
+    public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
+                         String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
+                         int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress) {
+        this(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime, defaultCpuCount,
+                defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, true);
+    }
+
+    /** Without egress settings (defaults: no operator ranges, the host's resolvers). */
+    public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
+                         String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
+                         int defaultPidsLimit, String templateMirror, boolean userSudo) {
+        this(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime, defaultCpuCount,
+                defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, null);
+    }
 
     private static final Pattern PREFIX = Pattern.compile("^[a-z][a-z0-9]{0,7}$");
 
@@ -53,6 +75,7 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
         if (defaultCpuCount <= 0) defaultCpuCount = 2;
         if (defaultMemoryMB <= 0) defaultMemoryMB = 512;
         if (defaultPidsLimit <= 0) defaultPidsLimit = 1024;
+        egress = egress == null ? EgressConfig.DEFAULT : egress;
     }
 
     /** Production defaults for a node whose state lives in {@code dataDir}. */
@@ -63,36 +86,46 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
 
     public RuntimeConfig withTemplateDir(Path dir) {
         return new RuntimeConfig(dataDir, dir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
     }
 
     public RuntimeConfig withResourcePrefix(String prefix) {
         return new RuntimeConfig(dataDir, templateDir, prefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
     }
 
     public RuntimeConfig withPool(String subnet4, String subnet6) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, subnet4, subnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
     }
 
     public RuntimeConfig withOciRuntime(String runtime) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, runtime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
     }
 
     public RuntimeConfig withDefaultLimits(int cpuCount, int memoryMB, int pidsLimit) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                cpuCount, memoryMB, pidsLimit, templateMirror, userSudo);
+                cpuCount, memoryMB, pidsLimit, templateMirror, userSudo, egress, fastSpawn);
     }
 
     public RuntimeConfig withTemplateMirror(String mirror) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, mirror, userSudo);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, mirror, userSudo, egress, fastSpawn);
+    }
+
+    public RuntimeConfig withEgress(EgressConfig config) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, config, fastSpawn);
     }
 
     public RuntimeConfig withUserSudo(boolean allow) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, allow);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, allow, egress, fastSpawn);
+    }
+
+    public RuntimeConfig withFastSpawn(boolean on) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, on);
     }
 }

@@ -115,6 +115,7 @@ class RecoverTest {
         SandboxJournal deadJournal = journal(dead);
         runtime.close();
         ProcessHandle.of(deadSb.initPid()).ifPresent(ProcessHandle::destroyForcibly);
+        awaitDeath(deadSb.initPid()); // a pid namespace's init exits only after all its processes did
 
         runtime = new OciRuntime(config);
         assertThat(runtime.recover(Set.of(id, dead))).isEmpty();
@@ -122,5 +123,27 @@ class RecoverTest {
         assertNothingLeft(config, bare, null);
         assertNothingLeft(config, dead, deadJournal);
         assertThat(runtime.list()).isEmpty();
+    }
+
+    /** Waits (at most 10 s) until {@code pid} is gone or a zombie. */
+    private static void awaitDeath(long pid) throws IOException {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                String st = Files.readString(stat);
+                char state = st.charAt(st.lastIndexOf(')') + 2);
+                if (state == 'Z' || state == 'X') return;
+            } catch (IOException e) {
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IOException("process " + pid + " did not die within 10 s");
     }
 }

@@ -43,8 +43,16 @@ final class TestSupport {
     static RuntimeConfig config(Path dataDir) {
         String oci = System.getenv("COVE_TEST_OCI_RUNTIME");
         return RuntimeConfig.defaults(dataDir).withTemplateDir(templateCache()).withResourcePrefix(PREFIX)
-                .withPool(POOL4, POOL6).withOciRuntime(oci == null || oci.isBlank() ? "auto" : oci);
+                .withPool(POOL4, POOL6).withOciRuntime(oci == null || oci.isBlank() ? "auto" : oci)
+                .withEgress(OFFLINE);
     }
+
+    /**
+     * Tests never send anything beyond the host: every address is an operator-denied range, and the sandboxes'
+     * resolver forwards to a closed loopback port (lookups fail at once). {@code EgressTest} builds its own internet.
+     */
+    static final dev.cove.runtime.egress.EgressConfig OFFLINE = dev.cove.runtime.egress.EgressConfig.DEFAULT
+            .withDenyOut(List.of("0.0.0.0/0", "::/0")).withDnsUpstreams(List.of("127.0.0.1:9"));
 
     static SandboxSpec spec(String id) { return spec(id, 1, 256, 256, Map.of()); }
 

@@ -52,6 +52,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--listen", defaultValue = "loopback", description = "Addresses to listen on, comma separated: 'loopback' (127.0.0.1 and ::1), an IP, or 0.0.0.0 (default ${DEFAULT-VALUE}).")
     String listen;
 
+    @Option(names = "--metrics-port", defaultValue = "-1", description = "Prometheus /metrics of the edge on 127.0.0.1:<port>; 0 picks a free one, -1 disables (default ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Option(names = "--oci-runtime", defaultValue = "auto", description = "auto, runc or crun (default ${DEFAULT-VALUE}: crun where it works on this host, else runc).")
     String ociRuntime;
 
@@ -79,8 +82,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--tombstone-days", defaultValue = "7", description = "How long an ended sandbox's URLs keep saying why it ended (default ${DEFAULT-VALUE}).")
     int tombstoneDays;
 
+    @Option(names = "--deny-out", split = ",", description = "CIDRs or IPs no sandbox may reach whatever its policy, comma separated or repeated; on top of the host, the pools, link-local and metadata addresses, which are always denied.")
+    java.util.List<String> denyOut = new java.util.ArrayList<>();
+
+    @Option(names = "--dns-upstream", split = ",", description = "Resolvers the sandboxes' resolver forwards to, ip or ip:port, comma separated (default: the host's /etc/resolv.conf nameservers).")
+    java.util.List<String> dnsUpstreams = new java.util.ArrayList<>();
+
     @Option(names = "--user-sudo", description = "Let processes of 'user' use sudo (no no_new_privs for them), as E2B's base template does.")
     boolean userSudo;
+
+    @Option(names = "--no-fast-spawn", description = "Start every agent API process with the OCI runtime's exec instead of the sandbox's process spawner (slower; for comparison or troubleshooting).")
+    boolean noFastSpawn;
 
     @Override
     public Integer call() throws Exception {
@@ -98,7 +110,9 @@ final class ServerCommand implements Callable<Integer> {
                 .withPool(poolSubnet, poolSubnet6)
                 .withOciRuntime(ociRuntime)
                 .withDefaultLimits(defaultCpu, defaultMemoryMB, defaultPids)
-                .withUserSudo(userSudo);
+                .withUserSudo(userSudo)
+                .withFastSpawn(!noFastSpawn)
+                .withEgress(dev.cove.runtime.egress.EgressConfig.DEFAULT.withDenyOut(denyOut).withDnsUpstreams(dnsUpstreams));
         OciRuntime runtime = new OciRuntime(runtimeConfig);
         long t0 = System.nanoTime();
         runtime.ensureTemplate("base", line -> out.println("  template base: " + line));
@@ -114,7 +128,7 @@ final class ServerCommand implements Callable<Integer> {
         EdgeServer edge;
         try {
             edge = new EdgeServer(EdgeConfig.builder(domain, dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), controlPlane.port()))
-                    .listen(listenAddresses).httpPort(http).httpsPort(https).build(), controlPlane.directory()).start();
+                    .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort).build(), controlPlane.directory()).start();
         } catch (IOException e) {
             controlPlane.close();
             runtime.close();
@@ -139,6 +153,7 @@ final class ServerCommand implements Callable<Integer> {
         out.println("  API URL:  " + apiUrl);
         out.println("  Domain:   " + advertisedDomain + "   (sandbox ports: https://<port>-<sandbox id>." + advertisedDomain + ")");
         if (edge.httpPort() > 0) out.println("  HTTP:     http://localhost:" + edge.httpPort());
+        if (edge.metricsPort() > 0) out.println("  Metrics:  http://127.0.0.1:" + edge.metricsPort() + "/metrics");
         Path keyFile = dataDir.resolve("api-key");
         out.println("  API key:  " + controlPlane.apiKey()
                 + (System.getenv(ApiConfig.API_KEY_ENV) == null ? "   (kept in " + keyFile + ")" : "   (from " + ApiConfig.API_KEY_ENV + ")"));
@@ -158,8 +173,8 @@ final class ServerCommand implements Callable<Integer> {
         Path run = Files.createDirectories(dataDir.resolve("run"));
         Path tmp = run.resolve("endpoints.json.tmp");
         Files.writeString(tmp, String.format(
-                "{\"apiUrl\":\"%s\",\"domain\":\"%s\",\"httpPort\":%d,\"httpsPort\":%d,\"caCert\":\"%s\",\"pid\":%d}%n",
-                apiUrl, advertisedDomain, edge.httpPort(), edge.httpsPort(), edge.caCertificate(), ProcessHandle.current().pid()));
+                "{\"apiUrl\":\"%s\",\"domain\":\"%s\",\"httpPort\":%d,\"httpsPort\":%d,\"metricsPort\":%d,\"caCert\":\"%s\",\"pid\":%d}%n",
+                apiUrl, advertisedDomain, edge.httpPort(), edge.httpsPort(), edge.metricsPort(), edge.caCertificate(), ProcessHandle.current().pid()));
         Files.move(tmp, run.resolve("endpoints.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

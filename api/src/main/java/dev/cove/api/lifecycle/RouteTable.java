@@ -1,5 +1,6 @@
 package dev.cove.api.lifecycle;
 
+import dev.cove.api.store.SandboxRecord;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxRoute;
 
@@ -21,6 +22,12 @@ public final class RouteTable implements SandboxDirectory {
 
     void running(String id, String netnsPath) {
         routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null));
+    }
+
+    /** Running, with the row's per-sandbox edge settings: {@code network.maskRequestHost} and the traffic access token. */
+    void running(String id, String netnsPath, SandboxRecord row) {
+        String mask = row.network() == null ? null : row.network().maskRequestHost();
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, row.trafficAccessToken()));
     }
 
     void ended(String id, Instant endedAt, String reason) {

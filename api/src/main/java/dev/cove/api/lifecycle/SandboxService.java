@@ -1,11 +1,14 @@
 package dev.cove.api.lifecycle;
 
 import dev.cove.api.ApiConfig;
+import dev.cove.api.store.NetworkConfig;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxState;
 import dev.cove.api.store.SandboxStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
+import dev.cove.core.runtime.EgressDenial;
+import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.SandboxSpec;
@@ -96,7 +99,7 @@ public final class SandboxService implements AutoCloseable {
             RuntimeSandbox started;
             try {
                 started = runtime.create(new SandboxSpec(id, req.template(), cpuCount, memoryMB,
-                        config.pidsLimit(), req.envVars()));
+                        config.pidsLimit(), req.envVars(), egressPolicy(req.allowInternetAccess(), req.network())));
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }
@@ -107,7 +110,7 @@ public final class SandboxService implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }
-            routes.running(id, started.netnsPath());
+            routes.running(id, started.netnsPath(), row);
             reaper.schedule(id, endAt);
             LOG.info("Sandbox {} running (template {}, ends {})", id, req.template(), endAt);
             return row.running(startedAt, endAt);
@@ -224,6 +227,47 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
+    /** E2B's fields as the runtime takes them (null: not sent). */
+    static EgressPolicy egressPolicy(Boolean allowInternetAccess, NetworkConfig network) {
+        return EgressPolicy.of(allowInternetAccess, network == null ? null : network.allowOut(),
+                network == null ? null : network.denyOut());
+    }
+
+    /**
+     * E2B's {@code PUT /sandboxes/{id}/network}: replaces allowOut, denyOut and allow_internet_access (omitted =
+     * cleared) of a running sandbox; the runtime applies it at once. The ingress settings of the stored network
+     * config (allowPublicTraffic, maskRequestHost) stay as they were.
+     */
+    public void updateNetwork(String id, Boolean allowInternetAccess, List<String> allowOut, List<String> denyOut) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state() == SandboxState.RUNNING)
+                    .orElseThrow(() -> notFound(id));
+            NetworkConfig old = row.network();
+            NetworkConfig updated = new NetworkConfig(old == null ? null : old.allowPublicTraffic(), allowOut, denyOut,
+                    old == null ? null : old.maskRequestHost());
+            runtime.updateEgress(id, egressPolicy(allowInternetAccess, updated));
+            store.updateNetwork(id, allowInternetAccess, updated);
+            LOG.info("Sandbox {}: network policy replaced", id);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A sandbox's recent egress denials and their total count. */
+    public record Denials(long total, List<EgressDenial> denials) {}
+
+    public Denials egressDenials(String id) {
+        store.find(id).filter(r -> r.state() == SandboxState.RUNNING).orElseThrow(() -> notFound(id));
+        try {
+            return new Denials(runtime.egressDenialCount(id), runtime.egressDenials(id));
+        } catch (CoveException e) {
+            if (e.status() == 404) throw notFound(id);
+            throw e;
+        }
+    }
+
     /** The reaper's callback: ends the sandbox if its end really came (it may have moved since). */
     void expire(String id) {
         ReentrantLock lock = locks.of(id);
@@ -289,7 +333,7 @@ public final class SandboxService implements AutoCloseable {
                 LOG.warn("Sandbox {} was running but the runtime could not re-adopt it; marked lost", id);
                 continue;
             }
-            routes.running(id, held.netnsPath());
+            routes.running(id, held.netnsPath(), row);
             reaper.schedule(id, row.endAt());
             resumed++;
         }

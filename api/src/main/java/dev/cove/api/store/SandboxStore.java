@@ -27,6 +27,9 @@ public interface SandboxStore extends AutoCloseable {
     /** Moves the end of a live sandbox. */
     void updateEndAt(String id, Instant endAt);
 
+    /** Replaces {@code allow_internet_access} and the network config of a sandbox (PUT network). */
+    void updateNetwork(String id, Boolean allowInternetAccess, NetworkConfig network);
+
     /**
      * Ends a sandbox, leaving a tombstone: state {@code killed} or {@code expired}, when and why. Env vars and
      * tokens are erased (they may be secrets and nobody needs them any more).

@@ -144,6 +144,18 @@ public final class SqliteSandboxStore implements SandboxStore {
     }
 
     @Override
+    public void updateNetwork(String id, Boolean allowInternetAccess, NetworkConfig network) {
+        int n = update("update network of sandbox " + id,
+                "UPDATE sandboxes SET allow_internet_access = ?, network = ? WHERE id = ?", ps -> {
+                    if (allowInternetAccess == null) ps.setNull(1, Types.INTEGER);
+                    else ps.setInt(1, allowInternetAccess ? 1 : 0);
+                    ps.setString(2, network == null ? null : Json.string(network));
+                    ps.setString(3, id);
+                });
+        requireOne(n, id);
+    }
+
+    @Override
     public void markEnded(String id, SandboxState endState, Instant endedAt, String reason) {
         if (!endState.isEnded()) throw new IllegalArgumentException("not an end state: " + endState);
         int n = update("end sandbox " + id, "UPDATE sandboxes SET state = ?, ended_at = ?, end_reason = ?, "

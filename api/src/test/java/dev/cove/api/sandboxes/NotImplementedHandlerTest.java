@@ -20,7 +20,6 @@ class NotImplementedHandlerTest extends ApiTest {
             "POST, /sandboxes/abc123/snapshots, Sandbox snapshots",
             "GET, /snapshots, Sandbox snapshots",
             "DELETE, /templates/abc123, Deleting templates and snapshots",
-            "PUT, /sandboxes/abc123/network, Updating a sandbox's network",
             "GET, /sandboxes/abc123/metrics, Sandbox metrics",
             "GET, /sandboxes/metrics, Sandbox metrics",
             "GET, /sandboxes/abc123/logs, Sandbox logs",

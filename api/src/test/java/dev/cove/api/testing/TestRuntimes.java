@@ -3,8 +3,10 @@ package dev.cove.api.testing;
 import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.runtime.OciRuntime;
 import dev.cove.runtime.RuntimeConfig;
+import dev.cove.runtime.egress.EgressConfig;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The runtime the api tests drive: the real {@link OciRuntime}. Sandboxes, namespaces and veths carry the prefix
@@ -19,12 +21,25 @@ public final class TestRuntimes {
     public static final String POOL4 = "10.202.0.0/16";
     public static final String POOL6 = "fd63:6f78::/32";
 
+    /**
+     * Sandboxes of api tests reach nothing beyond the host: every address is an operator-denied range and the
+     * resolver forwards to a closed loopback port (lookups fail at once instead of leaving the machine).
+     */
+    public static final EgressConfig OFFLINE = EgressConfig.DEFAULT.withDenyOut(List.of("0.0.0.0/0", "::/0"))
+            .withDnsUpstreams(List.of("127.0.0.1:9"));
+
     private TestRuntimes() {}
 
     /** A new runtime whose state lives in {@code dataDir} (a second one on the same dir re-adopts its sandboxes). */
     public static SandboxRuntime open(Path dataDir) {
         return new OciRuntime(RuntimeConfig.defaults(dataDir).withTemplateDir(templateCache())
-                .withResourcePrefix(PREFIX).withPool(POOL4, POOL6));
+                .withResourcePrefix(PREFIX).withPool(POOL4, POOL6).withEgress(OFFLINE));
+    }
+
+    /** Like {@link #open(Path)} with its own address pools (for test classes that run beside others). */
+    public static SandboxRuntime open(Path dataDir, String pool4, String pool6) {
+        return new OciRuntime(RuntimeConfig.defaults(dataDir).withTemplateDir(templateCache())
+                .withResourcePrefix(PREFIX).withPool(pool4, pool6).withEgress(OFFLINE));
     }
 
     static Path templateCache() {

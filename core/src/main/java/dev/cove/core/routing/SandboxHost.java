@@ -43,10 +43,15 @@ public record SandboxHost(String sandboxId, int port) implements RequestTarget {
         boolean routingHeaders = present(idHeader) || present(portHeader);
         if (routingHeaders && (local || isSharedHost(hostname))) return fromHeaders(idHeader, portHeader);
         String normalizedDomain = normalize(domain);
-        if (local || hostname.equals(normalizedDomain) || hostname.equals("api." + normalizedDomain)) {
+        if (local || hostname.equals(normalizedDomain) || isApiHost(hostname, normalizedDomain)) {
             return RequestTarget.CONTROL_PLANE;
         }
         return fromHostname(hostname);
+    }
+
+    /** {@code api.<domain>}, without building that string for every request. */
+    private static boolean isApiHost(String hostname, String domain) {
+        return hostname.length() == domain.length() + 4 && hostname.startsWith("api.") && hostname.endsWith(domain);
     }
 
     /** E2B's header routing: both headers are required once either is present. */
@@ -92,6 +97,12 @@ public record SandboxHost(String sandboxId, int port) implements RequestTarget {
 
     private static boolean isIpLiteral(String hostname) {
         if (hostname.isEmpty()) return false;
+        // Cheap shape check first: this runs for every request, and a host name would cost an exception below.
+        boolean ipv6 = hostname.indexOf(':') >= 0;
+        for (int i = 0; i < hostname.length() && !ipv6; i++) {
+            char c = hostname.charAt(i);
+            if ((c < '0' || c > '9') && c != '.') return false;
+        }
         try {
             java.net.InetAddress.ofLiteral(hostname); // parses only, never resolves
             return true;

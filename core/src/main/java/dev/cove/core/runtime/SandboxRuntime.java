@@ -46,6 +46,42 @@ public interface SandboxRuntime extends AutoCloseable {
      */
     ExecResult exec(String id, String user, List<String> argv, Duration timeout);
 
+    /**
+     * Starts a process inside the sandbox (its namespaces, cgroup, seccomp filter and capabilities) and returns
+     * at once. The process outlives the caller's request; it ends when it exits or is signalled.
+     */
+    default SandboxProcess spawn(String id, ProcessSpec spec) {
+        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime cannot start processes");
+    }
+
+    /** File access confined to the sandbox's root. */
+    default SandboxFiles files(String id) {
+        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime has no file access");
+    }
+
+    /** Current resource use of the sandbox. */
+    default SandboxUsage usage(String id) {
+        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime reports no metrics");
+    }
+
+    /**
+     * Replaces the sandbox's egress policy: new connections follow it at once, established ones it no longer
+     * allows are cut. 404 {@code sandbox_not_found} when the runtime holds no such sandbox.
+     */
+    default void updateEgress(String id, EgressPolicy policy) {
+        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime has no egress control");
+    }
+
+    /** The sandbox's recent egress denials, oldest first (bounded; older ones are counted, not kept). */
+    default List<EgressDenial> egressDenials(String id) {
+        return List.of();
+    }
+
+    /** How many egress denials the sandbox had in total, including those no longer kept. */
+    default long egressDenialCount(String id) {
+        return 0;
+    }
+
     @Override
     void close();
 }

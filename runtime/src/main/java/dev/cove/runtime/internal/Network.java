@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * Network namespace and routed veth pair of a sandbox, made with two batched {@code ip} calls
  * (one for the host side, one inside the namespace) instead of seven separate ones.
- * No default route inside: until an egress policy exists, anything off-link fails at once
- * ("Network is unreachable") instead of hanging.
+ * The default route inside points at the host side of the veth, where the node's firewall
+ * ({@code dev.cove.runtime.egress.Firewall}) decides what may leave.
  */
 public final class Network {
     private static final Duration IP_TIMEOUT = Duration.ofSeconds(20);
@@ -28,7 +28,9 @@ public final class Network {
         String inside = "addr add " + j.ipv4() + "/30 dev " + j.sandboxVeth() + "\n"
                 + "addr add " + j.ipv6() + "/64 dev " + j.sandboxVeth() + " nodad\n"
                 + "link set " + j.sandboxVeth() + " up\n"
-                + "link set lo up\n";
+                + "link set lo up\n"
+                + "route add default via " + j.hostIpv4() + "\n"
+                + "route add default via " + j.hostIpv6() + "\n";
         Cmd.check(List.of("ip", "-n", j.netns(), "-b", "-"), inside, IP_TIMEOUT);
     }
 

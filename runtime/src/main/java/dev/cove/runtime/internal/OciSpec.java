@@ -116,8 +116,18 @@ public final class OciSpec {
 
     /** The process spec for {@code runc exec --process} (and the init). */
     public static ObjectNode process(User user, List<String> argv, Map<String, String> sandboxEnv, boolean noNewPrivileges) {
+        return process(user, argv, environment(user, sandboxEnv), user.home(), noNewPrivileges, null);
+    }
+
+    /**
+     * The process spec of an agent API process: {@code env} complete ({@code KEY=value}), {@code cwd} absolute,
+     * {@code consoleSize} {cols, rows} for a terminal process, null for pipes.
+     */
+    public static ObjectNode process(User user, List<String> argv, List<String> env, String cwd, boolean noNewPrivileges,
+                                     int[] consoleSize) {
         ObjectNode p = JSON.createObjectNode();
-        p.put("terminal", false);
+        p.put("terminal", consoleSize != null);
+        if (consoleSize != null) p.putObject("consoleSize").put("width", consoleSize[0]).put("height", consoleSize[1]);
         ObjectNode u = p.putObject("user");
         u.put("uid", user.uid()).put("gid", user.gid());
         if (!user.additionalGids().isEmpty()) {
@@ -125,8 +135,8 @@ public final class OciSpec {
             user.additionalGids().forEach(gids::add);
         }
         p.set("args", strings(argv));
-        p.set("env", strings(environment(user, sandboxEnv)));
-        p.put("cwd", user.home());
+        p.set("env", strings(env));
+        p.put("cwd", cwd);
         ObjectNode caps = p.putObject("capabilities");
         caps.set("bounding", strings(DEFAULT_CAPS));
         // root gets the default set; other users start with none (like a login shell), sudo gains them back

@@ -1,0 +1,35 @@
+package dev.cove.core.runtime;
+
+import java.time.Instant;
+
+/**
+ * A file as the sandbox sees it (never followed through a final symlink).
+ *
+ * @param name          last path component ({@code /} for the root)
+ * @param path          absolute path inside the sandbox
+ * @param type          file, directory, symlink or other (devices, sockets, fifos)
+ * @param size          size in bytes
+ * @param mode          the {@code st_mode} permission and special bits (no type bits), e.g. {@code 0644}
+ * @param owner         owner name from the sandbox's /etc/passwd (the uid as text when unknown)
+ * @param group         group name from the sandbox's /etc/group (the gid as text when unknown)
+ * @param modified      modification time
+ * @param symlinkTarget for symlinks: the absolute path inside the sandbox it points at; else null
+ */
+public record FileEntry(String name, String path, Type type, long size, int mode, String owner, String group,
+                        Instant modified, String symlinkTarget) {
+    public enum Type { FILE, DIRECTORY, SYMLINK, OTHER }
+
+    /** {@code ls -l} style, e.g. {@code -rw-r--r--} or {@code drwxr-xr-x}. */
+    public String permissions() {
+        char t = switch (type) {
+            case DIRECTORY -> 'd';
+            case SYMLINK -> 'L';
+            case FILE -> '-';
+            case OTHER -> '?';
+        };
+        StringBuilder b = new StringBuilder(10).append(t);
+        String rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++) b.append((mode & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
+        return b.toString();
+    }
+}

@@ -1,0 +1,119 @@
+package dev.cove.edge;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The edge's counters, rendered in the Prometheus text format. Hand-written: a few adders updated on event loops
+ * (contention-free {@link LongAdder}s) are all the edge needs, without a metrics library on the hot path.
+ */
+public final class EdgeMetrics {
+    /** Upper bounds of the dial-time histogram, in seconds. */
+    private static final double[] DIAL_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1, 5};
+
+    final AtomicLong connectionsOpen = new AtomicLong();
+    final LongAdder connectionsTotal = new LongAdder();
+    final LongAdder connectionsRefused = new LongAdder();
+    final AtomicLong webSocketsOpen = new AtomicLong();
+    final LongAdder webSocketsTotal = new LongAdder();
+    final LongAdder bytesReceived = new LongAdder();
+    final LongAdder bytesSent = new LongAdder();
+    /** Request counts per target and status: an array, so the hot path neither builds strings nor hashes. */
+    private static final String[] TARGETS = {"control_plane", "agent", "sandbox", "none"};
+    private final AtomicLongArray requests = new AtomicLongArray(TARGETS.length * 600);
+    private final ConcurrentHashMap<String, LongAdder> edgeAnswers = new ConcurrentHashMap<>();
+    private final LongAdder[] dialBuckets = new LongAdder[DIAL_BUCKETS.length];
+    private final LongAdder dialCount = new LongAdder();
+    private final LongAdder dialNanos = new LongAdder();
+
+    public EdgeMetrics() {
+        for (int i = 0; i < dialBuckets.length; i++) dialBuckets[i] = new LongAdder();
+    }
+
+    /**
+     * One finished request.
+     *
+     * @param target   {@code control_plane}, {@code agent}, {@code sandbox} or {@code none} (refused before routing)
+     * @param edgeCode the edge's machine code when it answered itself, else null
+     */
+    void request(String target, int status, String edgeCode) {
+        int t = switch (target) {
+            case "control_plane" -> 0;
+            case "agent" -> 1;
+            case "sandbox" -> 2;
+            default -> 3;
+        };
+        if (status >= 0 && status < 600) requests.incrementAndGet(t * 600 + status);
+        if (edgeCode != null) edgeAnswers.computeIfAbsent(edgeCode, k -> new LongAdder()).increment();
+    }
+
+    void dialed(long nanos) {
+        dialCount.increment();
+        dialNanos.add(nanos);
+        double seconds = nanos / 1e9;
+        for (int i = 0; i < DIAL_BUCKETS.length; i++) {
+            if (seconds <= DIAL_BUCKETS[i]) {
+                dialBuckets[i].increment();
+                break;
+            }
+        }
+    }
+
+    /** The Prometheus text exposition (version 0.0.4). */
+    public String render() {
+        StringBuilder out = new StringBuilder(2048);
+        gauge(out, "cove_edge_connections_open", "Client connections open now.", connectionsOpen.get());
+        counter(out, "cove_edge_connections_total", "Client connections accepted.", connectionsTotal.sum());
+        counter(out, "cove_edge_connections_refused_total", "Requests refused by a connection limit (429).", connectionsRefused.sum());
+        gauge(out, "cove_edge_websockets_open", "Upgraded connections (WebSocket and others) being relayed now.", webSocketsOpen.get());
+        counter(out, "cove_edge_websockets_total", "Connections upgraded (101) through the edge.", webSocketsTotal.sum());
+        counter(out, "cove_edge_received_bytes_total", "Request body bytes received from clients (and upgraded bytes).", bytesReceived.sum());
+        counter(out, "cove_edge_sent_bytes_total", "Response body bytes sent to clients (and upgraded bytes).", bytesSent.sum());
+
+        out.append("# HELP cove_edge_requests_total Requests answered, by target and status.\n# TYPE cove_edge_requests_total counter\n");
+        for (int t = 0; t < TARGETS.length; t++) {
+            for (int status = 0; status < 600; status++) {
+                long n = requests.get(t * 600 + status);
+                if (n > 0) {
+                    out.append("cove_edge_requests_total{target=\"").append(TARGETS[t]).append("\",code=\"")
+                            .append(status).append("\"} ").append(n).append('\n');
+                }
+            }
+        }
+        out.append("# HELP cove_edge_answers_total Requests the edge answered itself, by machine code.\n# TYPE cove_edge_answers_total counter\n");
+        new TreeMap<>(snapshot(edgeAnswers)).forEach((code, n) ->
+                out.append("cove_edge_answers_total{code=\"").append(code).append("\"} ").append(n).append('\n'));
+
+        out.append("# HELP cove_edge_upstream_dial_seconds Time to connect the upstream leg.\n# TYPE cove_edge_upstream_dial_seconds histogram\n");
+        long cumulative = 0;
+        for (int i = 0; i < DIAL_BUCKETS.length; i++) {
+            cumulative += dialBuckets[i].sum();
+            out.append("cove_edge_upstream_dial_seconds_bucket{le=\"").append(DIAL_BUCKETS[i]).append("\"} ").append(cumulative).append('\n');
+        }
+        long count = dialCount.sum();
+        out.append("cove_edge_upstream_dial_seconds_bucket{le=\"+Inf\"} ").append(count).append('\n');
+        out.append("cove_edge_upstream_dial_seconds_sum ").append(dialNanos.sum() / 1e9).append('\n');
+        out.append("cove_edge_upstream_dial_seconds_count ").append(count).append('\n');
+        return out.toString();
+    }
+
+    private static Map<String, Long> snapshot(ConcurrentHashMap<String, LongAdder> map) {
+        Map<String, Long> copy = new TreeMap<>();
+        map.forEach((k, v) -> copy.put(k, v.sum()));
+        return copy;
+    }
+
+    private static void gauge(StringBuilder out, String name, String help, long value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
+                .append(name).append(' ').append(value).append('\n');
+    }
+
+    private static void counter(StringBuilder out, String name, String help, long value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
+                .append(name).append(' ').append(value).append('\n');
+    }
+}

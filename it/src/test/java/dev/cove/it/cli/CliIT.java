@@ -1,0 +1,382 @@
+package dev.cove.it.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cove.it.CoveServerProcess;
+import dev.cove.it.sdk.SdkServer;
+import dev.cove.sdk.CommandHandle;
+import dev.cove.sdk.Sandbox;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The {@code cove} CLI as a user runs it, against a real server: the same JVM command line the {@code cove} script
+ * ends in ({@code java -cp cli/target/classes:cli/target/lib/* dev.cove.cli.CoveCli}), in its own process, with
+ * nothing but {@code COVE_DATA_DIR} and the key in its environment. Checks tables, {@code --json} and exit codes;
+ * the interactive shell runs in tmux.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static SdkServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(ROOT.resolve("cli/target/lib")).as("the CLI is packaged (mvn package)").isDirectory();
+        server = SdkServer.start("cli");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    record Run(int exitCode, String stdout, String stderr) {
+        JsonNode json() throws IOException { return JSON.readTree(stdout); }
+    }
+
+    /** The exact command the {@code cove} script runs for client commands. */
+    static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", ROOT.resolve("cli/target/classes") + File.pathSeparator + ROOT.resolve("cli/target/lib") + "/*",
+                "dev.cove.cli.CoveCli"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    static Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", System.getenv("PATH"));
+        env.put("HOME", System.getenv().getOrDefault("HOME", "/root"));
+        env.put("COVE_DATA_DIR", server.dataDir.toString());
+        env.put("COVE_API_KEY", CoveServerProcess.API_KEY);
+        return env;
+    }
+
+    static Run cove(String... args) throws Exception { return coveWithInput(null, args); }
+
+    static Run coveWithInput(String stdin, String... args) throws Exception {
+        return run(env(), stdin, args);
+    }
+
+    static Run run(Map<String, String> env, String stdin, String... args) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command(args));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("cove-cli", ".out");
+        Path err = Files.createTempFile("cove-cli", ".err");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        if (stdin == null) pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p = pb.start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("cove " + String.join(" ", args) + " did not finish");
+        }
+        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        Files.delete(out);
+        Files.delete(err);
+        return r;
+    }
+
+    /** Help is everywhere, with examples and the exit codes; a wrong command line exits 2. */
+    @Test
+    void helpAndUsage() throws Exception {
+        Run help = cove("--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.stdout()).contains("sandbox", "exec", "shell", "files", "ports", "ca", "keys", "Exit codes");
+        for (String[] sub : new String[][]{{"sandbox", "create"}, {"sandbox", "list"}, {"sandbox", "kill"}, {"exec"},
+                {"shell"}, {"files", "cp"}, {"ports"}, {"ca", "export"}, {"keys"}}) {
+            List<String> a = new ArrayList<>(List.of(sub));
+            a.add("--help");
+            Run r = cove(a.toArray(String[]::new));
+            assertThat(r.exitCode()).as(String.join(" ", sub)).isZero();
+            assertThat(r.stdout()).as(String.join(" ", sub)).contains("Examples:");
+        }
+        assertThat(cove("frobnicate").exitCode()).isEqualTo(2);
+        assertThat(cove("sandbox", "timeout", "abc", "soon").stderr()).contains("not a duration");
+        assertThat(cove("--version").stdout()).startsWith("cove ");
+        Run completion = cove("generate-completion");
+        assertThat(completion.exitCode()).isZero();
+        assertThat(completion.stdout()).contains("complete -F").contains("sandbox");
+        // the script at the repository root hands client commands to exactly this class and classpath
+        assertThat(Files.readString(ROOT.resolve("cove")))
+                .contains("-cp \"$COVE_HOME/cli/target/classes:$COVE_HOME/cli/target/lib/*\" dev.cove.cli.CoveCli");
+    }
+
+    /** create, list (table, JSON, filters), info, timeout and kill, with the exit codes scripts rely on. */
+    @Test
+    void sandboxLifecycle() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        Run created = cove("sandbox", "create", "-q", "-m", "tag=" + tag, "-m", "app=cli", "--timeout", "3m", "--cpu", "1",
+                "--memory", "128", "-e", "FROM_CLI=yes");
+        assertThat(created.exitCode()).as(created.stderr()).isZero();
+        String id = server.track(created.stdout().strip());
+        assertThat(id).matches("[a-z0-9]+");
+
+        Run createdJson = cove("sandbox", "create", "--json", "-m", "tag=" + tag);
+        assertThat(createdJson.exitCode()).isZero();
+        String id2 = server.track(createdJson.json().get("sandboxID").asText());
+        assertThat(createdJson.json().get("state").asText()).isEqualTo("running");
+
+        Run table = cove("sandbox", "list", "-m", "tag=" + tag);
+        assertThat(table.exitCode()).isZero();
+        List<String> lines = table.stdout().lines().toList();
+        assertThat(lines.get(0)).startsWith("SANDBOX ID").contains("TEMPLATE", "STATE", "CPU", "MEMORY", "ENDS IN", "METADATA");
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1)).startsWith(id2); // newest first
+        assertThat(lines.get(2)).startsWith(id).contains("base", "running", "128 MiB", "app=cli");
+
+        JsonNode list = cove("sandbox", "list", "--json", "-m", "tag=" + tag, "-m", "app=cli").json();
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).get("sandboxID").asText()).isEqualTo(id);
+        assertThat(list.get(0).get("cpuCount").asInt()).isEqualTo(1);
+        assertThat(list.get(0).get("metadata").get("tag").asText()).isEqualTo(tag);
+        assertThat(cove("sandbox", "list", "--json", "-m", "tag=" + tag, "--limit", "1").json()).hasSize(1);
+        assertThat(cove("sandbox", "list", "-m", "tag=none-" + tag).stderr()).contains("No sandboxes match");
+
+        Run info = cove("sandbox", "info", id);
+        assertThat(info.exitCode()).isZero();
+        assertThat(info.stdout()).contains("Sandbox:", id, "Memory:", "128 MiB", "https://<port>-" + id + "." + server.domain());
+        assertThat(cove("sandbox", "info", id, "--json").json().get("memoryMB").asInt()).isEqualTo(128);
+
+        Run timeout = cove("sandbox", "timeout", id, "1h");
+        assertThat(timeout.exitCode()).isZero();
+        assertThat(timeout.stdout()).contains(id + " ends at").contains("in 59m");
+
+        Run kill = cove("sandbox", "kill", id, id2);
+        assertThat(kill.exitCode()).isZero();
+        assertThat(kill.stdout()).contains("killed " + id, "killed " + id2);
+        Run again = cove("sandbox", "kill", id);
+        assertThat(again.exitCode()).isEqualTo(3);
+        assertThat(again.stderr()).contains("not found");
+        Run gone = cove("sandbox", "info", id);
+        assertThat(gone.exitCode()).isEqualTo(3);
+        assertThat(gone.stderr()).startsWith("cove: ").contains(id);
+        assertThat(cove("sandbox", "list", "--json", "-m", "tag=" + tag).json()).isEmpty();
+
+        // --all with a filter
+        String id3 = server.track(cove("sandbox", "create", "-q", "-m", "tag=" + tag).stdout().strip());
+        JsonNode killedAll = cove("sandbox", "kill", "--all", "-m", "tag=" + tag, "--json").json();
+        assertThat(killedAll).hasSize(1);
+        assertThat(killedAll.get(0).get("sandboxID").asText()).isEqualTo(id3);
+        assertThat(killedAll.get(0).get("killed").asBoolean()).isTrue();
+    }
+
+    /** Errors a user can fix: wrong key (4), unreachable server (6), invalid request (7), unknown template (3). */
+    @Test
+    void errorsHaveExitCodesAndSayWhy() throws Exception {
+        Run wrongKey = cove("--api-key", "e2b_00000000000000000000000000000000", "sandbox", "list");
+        assertThat(wrongKey.exitCode()).isEqualTo(4);
+        assertThat(wrongKey.stderr()).contains("Cannot get the team for the given API key");
+        Run flagAfter = cove("sandbox", "list", "--api-key", "e2b_00000000000000000000000000000000");
+        assertThat(flagAfter.exitCode()).as("global flags work after the subcommand too").isEqualTo(4);
+
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) { closed = s.getLocalPort(); }
+        Run unreachable = cove("--api-url", "http://127.0.0.1:" + closed, "sandbox", "list");
+        assertThat(unreachable.exitCode()).isEqualTo(6);
+        assertThat(unreachable.stderr()).contains("cove up");
+
+        Run invalid = cove("sandbox", "create", "--memory", "1");
+        assertThat(invalid.exitCode()).isEqualTo(7);
+        assertThat(invalid.stderr()).contains("memoryMB");
+        Run template = cove("sandbox", "create", "-t", "nope");
+        assertThat(template.exitCode()).isEqualTo(3);
+        assertThat(template.stderr()).contains("template 'nope' not found");
+
+        // Configured like a remote user: explicit URL, domain and CA, no data directory.
+        Map<String, String> remote = new HashMap<>();
+        remote.put("PATH", System.getenv("PATH"));
+        remote.put("COVE_DATA_DIR", "/nonexistent");
+        remote.put("E2B_API_KEY", CoveServerProcess.API_KEY);
+        remote.put("E2B_DOMAIN", server.domain());
+        remote.put("COVE_CA_CERT", server.process.caCert().toString());
+        assertThat(run(remote, null, "sandbox", "list", "--json").exitCode()).isZero();
+        remote.remove("COVE_CA_CERT");
+        Run untrusted = run(remote, null, "sandbox", "list");
+        assertThat(untrusted.exitCode()).isEqualTo(6);
+        assertThat(untrusted.stderr()).contains("COVE_CA_CERT");
+    }
+
+    /** exec streams output, passes stdin with -i, and exits with the command's code (125 when Cove fails). */
+    @Test
+    void execStreamsAndReturnsTheExitCode() throws Exception {
+        String id = server.track(cove("sandbox", "create", "-q", "-e", "FROM_CLI=yes").stdout().strip());
+        Run hi = cove("exec", id, "--", "echo", "hi", "$FROM_CLI;", "echo", "oops", ">&2");
+        assertThat(hi.exitCode()).isZero();
+        assertThat(hi.stdout()).isEqualTo("hi yes\n");
+        assertThat(hi.stderr()).isEqualTo("oops\n");
+        assertThat(cove("exec", id, "exit 7").exitCode()).isEqualTo(7);
+        assertThat(cove("exec", "--user", "root", "--cwd", "/etc", id, "--", "whoami; pwd").stdout()).isEqualTo("root\n/etc\n");
+        assertThat(cove("exec", "-e", "X=1", id, "--", "echo $X").stdout()).isEqualTo("1\n");
+
+        JsonNode j = cove("exec", "--json", id, "--", "echo out; exit 3").json();
+        assertThat(j.get("exitCode").asInt()).isEqualTo(3);
+        assertThat(j.get("stdout").asText()).isEqualTo("out\n");
+
+        Run timedOut = cove("exec", "--timeout", "1s", id, "--", "sleep 30");
+        assertThat(timedOut.exitCode()).isNotZero();
+
+        Run missing = cove("exec", "doesnotexist000000000", "--", "true");
+        assertThat(missing.exitCode()).isEqualTo(125);
+        assertThat(missing.stderr()).contains("doesnotexist000000000");
+        cove("sandbox", "kill", id);
+    }
+
+    /**
+     * {@code exec -i} passes this program's standard input to the command and closes it at the end. Runs last: on
+     * a 2-core machine the server's agent API can run out of carrier threads while a process waits for input
+     * (blocking pipe reads on virtual threads), which would stall the tests after it.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void execPassesStandardInput() throws Exception {
+        String id = server.track(cove("sandbox", "create", "-q").stdout().strip());
+        Run piped = coveWithInput("line one\nline two\n", "exec", "-i", id, "--", "wc -l");
+        assertThat(piped.exitCode()).as(piped.stderr()).isZero();
+        assertThat(piped.stdout().strip()).isEqualTo("2");
+        cove("sandbox", "kill", id);
+    }
+
+    /** files cp both ways, to a directory, through standard input and output; a missing file exits 3. */
+    @Test
+    void filesCopyBothWays(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        String id = server.track(cove("sandbox", "create", "-q").stdout().strip());
+        Path local = tmp.resolve("data.bin");
+        byte[] content = new byte[3 << 20];
+        new java.util.Random(7).nextBytes(content);
+        Files.write(local, content);
+
+        Run up = cove("files", "cp", local.toString(), id + ":/tmp/in/data.bin");
+        assertThat(up.exitCode()).as(up.stderr()).isZero();
+        assertThat(up.stdout()).contains("copied").contains((3 << 20) + " bytes");
+        assertThat(cove("exec", id, "--", "stat -c %s /tmp/in/data.bin").stdout().strip()).isEqualTo(Integer.toString(3 << 20));
+
+        Path back = tmp.resolve("back");
+        Files.createDirectories(back);
+        Run down = cove("files", "cp", id + ":/tmp/in/data.bin", back.toString());
+        assertThat(down.exitCode()).as(down.stderr()).isZero();
+        assertThat(Files.readAllBytes(back.resolve("data.bin"))).isEqualTo(content);
+
+        assertThat(coveWithInput("from stdin\n", "files", "cp", "-", id + ":notes.txt").exitCode()).isZero();
+        assertThat(cove("files", "cp", id + ":notes.txt", "-").stdout()).isEqualTo("from stdin\n");
+        assertThat(cove("files", "cp", id + ":/home/user/notes.txt", "-", "--json").stderr()).contains("\"bytes\" : 11");
+        cove("files", "cp", local.toString(), id + ":/tmp/dir/");
+        assertThat(cove("exec", id, "--", "ls /tmp/dir").stdout()).isEqualTo("data.bin\n");
+
+        Run missing = cove("files", "cp", id + ":/nope.txt", tmp.toString());
+        assertThat(missing.exitCode()).isEqualTo(3);
+        assertThat(missing.stderr()).contains("/nope.txt");
+        Run both = cove("files", "cp", local.toString(), tmp.resolve("x").toString());
+        assertThat(both.exitCode()).isEqualTo(2);
+        cove("sandbox", "kill", id);
+    }
+
+    /** ports lists listeners with the URL of each; ca export prints the CA; keys shows the key masked. */
+    @Test
+    void portsCaAndKeys(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        try (Sandbox sbx = server.track(Sandbox.builder().config(server.config()).create())) {
+            assertThat(cove("ports", sbx.getSandboxId()).stderr()).contains("Nothing listens");
+            CommandHandle web = sbx.commands().start("python3 -m http.server 8200");
+            sbx.waitForPort(8200);
+            Run ports = cove("ports", sbx.getSandboxId());
+            assertThat(ports.exitCode()).isZero();
+            assertThat(ports.stdout().lines().findFirst().orElse("")).startsWith("PORT").contains("ADDRESS", "URL");
+            assertThat(ports.stdout()).contains("8200").contains("https://8200-" + sbx.getSandboxId() + "." + server.domain() + "/");
+            JsonNode j = cove("ports", sbx.getSandboxId(), "--json").json();
+            assertThat(j.get(0).get("port").asInt()).isEqualTo(8200);
+            assertThat(j.get(0).get("host").asText()).isEqualTo(sbx.getHost(8200));
+            web.kill();
+        }
+
+        String pem = Files.readString(server.process.caCert());
+        Run ca = cove("ca", "export");
+        assertThat(ca.exitCode()).isZero();
+        assertThat(ca.stdout()).isEqualTo(pem).startsWith("-----BEGIN CERTIFICATE-----");
+        Path file = tmp.resolve("ca.crt");
+        assertThat(cove("ca", "export", "-o", file.toString()).exitCode()).isZero();
+        assertThat(Files.readString(file)).isEqualTo(pem);
+        assertThat(cove("--data-dir", tmp.toString(), "ca", "export").exitCode()).isEqualTo(3);
+
+        Run keys = cove("keys");
+        assertThat(keys.exitCode()).isZero();
+        assertThat(keys.stdout()).contains("COVE_API_KEY").contains("Accepted:").contains("yes")
+                .doesNotContain(CoveServerProcess.API_KEY);
+        JsonNode k = cove("keys", "--reveal", "--json").json();
+        assertThat(k.get("key").asText()).isEqualTo(CoveServerProcess.API_KEY);
+        assertThat(k.get("valid").asBoolean()).isTrue();
+        Run bad = cove("--api-key", "e2b_00000000000000000000000000000000", "keys");
+        assertThat(bad.exitCode()).isEqualTo(4);
+        assertThat(bad.stdout()).contains("no: Cannot get the team");
+    }
+
+    /** shell opens a real terminal (tmux): commands run, the prompt answers, and `exit N` becomes the exit code. */
+    @Test
+    void shellIsInteractiveInATerminal(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        String id = server.track(cove("sandbox", "create", "-q").stdout().strip());
+        String session = "covesdk-shell-" + ProcessHandle.current().pid();
+        Path exit = tmp.resolve("exit-code");
+        StringBuilder envs = new StringBuilder();
+        env().forEach((k, v) -> envs.append(k).append("='").append(v).append("' "));
+        String line = "env -i " + envs + String.join(" ", command("shell", id).stream().map(s -> "'" + s + "'").toList())
+                + "; echo $? > " + exit;
+        tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "bash", "--norc", "-c", line);
+        try {
+            tmux("send-keys", "-t", session, "stty size; echo $((6*7))", "Enter");
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> tmux("capture-pane", "-p", "-t", session).contains("42"));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the terminal shows:\n" + tmux("capture-pane", "-p", "-t", session), e);
+            }
+            assertThat(tmux("capture-pane", "-p", "-t", session)).contains("40 120").contains("user@" + id);
+            tmux("send-keys", "-t", session, "exit 5", "Enter");
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(exit) && !Files.readString(exit).isBlank());
+            assertThat(Files.readString(exit).strip()).isEqualTo("5");
+        } finally {
+            new ProcessBuilder("tmux", "kill-session", "-t", session).start().waitFor(10, TimeUnit.SECONDS);
+            cove("sandbox", "kill", id);
+        }
+    }
+
+    static String tmux(String... args) {
+        try {
+            List<String> cmd = new ArrayList<>(List.of("tmux"));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.cove.runtime.egress;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.Arrays;
+
+/** An IPv4 or IPv6 network (an address is a /32 or /128), host bits cleared; never resolves names. */
+public record Cidr(byte[] network, int prefix) {
+
+    public static Cidr parse(String text) {
+        if (text == null || text.isBlank()) throw new IllegalArgumentException("empty address range");
+        String t = text.strip();
+        int slash = t.indexOf('/');
+        String addr = slash < 0 ? t : t.substring(0, slash);
+        byte[] bytes;
+        try {
+            bytes = InetAddress.ofLiteral(addr).getAddress();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not an IP address or CIDR: '" + text + "'");
+        }
+        int max = bytes.length * 8;
+        int prefix = max;
+        if (slash >= 0) {
+            try {
+                prefix = Integer.parseInt(t.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not an IP address or CIDR: '" + text + "'");
+            }
+            if (prefix < 0 || prefix > max) throw new IllegalArgumentException("prefix out of range in '" + text + "'");
+        }
+        return new Cidr(mask(bytes, prefix), prefix);
+    }
+
+    /** True when the text is an IP or CIDR (not a domain). */
+    public static boolean isCidr(String text) {
+        try {
+            parse(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static byte[] mask(byte[] a, int prefix) {
+        byte[] out = a.clone();
+        for (int i = 0; i < out.length; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - 8 * i));
+            out[i] &= (byte) (0xFF << (8 - bits));
+        }
+        return out;
+    }
+
+    /** The network address. */
+    public InetAddress address() {
+        try {
+            return InetAddress.getByAddress(network);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public boolean v4() { return network.length == 4; }
+
+    public boolean contains(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length != network.length) return false;
+        return Arrays.equals(mask(b, prefix), network);
+    }
+
+    /** nft syntax ({@code 10.0.0.0/8}, {@code 198.18.1.10}, {@code fe80:0:0:0:0:0:0:0/10}: nft takes the long v6 form). */
+    public String nft() {
+        try {
+            String host = InetAddress.getByAddress(network).getHostAddress();
+            return prefix == network.length * 8 ? host : host + "/" + prefix;
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Cidr c && c.prefix == prefix && Arrays.equals(c.network, network);
+    }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(network) * 31 + prefix; }
+
+    @Override
+    public String toString() { return nft(); }
+
+    static boolean isV4(InetAddress a) { return a instanceof Inet4Address; }
+}

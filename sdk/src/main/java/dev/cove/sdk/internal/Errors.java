@@ -1,0 +1,118 @@
+package dev.cove.sdk.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cove.sdk.AuthenticationException;
+import dev.cove.sdk.ConflictException;
+import dev.cove.sdk.CoveException;
+import dev.cove.sdk.CoveTimeoutException;
+import dev.cove.sdk.InvalidArgumentException;
+import dev.cove.sdk.NotFoundException;
+import dev.cove.sdk.NotImplementedException;
+import dev.cove.sdk.RateLimitedException;
+import dev.cove.sdk.SandboxEndedException;
+
+import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Turns Cove's error answers into typed exceptions carrying the server's sentence. Three shapes arrive: the control
+ * plane's E2B body {@code {"code": <status>, "message"}}, Connect errors {@code {"code": "<snake_case>", "message"}}
+ * from the agent API, and the edge's typed body {@code {"code": "<machine code>", "message", "sandboxId", ...}}.
+ */
+public final class Errors {
+    private Errors() {}
+
+    /** An error from an HTTP answer with a non-success status. */
+    public static CoveException fromHttp(int status, HttpHeaders headers, byte[] body) {
+        String message = null;
+        String code = null;
+        try {
+            JsonNode n = Json.MAPPER.readTree(body);
+            if (n != null && n.isObject()) {
+                message = Json.text(n, "message");
+                JsonNode c = n.get("code");
+                if (c != null && c.isTextual()) code = c.asText();
+                String errorCode = Json.text(n, "error_code");
+                if (code == null && errorCode != null) code = errorCode;
+            }
+        } catch (Exception e) {
+            // not JSON: keep the text
+        }
+        if (message == null) {
+            String text = new String(body, StandardCharsets.UTF_8).strip();
+            message = text.isEmpty() ? "HTTP " + status : text.length() > 500 ? text.substring(0, 500) + "…" : text;
+        }
+        if (code != null && isConnectCode(code)) return fromConnect(code, message, status);
+        Duration retryAfter = headers == null ? null : headers.firstValue("Retry-After").map(Errors::seconds).orElse(null);
+        return byStatus(status, code, message, retryAfter);
+    }
+
+    /** An error from a Connect error object {@code {"code","message"}} (unary body or end-stream envelope). */
+    public static CoveException fromConnect(String code, String message, int status) {
+        String m = message == null || message.isEmpty() ? code : message;
+        switch (code) {
+            case "invalid_argument":
+            case "failed_precondition":
+            case "out_of_range":
+                return new InvalidArgumentException(status, code, m);
+            case "unauthenticated":
+                return new AuthenticationException(status, code, m);
+            case "not_found":
+                return new NotFoundException(status, code, m);
+            case "already_exists":
+            case "aborted":
+                return new ConflictException(status, code, m);
+            case "resource_exhausted":
+                return new RateLimitedException(status, code, m, null);
+            case "unimplemented":
+                return new NotImplementedException(status, code, m);
+            case "deadline_exceeded":
+            case "canceled":
+                return new CoveTimeoutException(status, code, m);
+            default:
+                return new CoveException(status, code, m);
+        }
+    }
+
+    static CoveException byStatus(int status, String code, String message, Duration retryAfter) {
+        switch (status) {
+            case 400: return new InvalidArgumentException(status, code, message);
+            case 401: return new AuthenticationException(status, code, message);
+            case 404: return new NotFoundException(status, code, message);
+            case 409: return new ConflictException(status, code, message);
+            case 410: return new SandboxEndedException(status, code, message);
+            case 429: return new RateLimitedException(status, code, message, retryAfter);
+            case 501: return new NotImplementedException(status, code, message);
+            case 502:
+                // The agent API's (and E2B's) answer for a sandbox that is not running: it ended or never was.
+                if (message.contains("sandbox was not found")) {
+                    return new SandboxEndedException(status, code == null ? "sandbox_not_running" : code,
+                            message + " (it is not running: it was killed, its timeout passed, or it never existed)");
+                }
+                return new CoveException(status, code, message);
+            case 504: return new CoveTimeoutException(status, code, message);
+            default: return new CoveException(status, code, message);
+        }
+    }
+
+    private static boolean isConnectCode(String code) {
+        switch (code) {
+            case "canceled": case "unknown": case "invalid_argument": case "deadline_exceeded": case "not_found":
+            case "already_exists": case "permission_denied": case "resource_exhausted": case "failed_precondition":
+            case "aborted": case "out_of_range": case "unimplemented": case "internal": case "unavailable":
+            case "data_loss": case "unauthenticated":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static Duration seconds(String value) {
+        try {
+            return Duration.ofSeconds(Long.parseLong(value.strip()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
