@@ -199,7 +199,8 @@ public final class OciRuntime implements SandboxRuntime {
                 RuntimeSandbox sandbox = new RuntimeSandbox(id, j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid,
                         j.rootfs());
                 held.put(id, new Held(j, sandbox));
-                spawners.startAsync(spawnerTarget(j)); // in the background: create does not wait for it
+                // No spawner yet: the first process starts it (and itself goes through exec meanwhile), so create
+                // and kill of a sandbox that never runs a command pay nothing for it.
                 long t1 = System.nanoTime();
                 log.debug("created sandbox {} in {} ms (network {} ms, rootfs {} ms, {} {} ms)", id, ms(t1 - t0),
                         ms(tNet - t0), ms(tFs - tNet), oci.name(), ms(t1 - tFs));

@@ -40,13 +40,6 @@ public final class SpawnerPool implements AutoCloseable {
 
     public boolean enabled() { return enabled; }
 
-    /** Starts the sandbox's spawner in the background (no-op when disabled or already there). */
-    public void startAsync(Target target) {
-        if (!enabled) return;
-        Slot slot = slots.computeIfAbsent(target.sandboxId(), k -> new Slot(target));
-        kick(slot);
-    }
-
     private void kick(Slot slot) {
         synchronized (slot) {
             if (slot.removed || slot.starting || (slot.spawner != null && slot.spawner.alive())) return;
