@@ -1,5 +1,7 @@
 package dev.cove.it;
 
+import dev.cove.api.testing.EnvdClient;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,0 +1,26 @@
+# Sourced by bench scripts: starts a Cove server on loopback with a fresh data directory, sandbox egress denied
+# and lookups kept local (nothing a benchmark does leaves the machine), and stops it on exit.
+# After `start_cove_server`: $data, $key, $server (pid) and $port (plain HTTP port of the edge) are set.
+export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+
+start_cove_server() {
+  local top; top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  data=$(mktemp -d /tmp/cove-bench.XXXXXX)
+  key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  COVE_API_KEY=$key "$top/cove" server --data-dir "$data" --http-port 0 --https-port 0 \
+    --resource-prefix covebnch --pool-subnet 10.209.0.0/16 --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 \
+    --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
+  server=$!
+  trap stop_cove_server EXIT
+  for _ in $(seq 600); do
+    [ -f "$data/run/endpoints.json" ] && break
+    kill -0 "$server" || { cat "$data/server.log"; exit 1; }
+    sleep 0.5
+  done
+  port=$(sed -E 's/.*"httpPort":([0-9]+).*/\1/' "$data/run/endpoints.json")
+}
+
+stop_cove_server() {
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
+  rm -rf "$data"
+}
