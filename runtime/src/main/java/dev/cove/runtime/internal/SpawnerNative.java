@@ -3,12 +3,9 @@ package dev.cove.runtime.internal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -31,17 +28,11 @@ final class SpawnerNative {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424; // same number on x86_64 and aarch64
     private static final int MAX_FDS = 4;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
+    // The linker set-up (errno capture) is Sys's: these are more libc calls of the same kind.
+    private static final StructLayout CALL_STATE = Sys.CALL_STATE;
 
     private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        Linker.Option[] opts = new Linker.Option[extra.length + 1];
-        opts[0] = ERRNO_OPT;
-        System.arraycopy(extra, 0, opts, 1, extra.length);
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd, opts);
+        return Sys.fn(name, fd, extra);
     }
 
     private static final MethodHandle SOCKET = fn("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -63,7 +54,7 @@ final class SpawnerNative {
 
     private SpawnerNative() {}
 
-    private static int errno(MemorySegment st) { return (int) ERRNO.get(st, 0L); }
+    private static int errno(MemorySegment st) { return Sys.errno(st); }
 
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;

@@ -49,11 +49,13 @@ public final class Sys {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    /** Where downcalls made with {@link #fn} leave errno; allocate one per call. */
+    static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
 
-    private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... extra) {
+    /** A libc function that captures errno into a {@link #CALL_STATE} segment passed as its first argument. */
+    static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... extra) {
         Linker.Option[] opts = new Linker.Option[extra.length + 1];
         opts[0] = ERRNO_OPT;
         System.arraycopy(extra, 0, opts, 1, extra.length);
@@ -116,7 +118,7 @@ public final class Sys {
         }
     }
 
-    private static int errno(MemorySegment state) { return (int) ERRNO.get(state, 0L); }
+    static int errno(MemorySegment state) { return (int) ERRNO.get(state, 0L); }
 
     private static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) return r;
