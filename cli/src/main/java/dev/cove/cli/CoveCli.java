@@ -23,12 +23,15 @@ import java.util.Map;
                 + "  cove up        install, build and start the server%n"
                 + "  cove test      run the whole test suite%n",
         subcommands = {SandboxCommand.class, ExecCommand.class, ShellCommand.class, FilesCommand.class,
-                PortsCommand.class, CaCommand.class, KeysCommand.class, AutoComplete.GenerateCompletion.class},
+                PortsCommand.class, ExposeCommands.Expose.class, ExposeCommands.Unexpose.class,
+                ExposeCommands.Share.class, ExposeCommands.Revoke.class, CaCommand.class, KeysCommand.class, AutoComplete.GenerateCompletion.class},
         footer = "%nExamples:%n"
                 + "  cove sandbox create -m app=demo%n"
                 + "  cove sandbox list --json%n"
                 + "  cove exec <id> -- python3 -c 'print(6*7)'%n"
                 + "  cove files cp ./app.py <id>:/home/user/app.py%n"
+                + "  cove ports <id>                        # what listens, what is exposed%n"
+                + "  cove expose <id> 3000 --access link --link-ttl 10m%n"
                 + "  source <(cove generate-completion)     # shell completion for bash and zsh%n"
                 + "%nConfiguration: COVE_API_URL, COVE_API_KEY, COVE_DOMAIN, COVE_CA_CERT (or the E2B_* names);%n"
                 + "on the machine that runs `cove up` none is needed (read from the data directory).%n"

@@ -5,6 +5,7 @@ import dev.cove.sdk.CoveException;
 import dev.cove.sdk.CoveTimeoutException;
 import dev.cove.sdk.InvalidArgumentException;
 import dev.cove.sdk.NotFoundException;
+import dev.cove.sdk.PortNotReadyException;
 import dev.cove.sdk.RateLimitedException;
 
 /**
@@ -29,6 +30,11 @@ final class ExitCodes {
     static final int INVALID = 7;
     /** Too many requests: retry later. */
     static final int RATE_LIMITED = 8;
+    /**
+     * {@code expose}: the port was not ready when the wait ran out (nothing listens, bound where the edge cannot
+     * reach, wrong HTTP status, or the serving process exited); the message gives the reason.
+     */
+    static final int PORT_NOT_READY = 9;
     /** {@code exec}/{@code shell}: Cove failed before or while running the command (as docker's 125). */
     static final int EXEC_FAILED = 125;
 
@@ -42,11 +48,13 @@ final class ExitCodes {
             + "  6  server unreachable or its certificate not trusted%n"
             + "  7  invalid request (the message names the field)%n"
             + "  8  rate limited%n"
+            + "  9  expose: the port was not ready (not listening, unreachable, wrong status, process exited)%n"
             + "  exec and shell return the command's exit code, and 125 when Cove could not run it.%n";
 
     private ExitCodes() {}
 
     static int of(Throwable e) {
+        if (e instanceof PortNotReadyException) return PORT_NOT_READY;
         if (e instanceof NotFoundException) return NOT_FOUND;
         if (e instanceof AuthenticationException) return AUTH;
         if (e instanceof CoveTimeoutException) return TIMEOUT;

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.ExposedPort;
+import dev.cove.sdk.ListeningPort;
 import dev.cove.sdk.SandboxInfo;
+import dev.cove.sdk.ShareLink;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -49,6 +52,51 @@ final class Output {
         if (s.domain() != null) n.put("domain", s.domain());
         return n;
     }
+
+    /** A listener as {@code GET /sandboxes/{id}/ports} spells it. */
+    static ObjectNode listening(ListeningPort p) {
+        ObjectNode n = object();
+        n.put("port", p.port());
+        n.put("address", p.address());
+        n.put("family", p.family());
+        if (p.pid() != null) n.put("pid", p.pid()); else n.putNull("pid");
+        n.put("command", p.command());
+        n.put("reachable", p.reachable());
+        return n;
+    }
+
+    /** An exposed port as the API spells it; {@code token} and {@code link} only where the server gave them. */
+    static ObjectNode exposed(ExposedPort e) {
+        ObjectNode n = object();
+        n.put("port", e.port());
+        n.put("access", e.policy() == null ? null : e.policy().wire());
+        n.put("url", e.url());
+        n.put("state", e.state());
+        n.put("exposedUntil", time(e.exposedUntil()));
+        n.put("expiresAt", time(e.expiresAt()));
+        if (e.token() != null) n.put("token", e.token());
+        if (e.link() != null) n.set("link", link(e.link()));
+        com.fasterxml.jackson.databind.node.ArrayNode links = n.putArray("links");
+        e.links().forEach(l -> links.add(link(l)));
+        return n;
+    }
+
+    /** A share link as the API spells it; {@code url} and {@code token} only right after it was made. */
+    static ObjectNode link(ShareLink l) {
+        ObjectNode n = object();
+        n.put("id", l.id());
+        n.put("port", l.port());
+        if (l.url() != null) n.put("url", l.url());
+        if (l.token() != null) n.put("token", l.token());
+        n.put("createdAt", time(l.createdAt()));
+        n.put("expiresAt", time(l.expiresAt()));
+        n.put("lifetime", l.lifetime());
+        n.put("revoked", l.revoked());
+        return n;
+    }
+
+    /** {@code 2026-11-26T16:00:00Z (in 9m58s)}, or {@code -}. */
+    static String timeAndIn(Instant t) { return t == null ? "-" : time(t) + " (in " + endsIn(t) + ")"; }
 
     static String time(Instant t) { return t == null ? null : DateTimeFormatter.ISO_INSTANT.format(t); }
 

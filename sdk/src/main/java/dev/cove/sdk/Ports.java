@@ -1,95 +1,144 @@
 package dev.cove.sdk;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.internal.Envd;
+import dev.cove.sdk.internal.Json;
+import dev.cove.sdk.internal.Transport;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
+import java.util.Objects;
 
 /**
- * What listens inside a sandbox. Read from the sandbox's own socket tables ({@code /proc/net/tcp} and
- * {@code /proc/net/tcp6}) through a command, so it sees every listener of the sandbox's network namespace,
- * whoever started it.
+ * A sandbox's ports: what listens inside it (with the process behind each listener), which ports have a URL and
+ * under which policy, and their share links.
+ * <pre>{@code
+ * ExposedPort web = sbx.expose(3000, Access.PRIVATE, Wait.forHttp("/").forStatusCode(200), null);
+ * ShareLink link = sbx.ports().share(3000, Duration.ofMinutes(10));   // hand link.url() out
+ * sbx.ports().revoke(link.id());
+ * }</pre>
+ * The server reads listeners from the sandbox's own socket tables, so it sees every listener of the sandbox's
+ * network namespace, whoever started it.
  */
 public final class Ports {
-    private static final String LISTEN = "0A";
+    /** How long the SDK waits for an expose answer beyond the server's own readiness timeout. */
+    private static final Duration EXPOSE_MARGIN = Duration.ofSeconds(30);
+    private static final Duration SERVER_DEFAULT_READINESS_TIMEOUT = Duration.ofSeconds(30);
+
     private final Sandbox sandbox;
 
     Ports(Sandbox sandbox) { this.sandbox = sandbox; }
 
-    /** TCP listeners, by port then address. */
-    public List<ListeningPort> listening() {
-        String tables = sandbox.commands()
-                .run("cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true")
-                .stdout();
-        return parse(tables);
+    /** Everything at once, in one request: the default policy, the listeners and the exposed ports. */
+    public PortsInfo list() {
+        JsonNode n = transport().api("GET", base() + "/ports", null).body;
+        List<ListeningPort> listening = new ArrayList<>();
+        JsonNode l = n.get("listening");
+        if (l != null && l.isArray()) l.forEach(x -> listening.add(ListeningPort.of(x)));
+        listening.sort(Comparator.comparingInt(ListeningPort::port).thenComparing(p -> String.valueOf(p.address())));
+        List<ExposedPort> exposed = new ArrayList<>();
+        JsonNode e = n.get("exposed");
+        if (e != null && e.isArray()) e.forEach(x -> exposed.add(ExposedPort.of(this, x)));
+        exposed.sort(Comparator.comparingInt(ExposedPort::port));
+        String id = Json.text(n, "sandboxID");
+        return new PortsInfo(id != null ? id : sandbox.getSandboxId(), Access.fromServer(Json.text(n, "defaultAccess")),
+                List.copyOf(listening), List.copyOf(exposed));
     }
+
+    /** TCP listeners, by port then address, with the pid and command line of the process behind each. */
+    public List<ListeningPort> listening() { return list().listening(); }
 
     /** True when something listens on {@code port} (any address). */
     public boolean isListening(int port) {
+        checkPort(port);
         return listening().stream().anyMatch(p -> p.port() == port);
     }
 
-    static List<ListeningPort> parse(String tables) {
-        Set<ListeningPort> out = new LinkedHashSet<>();
-        for (String line : tables.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length < 4 || !f[0].endsWith(":") || !LISTEN.equals(f[3])) continue;
-            String[] local = f[1].split(":");
-            if (local.length != 2) continue;
-            try {
-                out.add(new ListeningPort(Integer.parseInt(local[1], 16), address(local[0])));
-            } catch (NumberFormatException e) {
-                // a line of another shape: skip
-            }
-        }
-        List<ListeningPort> sorted = new ArrayList<>(out);
-        sorted.sort(Comparator.comparingInt(ListeningPort::port).thenComparing(ListeningPort::address));
-        return sorted;
+    /** Ports that have been exposed, by port: open ones, and those whose window is over or that were unexposed. */
+    public List<ExposedPort> exposed() { return list().exposed(); }
+
+    /** See {@link Sandbox#expose(int, ExposeOptions)}. */
+    public ExposedPort expose(int port, ExposeOptions options) {
+        checkPort(port);
+        ExposeOptions o = options != null ? options : new ExposeOptions();
+        Duration wait = o.effectiveTimeout() != null ? o.effectiveTimeout() : SERVER_DEFAULT_READINESS_TIMEOUT;
+        Duration limit = wait.plus(EXPOSE_MARGIN);
+        if (limit.compareTo(sandbox.config().requestTimeout()) < 0) limit = sandbox.config().requestTimeout();
+        JsonNode n = transport().api("POST", base() + "/ports/" + port + "/expose", o.body(), limit).body;
+        return ExposedPort.of(this, n);
     }
 
-    /** /proc/net/tcp{,6} write addresses as 32-bit words in host (little-endian) order. */
-    static String address(String hex) {
-        if (hex.length() == 8) {
-            long v = Long.parseLong(hex, 16);
-            return (v & 0xff) + "." + ((v >> 8) & 0xff) + "." + ((v >> 16) & 0xff) + "." + ((v >> 24) & 0xff);
-        }
-        if (hex.length() != 32) throw new NumberFormatException(hex);
-        int[] groups = new int[8];
-        for (int w = 0; w < 4; w++) {
-            long v = Long.parseLong(hex.substring(w * 8, w * 8 + 8), 16);
-            int b0 = (int) (v & 0xff), b1 = (int) ((v >> 8) & 0xff), b2 = (int) ((v >> 16) & 0xff), b3 = (int) ((v >> 24) & 0xff);
-            groups[w * 2] = (b0 << 8) | b1;
-            groups[w * 2 + 1] = (b2 << 8) | b3;
-        }
-        return compress(groups);
+    /**
+     * Closes the port's URL now: it answers {@code 403 exposure_expired} until exposed again, and its share links
+     * stop with it. The server inside the sandbox keeps running.
+     */
+    public void unexpose(int port) {
+        checkPort(port);
+        transport().api("DELETE", base() + "/ports/" + port + "/expose", null);
     }
 
-    private static String compress(int[] g) {
-        // RFC 5952: the longest run (2+) of zero groups becomes "::".
-        int bestStart = -1, bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) { i++; continue; }
-            int j = i;
-            while (j < 8 && g[j] == 0) j++;
-            if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-            i = j;
+    /**
+     * A new share link of {@code port} that expires after {@code ttl} (never after the sandbox's end; null: as long
+     * as the sandbox lives). Its {@link ShareLink#url()} and {@link ShareLink#token()} are shown only here.
+     */
+    public ShareLink share(int port, Duration ttl) {
+        checkPort(port);
+        ObjectNode body = Json.object();
+        if (ExposeOptions.positive(ttl, "ttl") != null) body.put("ttlSeconds", ExposeOptions.seconds(ttl));
+        return ShareLink.of(transport().api("POST", base() + "/ports/" + port + "/links", body).body, port);
+    }
+
+    /** A new share link of {@code port} that lives as long as the sandbox (and follows its extensions). */
+    public ShareLink share(int port) { return share(port, null); }
+
+    /** Every share link of the sandbox, revoked ones included (without tokens). */
+    public List<ShareLink> links() {
+        JsonNode n = transport().api("GET", base() + "/links", null).body;
+        List<ShareLink> out = new ArrayList<>();
+        JsonNode l = n.get("links");
+        if (l != null && l.isArray()) l.forEach(x -> out.add(ShareLink.of(x, 0)));
+        return out;
+    }
+
+    /**
+     * Revokes one share link: requests carrying it are refused with {@code 403 link_revoked} from now on.
+     *
+     * @throws NotFoundException ({@code link_not_found}) when the sandbox has no such link
+     */
+    public void revoke(String linkId) {
+        if (linkId == null || linkId.isBlank()) throw new IllegalArgumentException("link id is required");
+        transport().api("DELETE", base() + "/links/" + Envd.enc(linkId.strip()), null);
+    }
+
+    /** Revokes every share link of the sandbox; returns how many were revoked. */
+    public int revokeAll() {
+        return Json.integer(transport().api("DELETE", base() + "/links", null).body, "revoked", 0);
+    }
+
+    private Transport transport() { return sandbox.transport(); }
+
+    private String base() { return "/sandboxes/" + Envd.enc(sandbox.getSandboxId()); }
+
+    static void checkPort(int port) {
+        if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
+    }
+
+    /**
+     * One look at a sandbox's ports ({@code GET /sandboxes/{id}/ports}).
+     *
+     * @param sandboxId     the sandbox
+     * @param defaultAccess the policy of ports that have none of their own (null if the server did not say)
+     * @param listening     what listens, by port then address
+     * @param exposed       ports that have been exposed, by port
+     */
+    public record PortsInfo(String sandboxId, Access defaultAccess, List<ListeningPort> listening,
+                            List<ExposedPort> exposed) {
+        public PortsInfo {
+            Objects.requireNonNull(listening, "listening");
+            Objects.requireNonNull(exposed, "exposed");
         }
-        // IPv4-mapped (::ffff:a.b.c.d) reads better in dotted form.
-        if (bestStart == 0 && bestLen == 5 && g[5] == 0xffff) {
-            return "::ffff:" + (g[6] >> 8) + "." + (g[6] & 0xff) + "." + (g[7] >> 8) + "." + (g[7] & 0xff);
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
-            sb.append(Integer.toHexString(g[i]).toLowerCase(Locale.ROOT));
-        }
-        return sb.toString();
     }
 }

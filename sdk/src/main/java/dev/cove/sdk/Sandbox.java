@@ -21,8 +21,8 @@ import java.util.Objects;
  *     CommandResult r = sbx.commands().run("echo hello");
  *     sbx.files().write("/home/user/app.py", code);
  *     CommandHandle app = sbx.commands().start("python3 /home/user/app.py");
- *     sbx.waitForPort(8000, Wait.forHttp("/").forStatusCode(200));
- *     String host = sbx.getHost(8000);   // 8000-<id>.<domain>
+ *     ExposedPort web = sbx.expose(8000, Access.PRIVATE, Wait.forHttp("/").forStatusCode(200), null);
+ *     ShareLink link = web.share(Duration.ofMinutes(10));   // link.url() opens the private port for 10 minutes
  * }
  * }</pre>
  * Configuration comes from {@link CoveConfig#fromEnvironment()} unless given. Methods are thread-safe.
@@ -39,6 +39,7 @@ public final class Sandbox implements AutoCloseable {
     private final String envdVersion;
     private final String envdAccessToken;
     private final String trafficAccessToken;
+    private final Access defaultPortAccess;
     private final String domain;
     private final Envd envd;
     private final Commands commands;
@@ -54,6 +55,9 @@ public final class Sandbox implements AutoCloseable {
         this.envdVersion = Json.text(created, "envdVersion");
         this.envdAccessToken = Json.text(created, "envdAccessToken");
         this.trafficAccessToken = Json.text(created, "trafficAccessToken");
+        JsonNode portAccess = created.get("portAccess");
+        this.defaultPortAccess = portAccess != null && portAccess.isObject()
+                ? Access.fromServer(Json.text(portAccess, "default")) : null;
         String d = Json.text(created, "domain");
         this.domain = d != null && !d.isEmpty() ? d : transport.config().domain();
         this.envd = new Envd(transport, sandboxId, domain, envdAccessToken);
@@ -141,8 +145,18 @@ public final class Sandbox implements AutoCloseable {
     /** The token its agent API requires ({@code X-Access-Token}); the SDK sends it. Treat it as a secret. */
     public String getEnvdAccessToken() { return envdAccessToken; }
 
-    /** Set when created with {@code allowPublicTraffic(false)}: ports then need header {@code e2b-traffic-access-token}. */
+    /**
+     * The credential that opens this sandbox's non-public ports (header {@code e2b-traffic-access-token}, or
+     * {@code Authorization: Bearer}); null when every port is public. A secret for the sandbox's owner: hand out
+     * share links ({@link Ports#share}) instead.
+     */
     public String getTrafficAccessToken() { return trafficAccessToken; }
+
+    /**
+     * The policy of ports that have none of their own, as the server reported it at create or connect (the
+     * sandbox's {@code portAccess} default, else the operator's); null from a server that does not say.
+     */
+    public Access getDefaultPortAccess() { return defaultPortAccess; }
 
     public CoveConfig config() { return transport.config(); }
 
@@ -155,18 +169,19 @@ public final class Sandbox implements AutoCloseable {
     /** Interactive terminals. */
     public Pty pty() { return pty; }
 
-    /** What listens inside the sandbox. */
+    /** Ports: what listens inside the sandbox, what is exposed, share links. */
     public Ports ports() { return ports; }
 
     /**
      * The host that reaches {@code port} inside this sandbox: {@code <port>-<sandbox id>.<domain>} (E2B's shape),
      * e.g. {@code 3000-29mwvfj3bt92f0ajw2l4.cove.localhost:8443}; use it as {@code https://<host>/}.
      * <p>
-     * The URL lives only as long as the sandbox: once it is killed or its timeout passes, the host answers
-     * {@code 410 sandbox_ended}. It is not public unless made so: it is reachable only where Cove's edge is
-     * reachable (loopback by default), and it carries no credentials: whoever can reach the edge and knows the
-     * host can use it, unless the sandbox was created with {@code allowPublicTraffic(false)} (then every request
-     * needs the header {@code e2b-traffic-access-token}). Do not hand it out for a service that must stay private.
+     * The URL lives only as long as the sandbox: once it is killed or its timeout passes, it answers
+     * {@code 410 sandbox_ended}. It is public only if made so ({@link Access#PUBLIC} at create or by
+     * {@link #expose}, or the operator's default); otherwise every request needs a credential, the
+     * {@link #getTrafficAccessToken() traffic access token} or a share link, and is refused with {@code 401}/{@code 403}
+     * without one. This method only builds the name; it checks nothing. {@link #expose} checks that the port answers
+     * and says until when the URL works.
      */
     public String getHost(int port) {
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
@@ -175,6 +190,57 @@ public final class Sandbox implements AutoCloseable {
 
     /** {@code https://} + {@link #getHost(int)} + {@code /}; the same lifetime and visibility notes apply. */
     public String getUrl(int port) { return "https://" + getHost(port) + "/"; }
+
+    /**
+     * Opens {@code port}'s URL once it is ready, and returns it with who may use it and until when.
+     * <p>
+     * The server waits until the port answers <em>through the edge, from outside</em> ({@code readiness}) and hands
+     * out the URL only then; otherwise it throws {@link PortNotReadyException} with the reason (nothing listens,
+     * bound where the edge cannot reach, wrong HTTP status, the process exited) and the port stays unexposed.
+     * <p>
+     * A URL lives only as long as its sandbox (then {@code 410 sandbox_ended}) and at most until
+     * {@link ExposedPort#expiresAt()}. It is public only if made so: with {@link Access#PRIVATE} or
+     * {@link Access#LINK} every request needs {@link ExposedPort#token()} or a share link.
+     *
+     * @param port      1..65535
+     * @param access    who gets through; null keeps the port's current policy
+     * @param readiness {@link Wait#forListeningPort()} (also when null) or {@link Wait#forHttp(String)} with one
+     *                  status; its startup timeout is how long the server waits
+     * @param ttl       the exposure window; null: as long as the sandbox lives
+     * @throws PortNotReadyException when the port was not ready in time (HTTP 409, {@link CoveException#code()} the reason)
+     */
+    public ExposedPort expose(int port, Access access, WaitStrategy readiness, Duration ttl) {
+        return expose(port, new ExposeOptions().access(access).readiness(readiness).ttl(ttl));
+    }
+
+    /** {@link #expose(int, Access, WaitStrategy, Duration)} with the default readiness (tcp) for the sandbox's lifetime. */
+    public ExposedPort expose(int port, Access access) { return expose(port, new ExposeOptions().access(access)); }
+
+    /** {@link #expose(int, Access)} keeping the port's current policy (private unless made otherwise). */
+    public ExposedPort expose(int port) { return expose(port, new ExposeOptions()); }
+
+    /**
+     * {@link #expose(int, Access, WaitStrategy, Duration)} with every option, e.g. a share link made at once:
+     * {@code sbx.expose(3000, new ExposeOptions().access(Access.PRIVATE).link(Duration.ofMinutes(10))).link().url()}.
+     */
+    public ExposedPort expose(int port, ExposeOptions options) { return ports.expose(port, options); }
+
+    /** Closes {@code port}'s URL now ({@code 403 exposure_expired} until exposed again); its share links stop too. */
+    public void unexpose(int port) { ports.unexpose(port); }
+
+    /** The sandbox's port audit log, oldest first (the server's default limit, 500 events). */
+    public List<AuditEvent> audit() { return audit(0); }
+
+    /** The sandbox's port audit log, oldest first, at most {@code limit} events (0: the server's default). */
+    public List<AuditEvent> audit(int limit) {
+        if (limit < 0) throw new IllegalArgumentException("limit must not be negative, got " + limit);
+        JsonNode n = transport.api("GET", "/sandboxes/" + Envd.enc(sandboxId) + "/audit"
+                + (limit > 0 ? "?limit=" + limit : ""), null).body;
+        List<AuditEvent> out = new ArrayList<>();
+        JsonNode events = n.get("events");
+        if (events != null && events.isArray()) events.forEach(e -> out.add(AuditEvent.of(e)));
+        return out;
+    }
 
     /** Details from the control plane. @throws NotFoundException once the sandbox has ended */
     public SandboxInfo getInfo() { return getInfo(sandboxId, transport.config()); }
@@ -221,6 +287,8 @@ public final class Sandbox implements AutoCloseable {
 
     Envd envd() { return envd; }
 
+    Transport transport() { return transport; }
+
     static int seconds(Duration d) {
         if (d.isNegative()) throw new IllegalArgumentException("timeout must not be negative: " + d);
         long s = d.getSeconds() + (d.getNano() > 0 ? 1 : 0); // E2B: ceil(ms / 1000)
@@ -249,6 +317,8 @@ public final class Sandbox implements AutoCloseable {
         private List<String> allowOut;
         private List<String> denyOut;
         private String maskRequestHost;
+        private Access defaultPortAccess;
+        private final Map<Integer, Access> portAccess = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -278,8 +348,9 @@ public final class Sandbox implements AutoCloseable {
         public Builder allowInternetAccess(boolean allow) { this.allowInternetAccess = allow; return this; }
 
         /**
-         * E2B's {@code network.allowPublicTraffic}: false makes every port require the header
-         * {@code e2b-traffic-access-token: <getTrafficAccessToken()>}.
+         * E2B's {@code network.allowPublicTraffic}: true makes every port public, false makes every port require the
+         * header {@code e2b-traffic-access-token: <getTrafficAccessToken()>} (E2B's answers); either way it wins over
+         * {@link #portAccess}.
          */
         public Builder allowPublicTraffic(boolean allow) { this.allowPublicTraffic = allow; return this; }
 
@@ -291,6 +362,19 @@ public final class Sandbox implements AutoCloseable {
 
         /** E2B's {@code network.maskRequestHost}: the Host header ports see, e.g. {@code localhost:${PORT}}. */
         public Builder maskRequestHost(String host) { this.maskRequestHost = host; return this; }
+
+        /**
+         * The policy of every port that has none of its own (Cove's {@code portAccess.default}; default: the
+         * operator's, shipped as private). E2B's {@link #allowPublicTraffic(boolean)} overrides it when set.
+         */
+        public Builder portAccess(Access defaultAccess) { this.defaultPortAccess = Objects.requireNonNull(defaultAccess); return this; }
+
+        /** The policy of one port (Cove's {@code portAccess.ports}); {@link Access#LINK} ports need a share link or the token. */
+        public Builder portAccess(int port, Access access) {
+            Ports.checkPort(port);
+            portAccess.put(port, Objects.requireNonNull(access));
+            return this;
+        }
 
         /** Creates the sandbox ({@code POST /v2/sandboxes}); it runs when this returns. */
         public Sandbox create() {
@@ -313,6 +397,14 @@ public final class Sandbox implements AutoCloseable {
                 if (allowOut != null) allowOut.forEach(net.putArray("allowOut")::add);
                 if (denyOut != null) denyOut.forEach(net.putArray("denyOut")::add);
                 if (maskRequestHost != null) net.put("maskRequestHost", maskRequestHost);
+            }
+            if (defaultPortAccess != null || !portAccess.isEmpty()) {
+                ObjectNode pa = b.putObject("portAccess");
+                if (defaultPortAccess != null) pa.put("default", defaultPortAccess.wire());
+                if (!portAccess.isEmpty()) {
+                    ObjectNode ports = pa.putObject("ports");
+                    portAccess.forEach((port, access) -> ports.put(Integer.toString(port), access.wire()));
+                }
             }
             return b;
         }

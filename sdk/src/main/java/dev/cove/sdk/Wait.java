@@ -13,7 +13,9 @@ import java.util.function.Supplier;
  * sbx.waitForPort(5432, Wait.forListeningPort());
  * sbx.waitForPort(8000, Wait.forHttp("/health").forStatusCode(200).withStartupTimeout(Duration.ofSeconds(30)));
  * }</pre>
- * Both look from inside the sandbox, so they work whatever the port's access policy is.
+ * Both look from inside the sandbox, so they work whatever the port's access policy is. Given to
+ * {@link Sandbox#expose(int, Access, WaitStrategy, Duration)} they become the server's readiness check instead
+ * ({@link Readiness#of(WaitStrategy)}), which looks from outside, through the edge.
  */
 public final class Wait {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -32,6 +34,8 @@ public final class Wait {
         private final Duration timeout;
 
         ListeningPortWaitStrategy(Duration timeout) { this.timeout = timeout; }
+
+        Duration timeout() { return timeout; }
 
         @Override
         public void waitUntilReady(Sandbox sandbox, int port) {
@@ -57,6 +61,12 @@ public final class Wait {
             this.statuses = statuses;
             this.timeout = timeout;
         }
+
+        String path() { return path; }
+
+        Set<Integer> statuses() { return statuses; }
+
+        Duration timeout() { return timeout; }
 
         /** Accept this status too (the first call replaces the default 200). */
         public HttpWaitStrategy forStatusCode(int status) {

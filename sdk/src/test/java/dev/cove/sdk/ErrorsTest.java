@@ -58,6 +58,19 @@ class ErrorsTest {
                 .hasMessage("Failed to route request");
     }
 
+    /** expose's 409 refusals become PortNotReadyException; other 409s stay plain conflicts. */
+    @Test
+    void exposeRefusalsArePortNotReady() {
+        CoveException e = http(409, "{\"code\":409,\"error_code\":\"port_not_listening\",\"message\":\"nothing listens\","
+                + "\"listening\":[{\"port\":8080,\"address\":\"::\"},{\"port\":8080,\"address\":\"0.0.0.0\"},9090]}");
+        assertThat(e).isInstanceOf(PortNotReadyException.class).isInstanceOf(ConflictException.class).hasMessage("nothing listens");
+        assertThat(((PortNotReadyException) e).listening()).containsExactly(8080, 9090);
+        assertThat(http(409, "{\"code\":409,\"error_code\":\"sandbox_paused\",\"message\":\"paused\"}"))
+                .isExactlyInstanceOf(ConflictException.class);
+        assertThat(http(502, "{\"code\":\"port_not_listening\",\"message\":\"edge\"}"))
+                .as("the edge's 502 for a request is no expose refusal").isExactlyInstanceOf(CoveException.class);
+    }
+
     /** Connect errors from the agent API, by code. */
     @Test
     void agentErrorsByConnectCode() {

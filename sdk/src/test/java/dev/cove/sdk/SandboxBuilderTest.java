@@ -22,6 +22,17 @@ class SandboxBuilderTest {
                 + "\"maskRequestHost\":\"localhost:${PORT}\"}}");
     }
 
+    /** Cove's port policies: the sandbox's default and per-port policies, by port number as a string key. */
+    @Test
+    void portAccessGoesUnderPortAccess() {
+        ObjectNode body = Sandbox.builder().portAccess(Access.PUBLIC).portAccess(3000, Access.PRIVATE)
+                .portAccess(8080, Access.LINK).body();
+        assertThat(body.get("portAccess").toString())
+                .isEqualTo("{\"default\":\"public\",\"ports\":{\"3000\":\"private\",\"8080\":\"link\"}}");
+        assertThat(Sandbox.builder().portAccess(3000, Access.PUBLIC).body().get("portAccess").toString())
+                .isEqualTo("{\"ports\":{\"3000\":\"public\"}}");
+    }
+
     @Test
     void defaultsAreBaseAndFiveMinutes() {
         assertThat(Sandbox.builder().body().toString()).isEqualTo("{\"templateID\":\"base\",\"timeout\":300}");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cove.it.CoveServerProcess;
 import dev.cove.it.sdk.SdkServer;
+import dev.cove.sdk.Access;
 import dev.cove.sdk.CommandHandle;
 import dev.cove.sdk.Sandbox;
 import org.junit.jupiter.api.AfterAll;
@@ -111,9 +112,11 @@ class CliIT {
     void helpAndUsage() throws Exception {
         Run help = cove("--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.stdout()).contains("sandbox", "exec", "shell", "files", "ports", "ca", "keys", "Exit codes");
+        assertThat(help.stdout()).contains("sandbox", "exec", "shell", "files", "ports", "expose", "unexpose", "share",
+                "revoke", "ca", "keys", "Exit codes", "9  expose: the port was not ready");
         for (String[] sub : new String[][]{{"sandbox", "create"}, {"sandbox", "list"}, {"sandbox", "kill"}, {"exec"},
-                {"shell"}, {"files", "cp"}, {"ports"}, {"ca", "export"}, {"keys"}}) {
+                {"shell"}, {"files", "cp"}, {"ports"}, {"expose"}, {"unexpose"}, {"share"}, {"revoke"}, {"ca", "export"},
+                {"keys"}}) {
             List<String> a = new ArrayList<>(List.of(sub));
             a.add("--help");
             Run r = cove(a.toArray(String[]::new));
@@ -300,22 +303,9 @@ class CliIT {
         cove("sandbox", "kill", id);
     }
 
-    /** ports lists listeners with the URL of each; ca export prints the CA; keys shows the key masked. */
+    /** ca export prints the CA; keys shows the key masked. */
     @Test
-    void portsCaAndKeys(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        try (Sandbox sbx = server.track(Sandbox.builder().config(server.config()).create())) {
-            assertThat(cove("ports", sbx.getSandboxId()).stderr()).contains("Nothing listens");
-            CommandHandle web = sbx.commands().start("python3 -m http.server 8200");
-            sbx.waitForPort(8200);
-            Run ports = cove("ports", sbx.getSandboxId());
-            assertThat(ports.exitCode()).isZero();
-            assertThat(ports.stdout().lines().findFirst().orElse("")).startsWith("PORT").contains("ADDRESS", "URL");
-            assertThat(ports.stdout()).contains("8200").contains("https://8200-" + sbx.getSandboxId() + "." + server.domain() + "/");
-            JsonNode j = cove("ports", sbx.getSandboxId(), "--json").json();
-            assertThat(j.get(0).get("port").asInt()).isEqualTo(8200);
-            assertThat(j.get(0).get("host").asText()).isEqualTo(sbx.getHost(8200));
-            web.kill();
-        }
+    void caAndKeys(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
 
         String pem = Files.readString(server.process.caCert());
         Run ca = cove("ca", "export");
@@ -336,6 +326,108 @@ class CliIT {
         Run bad = cove("--api-key", "e2b_00000000000000000000000000000000", "keys");
         assertThat(bad.exitCode()).isEqualTo(4);
         assertThat(bad.stdout()).contains("no: Cannot get the team");
+    }
+
+    /**
+     * ports shows listeners (with pid and command), exposed ports and links; expose prints the URL and link or the
+     * reason with exit code 9; share prints a link; revoke ends links (3 for an unknown one); unexpose closes.
+     */
+    @Test
+    void portsExposeShareRevokeUnexpose() throws Exception {
+        // private by the sandbox's own default, whatever the operator's
+        try (Sandbox sbx = server.track(Sandbox.builder().config(server.config()).portAccess(Access.PRIVATE).create())) {
+            String id = sbx.getSandboxId();
+            String url = "https://8200-" + id + "." + server.domain() + "/";
+            Run empty = cove("ports", id);
+            assertThat(empty.exitCode()).isZero();
+            assertThat(empty.stderr()).contains("Nothing listens").contains("No port is exposed").contains("private");
+            CommandHandle web = sbx.commands().start("python3 -m http.server 8200 --directory /tmp");
+            sbx.waitForPort(8200);
+
+            Run ports = cove("ports", id);
+            assertThat(ports.exitCode()).as(ports.stderr()).isZero();
+            List<String> lines = ports.stdout().lines().toList();
+            assertThat(lines.get(0)).startsWith("PORT").contains("ADDRESS", "PID", "COMMAND");
+            assertThat(lines.get(1)).startsWith("8200").contains(Integer.toString(web.getPid())).contains("python3 -m http.server 8200");
+
+            // not ready: typed reason, exit code 9, as text and as JSON
+            Run notReady = cove("expose", id, "8299", "--wait", "2s");
+            assertThat(notReady.exitCode()).isEqualTo(9);
+            assertThat(notReady.stderr()).contains("port_not_listening").contains("8200");
+            Run notReadyJson = cove("expose", id, "8200", "--http", "/missing", "--status", "200", "--wait", "2s", "--json");
+            assertThat(notReadyJson.exitCode()).isEqualTo(9);
+            assertThat(notReadyJson.json().get("error_code").asText()).isEqualTo("unexpected_status");
+            assertThat(notReadyJson.json().get("status").asInt()).isEqualTo(404);
+
+            // exposed privately with a 10-minute link
+            Run exposed = cove("expose", id, "8200", "--access", "private", "--link-ttl", "10m", "--http", "/", "--status", "200");
+            assertThat(exposed.exitCode()).as(exposed.stderr()).isZero();
+            assertThat(exposed.stdout()).contains("URL:").contains(url).contains("private").contains("Link:")
+                    .contains("cove_token=cove_link_").contains("Link id:").contains("in 9m");
+            JsonNode table = cove("ports", id, "--json").json();
+            assertThat(table.get("defaultAccess").asText()).isEqualTo("private");
+            assertThat(table.get("listening").get(0).get("pid").asInt()).isEqualTo(web.getPid());
+            JsonNode ex = table.get("exposed").get(0);
+            assertThat(ex.get("port").asInt()).isEqualTo(8200);
+            assertThat(ex.get("access").asText()).isEqualTo("private");
+            assertThat(ex.get("url").asText()).isEqualTo(url);
+            assertThat(ex.get("links")).hasSize(1);
+            String firstLink = ex.get("links").get(0).get("id").asText();
+            Run withExposed = cove("ports", id);
+            assertThat(withExposed.stdout()).contains("POLICY", "STATE", "URL", "EXPIRES IN", "LINKS")
+                    .contains(url).contains(firstLink).contains("active");
+
+            // JSON and quiet forms of expose
+            JsonNode pub = cove("expose", id, "8200", "--access", "public", "--ttl", "10m", "--json").json();
+            assertThat(pub.get("access").asText()).isEqualTo("public");
+            assertThat(pub.get("url").asText()).isEqualTo(url);
+            assertThat(pub.get("exposedUntil").asText()).isNotBlank();
+            Run quiet = cove("expose", "-q", id, "8200", "--access", "link");
+            assertThat(quiet.exitCode()).isZero();
+            assertThat(quiet.stdout().strip()).startsWith(url + "?cove_token=cove_link_").doesNotContain("\n");
+
+            // share prints the URL only; the link works until revoked
+            Run share = cove("share", id, "8200", "--ttl", "10m");
+            assertThat(share.exitCode()).as(share.stderr()).isZero();
+            String linkUrl = share.stdout().strip();
+            assertThat(linkUrl).startsWith(url + "?cove_token=cove_link_");
+            assertThat(share.stderr()).contains("cove revoke " + id + " lnk_");
+            JsonNode shareJson = cove("share", id, "8200", "--json").json();
+            assertThat(shareJson.get("lifetime").asBoolean()).isTrue();
+            assertThat(shareJson.get("token").asText()).startsWith("cove_link_");
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(server.process.trustCoveCa()).build();
+            java.util.function.Function<String, Integer> status = u -> {
+                try {
+                    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(u)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertThat(status.apply(linkUrl)).isEqualTo(200);
+            String linkId = share.stderr().replaceAll("(?s).*cove revoke " + id + " (lnk_\\S+).*", "$1");
+            Run revoke = cove("revoke", id, linkId);
+            assertThat(revoke.exitCode()).as(revoke.stderr()).isZero();
+            assertThat(revoke.stdout()).contains("revoked " + linkId);
+            assertThat(status.apply(linkUrl)).isEqualTo(403);
+            Run unknown = cove("revoke", id, "lnk_doesnotexist");
+            assertThat(unknown.exitCode()).isEqualTo(3);
+            assertThat(unknown.stderr()).startsWith("cove: ");
+            assertThat(cove("revoke", id).exitCode()).as("a link id or --all").isEqualTo(2);
+            JsonNode all = cove("revoke", id, "--all", "--json").json();
+            assertThat(all.get("revoked").asInt()).isGreaterThanOrEqualTo(2); // the first, the quiet one, the JSON one
+
+            // unexpose closes the URL for everyone
+            Run unexpose = cove("unexpose", id, "8200");
+            assertThat(unexpose.exitCode()).isZero();
+            assertThat(unexpose.stdout()).contains("closed port 8200");
+            assertThat(status.apply(url)).isEqualTo(403);
+            assertThat(cove("unexpose", id, "8200", "--json").json().get("exposed").asBoolean()).isFalse();
+            assertThat(cove("expose", id, "0").exitCode()).isEqualTo(2);
+            assertThat(cove("expose", id, "8200", "--access", "open").exitCode()).isEqualTo(2);
+            assertThat(cove("expose", "doesnotexist000000000", "8200").exitCode()).isEqualTo(3);
+            web.kill();
+        }
     }
 
     /** shell opens a real terminal (tmux): commands run, the prompt answers, and `exit N` becomes the exit code. */

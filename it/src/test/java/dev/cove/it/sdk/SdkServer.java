@@ -27,10 +27,12 @@ public final class SdkServer implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
-    public static SdkServer start(String name) throws Exception {
+    public static SdkServer start(String name, String... extraArgs) throws Exception {
         Path dataDir = Files.createTempDirectory("cove-it-" + name);
+        List<String> args = new ArrayList<>(List.of("--default-pids", "128"));
+        args.addAll(List.of(extraArgs));
         CoveServerProcess p = new CoveServerProcess(dataDir, PREFIX, "10.214.0.0/16", "fd63:6f84::/32",
-                "--default-pids", "128").start();
+                args.toArray(String[]::new)).start();
         return new SdkServer(p, dataDir);
     }
 

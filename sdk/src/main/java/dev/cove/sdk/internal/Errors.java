@@ -8,12 +8,15 @@ import dev.cove.sdk.CoveTimeoutException;
 import dev.cove.sdk.InvalidArgumentException;
 import dev.cove.sdk.NotFoundException;
 import dev.cove.sdk.NotImplementedException;
+import dev.cove.sdk.PortNotReadyException;
 import dev.cove.sdk.RateLimitedException;
 import dev.cove.sdk.SandboxEndedException;
 
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns Cove's error answers into typed exceptions carrying the server's sentence. Three shapes arrive: the control
@@ -27,9 +30,11 @@ public final class Errors {
     public static CoveException fromHttp(int status, HttpHeaders headers, byte[] body) {
         String message = null;
         String code = null;
+        JsonNode details = null;
         try {
             JsonNode n = Json.MAPPER.readTree(body);
             if (n != null && n.isObject()) {
+                details = n;
                 message = Json.text(n, "message");
                 JsonNode c = n.get("code");
                 if (c != null && c.isTextual()) code = c.asText();
@@ -44,6 +49,8 @@ public final class Errors {
             message = text.isEmpty() ? "HTTP " + status : text.length() > 500 ? text.substring(0, 500) + "…" : text;
         }
         if (code != null && isConnectCode(code)) return fromConnect(code, message, status);
+        PortNotReadyException.Reason notReady = status == 409 ? PortNotReadyException.Reason.of(code) : null;
+        if (notReady != null) return portNotReady(status, notReady, message, details);
         Duration retryAfter = headers == null ? null : headers.firstValue("Retry-After").map(Errors::seconds).orElse(null);
         return byStatus(status, code, message, retryAfter);
     }
@@ -94,6 +101,23 @@ public final class Errors {
             case 504: return new CoveTimeoutException(status, code, message);
             default: return new CoveException(status, code, message);
         }
+    }
+
+    /** expose's refusals: {@code error_code} plus the details its reason names (docs/ports.md). */
+    static PortNotReadyException portNotReady(int status, PortNotReadyException.Reason reason, String message, JsonNode n) {
+        List<Integer> listening = new ArrayList<>();
+        JsonNode l = n.get("listening");
+        if (l != null && l.isArray()) {
+            for (JsonNode x : l) {
+                // the contract lists ports; an object with a port (as GET /ports has) is read too
+                Integer port = x.isObject() ? Json.optionalInteger(x, "port")
+                        : x.canConvertToInt() ? Integer.valueOf(x.asInt()) : null;
+                if (port != null && !listening.contains(port)) listening.add(port);
+            }
+        }
+        return new PortNotReadyException(status, reason, message, listening, Json.text(n, "address"),
+                Json.optionalInteger(n, "status"), Json.optionalInteger(n, "expected"), Json.optionalInteger(n, "pid"),
+                Json.optionalInteger(n, "exitCode"));
     }
 
     private static boolean isConnectCode(String code) {

@@ -48,6 +48,21 @@ public final class Json {
         return v == null || v.isNull() ? fallback : v.asInt(fallback);
     }
 
+    /** An integer field, or null when absent, null or not a number. */
+    public static Integer optionalInteger(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return null;
+        if (v.isIntegralNumber()) return v.asInt();
+        if (v.isTextual()) {
+            try {
+                return Integer.valueOf(v.asText().strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     public static long int64(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v == null || v.isNull() ? 0 : v.asLong(); // protojson sends int64 as a string; asLong parses both

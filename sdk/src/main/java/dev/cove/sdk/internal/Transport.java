@@ -63,9 +63,14 @@ public final class Transport {
 
     /** Calls the control plane; any status of 300 or more becomes a typed {@link CoveException}. */
     public ApiResponse api(String method, String pathAndQuery, JsonNode body) {
+        return api(method, pathAndQuery, body, config.requestTimeout());
+    }
+
+    /** As {@link #api(String, String, JsonNode)} with its own time limit (for calls the server may hold, e.g. expose). */
+    public ApiResponse api(String method, String pathAndQuery, JsonNode body, Duration timeout) {
         URI uri = URI.create(config.apiUrl() + pathAndQuery);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                .timeout(config.requestTimeout())
+                .timeout(timeout)
                 .header("User-Agent", USER_AGENT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
