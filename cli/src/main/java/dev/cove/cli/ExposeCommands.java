@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 
 /** {@code cove expose}, {@code unexpose}, {@code share} and {@code revoke}: a sandbox port's URL and its share links. */
 final class ExposeCommands {
@@ -166,6 +165,7 @@ final class ExposeCommands {
                 if (e.expectedStatus() != null) n.put("expected", e.expectedStatus());
                 if (e.pid() != null) n.put("pid", e.pid());
                 if (e.exitCode() != null) n.put("exitCode", e.exitCode());
+                if (e.processStatus() != null) n.put("processStatus", e.processStatus());
                 Output.json(out(), n);
             } else {
                 err().println("cove: port " + port + " of " + id + " is not ready (" + e.code() + "): " + e.getMessage());
@@ -175,21 +175,13 @@ final class ExposeCommands {
             return ExitCodes.PORT_NOT_READY;
         }
 
-        private String hint(PortNotReadyException e) {
+        /** What to do on the command line; the server's message already says what it found and how to fix the app. */
+        private static String hint(PortNotReadyException e) {
             switch (e.reason()) {
                 case PORT_NOT_LISTENING:
-                    return (e.listening().isEmpty() ? "Nothing listens at all" : "Listening: "
-                            + e.listening().stream().map(String::valueOf).collect(Collectors.joining(", ")))
-                            + ". Start the server, or give it longer with --wait.";
-                case PORT_UNREACHABLE:
-                    return "It is bound to " + (e.address() != null ? e.address() : "an address")
-                            + " only; bind it to 0.0.0.0, :: or 127.0.0.1.";
+                    return "If it is still starting, give it longer: --wait 60s.";
                 case UNEXPECTED_STATUS:
-                    return "It answered " + e.answeredStatus() + (e.expectedStatus() != null ? ", not " + e.expectedStatus() : "")
-                            + "; check --http and --status.";
-                case PROCESS_EXITED:
-                    return "Process " + e.pid() + " exited" + (e.exitCode() != null ? " with " + e.exitCode() : "")
-                            + "; see its output (cove exec " + id + " ...).";
+                    return "Check --http and --status (without --status any status below 500 counts).";
                 default:
                     return null;
             }

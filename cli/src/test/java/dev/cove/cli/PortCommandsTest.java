@@ -130,13 +130,14 @@ class PortCommandsTest {
                 + "\"listening\":[8080]}");
         Run refused = cove("expose", ID, "3000");
         assertThat(refused.code()).isEqualTo(9);
-        assertThat(refused.err()).contains("port_not_listening", "nothing listens on port 3000", "Listening: 8080");
+        assertThat(refused.err()).contains("port_not_listening", "nothing listens on port 3000", "--wait");
         Run refusedJson = cove("expose", ID, "3000", "--json");
         assertThat(refusedJson.code()).isEqualTo(9);
         assertThat(refusedJson.json().get("error_code").asText()).isEqualTo("port_not_listening");
         assertThat(refusedJson.json().get("listening").get(0).asInt()).isEqualTo(8080);
         answer(path, 409, "{\"code\":409,\"error_code\":\"process_exited\",\"message\":\"process 7 exited\",\"pid\":7,\"exitCode\":2}");
-        assertThat(cove("expose", ID, "3000").err()).contains("process_exited", "Process 7 exited with 2");
+        assertThat(cove("expose", ID, "3000").err()).isEqualTo("cove: port 3000 of " + ID
+                + " is not ready (process_exited): process 7 exited\n");
         answer(path, 400, "{\"code\":400,\"error_code\":\"invalid_request\",\"message\":\"timeoutSeconds must be at most 300\"}");
         assertThat(cove("expose", ID, "3000").code()).isEqualTo(7);
         assertThat(cove("expose", ID, "3000", "--ttl", "0").code()).isEqualTo(2);

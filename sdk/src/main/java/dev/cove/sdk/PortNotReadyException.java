@@ -13,7 +13,8 @@ import java.util.Locale;
  *       {@code 0.0.0.0}, {@code ::} or loopback;</li>
  *   <li>{@link Reason#UNEXPECTED_STATUS}: the HTTP check answered {@link #answeredStatus()}, not
  *       {@link #expectedStatus()};</li>
- *   <li>{@link Reason#PROCESS_EXITED}: the serving process ({@link #pid()}) exited with {@link #exitCode()}.</li>
+ *   <li>{@link Reason#PROCESS_EXITED}: the serving process ({@link #pid()}) ended: {@link #exitCode()}, and how in
+ *       the server's words, {@link #processStatus()} ({@code exit status 3}, {@code signal: killed}).</li>
  * </ul>
  */
 public class PortNotReadyException extends ConflictException {
@@ -40,9 +41,11 @@ public class PortNotReadyException extends ConflictException {
     private final Integer expectedStatus;
     private final Integer pid;
     private final Integer exitCode;
+    private final String processStatus;
 
     public PortNotReadyException(int status, Reason reason, String message, List<Integer> listening, String address,
-                                 Integer answeredStatus, Integer expectedStatus, Integer pid, Integer exitCode) {
+                                 Integer answeredStatus, Integer expectedStatus, Integer pid, Integer exitCode,
+                                 String processStatus) {
         super(status, reason.wire(), message);
         this.reason = reason;
         this.listening = listening == null ? List.of() : List.copyOf(listening);
@@ -51,6 +54,7 @@ public class PortNotReadyException extends ConflictException {
         this.expectedStatus = expectedStatus;
         this.pid = pid;
         this.exitCode = exitCode;
+        this.processStatus = processStatus;
     }
 
     public Reason reason() { return reason; }
@@ -70,6 +74,9 @@ public class PortNotReadyException extends ConflictException {
     /** For {@code process_exited}: the pid given to expose. */
     public Integer pid() { return pid; }
 
-    /** For {@code process_exited}: its exit code, if known. */
+    /** For {@code process_exited}: its exit code, if it exited (null when a signal ended it, or unknown). */
     public Integer exitCode() { return exitCode; }
+
+    /** For {@code process_exited}: how it ended, in the server's words ({@code exit status 3}), or null. */
+    public String processStatus() { return processStatus; }
 }

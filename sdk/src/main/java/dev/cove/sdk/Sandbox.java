@@ -39,7 +39,7 @@ public final class Sandbox implements AutoCloseable {
     private final String envdVersion;
     private final String envdAccessToken;
     private final String trafficAccessToken;
-    private final Access defaultPortAccess;
+    private volatile Access defaultPortAccess;
     private final String domain;
     private final Envd envd;
     private final Commands commands;
@@ -153,10 +153,14 @@ public final class Sandbox implements AutoCloseable {
     public String getTrafficAccessToken() { return trafficAccessToken; }
 
     /**
-     * The policy of ports that have none of their own, as the server reported it at create or connect (the
-     * sandbox's {@code portAccess} default, else the operator's); null from a server that does not say.
+     * The policy of ports that have none of their own: the sandbox's {@code portAccess} default, else the operator's.
+     * Taken from the create answer when it carries it, else asked once ({@code GET /sandboxes/{id}/ports}).
      */
-    public Access getDefaultPortAccess() { return defaultPortAccess; }
+    public Access getDefaultPortAccess() {
+        Access a = defaultPortAccess;
+        if (a == null) defaultPortAccess = a = ports.list().defaultAccess();
+        return a;
+    }
 
     public CoveConfig config() { return transport.config(); }
 

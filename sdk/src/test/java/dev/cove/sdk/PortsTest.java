@@ -87,6 +87,43 @@ class PortsTest {
         assertThat(new ListeningPort(9000, "::1").family()).isEqualTo("ipv6");
     }
 
+    /** A server that does not say whether a listener is reachable: wildcard and loopback are, anything else is not. */
+    @Test
+    void reachabilityDefaultsByAddress() {
+        cp.answer("GET /sandboxes/" + ID + "/ports", 200, "{\"sandboxID\":\"" + ID + "\",\"defaultAccess\":\"public\","
+                + "\"listening\":[{\"port\":1,\"address\":\"0.0.0.0\"},{\"port\":2,\"address\":\"::\"},"
+                + "{\"port\":3,\"address\":\"127.0.0.1\"},{\"port\":4,\"address\":\"::1\"},"
+                + "{\"port\":5,\"address\":\"10.255.255.1\"},{\"port\":6,\"address\":\"fd00::5\"}],\"exposed\":[]}");
+        assertThat(sbx.ports().listening()).extracting(ListeningPort::reachable)
+                .containsExactly(true, true, true, true, false, false);
+    }
+
+    /** IPv6 addresses read in their short form, however the server spelled them. */
+    @Test
+    void ipv6AddressesAreCanonical() {
+        assertThat(ListeningPort.canonical("0:0:0:0:0:0:0:0")).isEqualTo("::");
+        assertThat(ListeningPort.canonical("0:0:0:0:0:0:0:1")).isEqualTo("::1");
+        assertThat(ListeningPort.canonical("fd00:0:0:0:0:0:0:5")).isEqualTo("fd00::5");
+        assertThat(ListeningPort.canonical("fd63:6f84:0:1:0:0:0:2")).isEqualTo("fd63:6f84:0:1::2");
+        assertThat(ListeningPort.canonical("1:0:2:0:3:0:4:0")).isEqualTo("1:0:2:0:3:0:4:0");
+        assertThat(ListeningPort.canonical("::ffff:127.0.0.1")).isEqualTo("127.0.0.1");
+        assertThat(ListeningPort.canonical("0.0.0.0")).isEqualTo("0.0.0.0");
+        assertThat(ListeningPort.canonical(null)).isNull();
+    }
+
+    /** The default policy comes from create's answer, else from GET /ports (once). */
+    @Test
+    void defaultPortAccessIsAskedForWhenCreateDidNotSay() {
+        cp.answer("POST /v2/sandboxes/other/connect", 201, "{\"sandboxID\":\"other\",\"templateID\":\"base\","
+                + "\"envdAccessToken\":\"e\",\"domain\":\"cove.localhost:8443\"}");
+        cp.answer("GET /sandboxes/other/ports", 200, "{\"sandboxID\":\"other\",\"defaultAccess\":\"public\",\"listening\":[],\"exposed\":[]}");
+        Sandbox other = Sandbox.connect("other", cp.config());
+        cp.requests.clear();
+        assertThat(other.getDefaultPortAccess()).isEqualTo(Access.PUBLIC);
+        assertThat(other.getDefaultPortAccess()).isEqualTo(Access.PUBLIC);
+        assertThat(cp.requests).hasSize(1);
+    }
+
     /** expose sends every option by the contract's names and reads URL, window, token and the link made with it. */
     @Test
     void exposeSendsOptionsAndReadsTheAnswer() throws Exception {
@@ -155,6 +192,24 @@ class PortsTest {
             assertThat(e.reason()).isEqualTo(PortNotReadyException.Reason.PROCESS_EXITED);
             assertThat(e.pid()).isEqualTo(42);
             assertThat(e.exitCode()).isEqualTo(1);
+            assertThat(e.answeredStatus()).isNull();
+        });
+        // the server as built says how it ended in "status"
+        cp.answer(path, 409, "{\"code\":409,\"error_code\":\"process_exited\",\"message\":\"ended\",\"pid\":42,\"status\":\"exit status 3\"}");
+        assertThatThrownBy(() -> sbx.expose(3000)).isInstanceOfSatisfying(PortNotReadyException.class, e -> {
+            assertThat(e.exitCode()).isEqualTo(3);
+            assertThat(e.processStatus()).isEqualTo("exit status 3");
+            assertThat(e.answeredStatus()).isNull();
+        });
+        cp.answer(path, 409, "{\"code\":409,\"error_code\":\"process_exited\",\"message\":\"ended\",\"pid\":42,\"status\":\"signal: killed\"}");
+        assertThatThrownBy(() -> sbx.expose(3000)).isInstanceOfSatisfying(PortNotReadyException.class, e -> {
+            assertThat(e.exitCode()).isNull();
+            assertThat(e.processStatus()).isEqualTo("signal: killed");
+        });
+        cp.answer(path, 409, "{\"code\":409,\"error_code\":\"unexpected_status\",\"message\":\"500\",\"status\":500,\"expected\":\"<500\"}");
+        assertThatThrownBy(() -> sbx.expose(3000)).isInstanceOfSatisfying(PortNotReadyException.class, e -> {
+            assertThat(e.answeredStatus()).isEqualTo(500);
+            assertThat(e.expectedStatus()).as("any status below 500").isNull();
         });
         cp.answer(path, 409, "{\"code\":409,\"error_code\":\"sandbox_paused\",\"message\":\"paused\"}");
         assertThatThrownBy(() -> sbx.expose(3000)).isExactlyInstanceOf(ConflictException.class);

@@ -334,8 +334,9 @@ class CliIT {
      */
     @Test
     void portsExposeShareRevokeUnexpose() throws Exception {
-        // private by the sandbox's own default, whatever the operator's
-        try (Sandbox sbx = server.track(Sandbox.builder().config(server.config()).portAccess(Access.PRIVATE).create())) {
+        // private by the sandbox's own default, whatever the operator's; 15 minutes, so a 10-minute link is not cut short
+        try (Sandbox sbx = server.track(Sandbox.builder().config(server.config()).portAccess(Access.PRIVATE)
+                .timeout(Duration.ofMinutes(15)).create())) {
             String id = sbx.getSandboxId();
             String url = "https://8200-" + id + "." + server.domain() + "/";
             Run empty = cove("ports", id);

@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns Cove's error answers into typed exceptions carrying the server's sentence. Three shapes arrive: the control
@@ -24,6 +26,8 @@ import java.util.List;
  * from the agent API, and the edge's typed body {@code {"code": "<machine code>", "message", "sandboxId", ...}}.
  */
 public final class Errors {
+    private static final Pattern EXIT_STATUS = Pattern.compile("exit status (\\d+)");
+
     private Errors() {}
 
     /** An error from an HTTP answer with a non-success status. */
@@ -115,9 +119,19 @@ public final class Errors {
                 if (port != null && !listening.contains(port)) listening.add(port);
             }
         }
-        return new PortNotReadyException(status, reason, message, listening, Json.text(n, "address"),
-                Json.optionalInteger(n, "status"), Json.optionalInteger(n, "expected"), Json.optionalInteger(n, "pid"),
-                Json.optionalInteger(n, "exitCode"));
+        // process_exited: the server names how it ended in "status" ("exit status 3", "signal: killed"); the number
+        // in "exitCode" when given, else read from that sentence. For unexpected_status "status" is the HTTP status.
+        JsonNode st = n.get("status");
+        String processStatus = reason == PortNotReadyException.Reason.PROCESS_EXITED && st != null && st.isTextual()
+                ? st.asText() : null;
+        Integer exitCode = Json.optionalInteger(n, "exitCode");
+        if (exitCode == null && processStatus != null) {
+            Matcher m = EXIT_STATUS.matcher(processStatus);
+            if (m.matches()) exitCode = Integer.valueOf(m.group(1));
+        }
+        Integer answered = reason == PortNotReadyException.Reason.UNEXPECTED_STATUS ? Json.optionalInteger(n, "status") : null;
+        return new PortNotReadyException(status, reason, message, listening, Json.text(n, "address"), answered,
+                Json.optionalInteger(n, "expected"), Json.optionalInteger(n, "pid"), exitCode, processStatus);
     }
 
     private static boolean isConnectCode(String code) {
