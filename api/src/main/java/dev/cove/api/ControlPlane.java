@@ -15,6 +15,7 @@ import dev.cove.api.ports.EdgeProbe;
 import dev.cove.api.ports.ExposePortHandler;
 import dev.cove.api.ports.ListLinksHandler;
 import dev.cove.api.ports.ListPortsHandler;
+import dev.cove.api.ports.PortEventsHandler;
 import dev.cove.api.ports.PortsService;
 import dev.cove.api.ports.RevokeLinkHandler;
 import dev.cove.api.ports.RevokeLinksHandler;
@@ -194,6 +195,7 @@ public final class ControlPlane implements AutoCloseable {
     public static void portRouting(HttpRouting.Builder routing, PortsService ports, ApiKeys keys) {
         String one = "/sandboxes/{sandboxID}";
         routing.get(one + "/ports", secured(keys, TypedErrors.wrap(new ListPortsHandler(ports))));
+        routing.get(one + "/ports/events", secured(keys, TypedErrors.wrap(new PortEventsHandler(ports))));
         routing.post(one + "/ports/{port}/expose", secured(keys, TypedErrors.wrap(new ExposePortHandler(ports))));
         routing.delete(one + "/ports/{port}/expose", secured(keys, TypedErrors.wrap(new UnexposePortHandler(ports))));
         routing.post(one + "/ports/{port}/links", secured(keys, TypedErrors.wrap(new CreateLinkHandler(ports))));
