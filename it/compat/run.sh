@@ -2,7 +2,7 @@
 # The e2b compatibility suite: starts a Cove server with a fresh data directory, configures the official
 # e2b SDK exactly as a user would (E2B_DOMAIN, E2B_API_KEY, NODE_EXTRA_CA_CERTS; *.localhost resolves to
 # loopback through the system resolver), runs the scenarios with both SDK versions, stops the server and
-# checks that no sandbox resource is left. Needs a built tree (mvn install) and root.
+# checks that no sandbox resource is left. Needs a built tree (mvn package) and root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
