@@ -8,6 +8,9 @@
   GET  /ws          WebSocket echo (text and binary, ping, close)
   GET  /big?mb=N    N MiB of body, written as fast as the reader takes them (backpressure)
   GET  /cut         starts a response, then drops the connection (a server dying mid-way)
+  GET  /page        an HTML page that loads /asset.js, fetches /, and echoes "hello" over a WebSocket on /ws
+                    (the browser test of share links: its title becomes "ws ok" when all three worked)
+  GET  /status?code=N  answers N
   --allowed-host H  like Vite: anything (page or WebSocket) with another Host gets 403 "Blocked request"
 """
 import argparse, base64, hashlib, json, socket, struct, sys, time, zlib
@@ -19,6 +22,23 @@ ap.add_argument("--bind", default="0.0.0.0")
 ap.add_argument("--port", type=int, required=True)
 ap.add_argument("--allowed-host", action="append", default=[])
 args = ap.parse_args()
+
+
+PAGE = """<!doctype html><html><head><title>loading</title><script src="/asset.js"></script></head>
+<body><p id="state">loading</p></body></html>"""
+ASSET = """
+window.addEventListener('load', async () => {
+  const state = document.getElementById('state');
+  try {
+    const r = await fetch('/?from=fetch');
+    if (r.status !== 200) throw new Error('fetch answered ' + r.status);
+    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+    ws.onopen = () => ws.send('hello');
+    ws.onmessage = (m) => { if (m.data === 'hello') { document.title = 'ws ok'; state.textContent = 'ws ok'; } };
+    ws.onerror = () => { document.title = 'ws failed'; };
+  } catch (e) { document.title = 'failed: ' + e.message; }
+});
+"""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -88,6 +108,13 @@ class Handler(BaseHTTPRequestHandler):
             for _ in range(mb * 16):
                 self.wfile.write(block)
             return
+        if path == "/page":
+            return self.send_text(PAGE, "text/html; charset=utf-8")
+        if path == "/asset.js":
+            return self.send_text(ASSET, "application/javascript")
+        if path == "/status":
+            code = int(self.path.split("code=")[1]) if "code=" in self.path else 200
+            return self.send_json({"status": code}, code)
         if path == "/cut":
             self.send_response(200)
             self.send_header("Content-Length", "1000")
@@ -109,7 +136,17 @@ class Handler(BaseHTTPRequestHandler):
             "trafficToken": self.headers.get("e2b-traffic-access-token"),
             "apiKey": self.headers.get("X-API-Key"),
             "connection": self.headers.get("Connection"),
+            "authorization": self.headers.get("Authorization"),
+            "headers": {k: v for k, v in self.headers.items()},
         })
+
+    def send_text(self, text, content_type):
+        body = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_POST(self):
         if not self.host_allowed():

@@ -1,5 +1,7 @@
 package dev.cove.api;
 
+import dev.cove.core.routing.PortAccess;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -18,9 +20,12 @@ import java.util.Objects;
  * @param pidsLimit              max processes/threads in one sandbox
  * @param maxSandboxLength       longest life of a sandbox, measured from its start (E2B's team "MaxLengthHours")
  * @param tombstoneRetentionDays how long an ended sandbox is remembered (so its URLs can say what happened)
+ * @param defaultPortAccess      access of sandbox ports nobody configured ({@code private}: a token or share link is
+ *                               needed; {@code public}: E2B's behaviour, the drop-in setting for E2B clients)
  */
 public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount, int memoryMB, int diskSizeMB,
-                        int pidsLimit, Duration maxSandboxLength, int tombstoneRetentionDays) {
+                        int pidsLimit, Duration maxSandboxLength, int tombstoneRetentionDays,
+                        PortAccess defaultPortAccess) {
 
     /**
      * The envd version Cove reports. The SDKs gate features on it (secure access needs 0.2.0, default user 0.4.0,
@@ -47,6 +52,8 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         Objects.requireNonNull(maxSandboxLength, "maxSandboxLength");
         if (maxSandboxLength.toSeconds() < 1) throw new IllegalArgumentException("maxSandboxLength must be at least 1 s");
         if (tombstoneRetentionDays < 0) throw new IllegalArgumentException("tombstoneRetentionDays must not be negative");
+        if (defaultPortAccess == null) defaultPortAccess = PortAccess.PRIVATE;
+        if (defaultPortAccess == PortAccess.LINK) defaultPortAccess = PortAccess.PRIVATE; // a link is per port
     }
 
     public static Builder builder(Path dataDir) { return new Builder(dataDir); }
@@ -54,7 +61,7 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
     public Builder toBuilder() {
         return new Builder(dataDir).domain(domain).apiKey(apiKey).cpuCount(cpuCount).memoryMB(memoryMB)
                 .diskSizeMB(diskSizeMB).pidsLimit(pidsLimit).maxSandboxLength(maxSandboxLength)
-                .tombstoneRetentionDays(tombstoneRetentionDays);
+                .tombstoneRetentionDays(tombstoneRetentionDays).defaultPortAccess(defaultPortAccess);
     }
 
     public static final class Builder {
@@ -67,6 +74,7 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         private int pidsLimit = 2_048;
         private Duration maxSandboxLength = Duration.ofHours(24);
         private int tombstoneRetentionDays = 7;
+        private PortAccess defaultPortAccess = PortAccess.PRIVATE;
 
         private Builder(Path dataDir) { this.dataDir = dataDir; }
 
@@ -93,9 +101,12 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
 
         public Builder tombstoneRetentionDays(int days) { this.tombstoneRetentionDays = days; return this; }
 
+        /** {@code PRIVATE} (the shipped default) or {@code PUBLIC} (E2B's behaviour). */
+        public Builder defaultPortAccess(PortAccess access) { this.defaultPortAccess = access; return this; }
+
         public ApiConfig build() {
             return new ApiConfig(dataDir, domain, apiKey, cpuCount, memoryMB, diskSizeMB, pidsLimit,
-                    maxSandboxLength, tombstoneRetentionDays);
+                    maxSandboxLength, tombstoneRetentionDays, defaultPortAccess);
         }
     }
 
@@ -105,6 +116,6 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         return "ApiConfig[dataDir=" + dataDir + ", domain=" + domain + ", apiKey=" + (apiKey == null ? "generated" : "set")
                 + ", cpuCount=" + cpuCount + ", memoryMB=" + memoryMB + ", diskSizeMB=" + diskSizeMB
                 + ", pidsLimit=" + pidsLimit + ", maxSandboxLength=" + maxSandboxLength
-                + ", tombstoneRetentionDays=" + tombstoneRetentionDays + "]";
+                + ", tombstoneRetentionDays=" + tombstoneRetentionDays + ", defaultPortAccess=" + defaultPortAccess.wire() + "]";
     }
 }

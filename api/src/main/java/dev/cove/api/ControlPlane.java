@@ -5,7 +5,21 @@ import dev.cove.api.envd.EnvdServer;
 import dev.cove.api.auth.RequireApiKey;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
+import dev.cove.api.auth.LinkSecret;
+import dev.cove.api.lifecycle.IngressService;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.ports.AccessAudit;
+import dev.cove.api.ports.AuditHandler;
+import dev.cove.api.ports.CreateLinkHandler;
+import dev.cove.api.ports.EdgeProbe;
+import dev.cove.api.ports.ExposePortHandler;
+import dev.cove.api.ports.ListLinksHandler;
+import dev.cove.api.ports.ListPortsHandler;
+import dev.cove.api.ports.PortsService;
+import dev.cove.api.ports.RevokeLinkHandler;
+import dev.cove.api.ports.RevokeLinksHandler;
+import dev.cove.api.ports.TypedErrors;
+import dev.cove.api.ports.UnexposePortHandler;
 import dev.cove.api.sandboxes.ConnectSandboxHandler;
 import dev.cove.api.sandboxes.CreateSandboxHandler;
 import dev.cove.api.sandboxes.GetSandboxHandler;
@@ -19,6 +33,8 @@ import dev.cove.api.sandboxes.RefreshSandboxHandler;
 import dev.cove.api.sandboxes.SetTimeoutHandler;
 import dev.cove.api.store.SqliteSandboxStore;
 import dev.cove.core.CoveException;
+import dev.cove.core.routing.IngressAudit;
+import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.runtime.SandboxRuntime;
 import io.helidon.http.HeaderNames;
@@ -31,7 +47,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.nio.file.Files;
 import java.time.Clock;
 
@@ -61,15 +80,19 @@ public final class ControlPlane implements AutoCloseable {
     private final String apiKey;
     private final WebServer server;
     private final EnvdServer envd;
+    private final AccessAudit accessAudit;
+    private final AtomicReference<EdgeProbe> edgeProbe;
 
     private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server, EnvdServer envd) {
+                         WebServer server, EnvdServer envd, AccessAudit accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
         this.apiKey = apiKey;
         this.server = server;
         this.envd = envd;
+        this.accessAudit = accessAudit;
+        this.edgeProbe = edgeProbe;
     }
 
     /**
@@ -86,12 +109,18 @@ public final class ControlPlane implements AutoCloseable {
         String apiKey = ApiKeys.resolve(config);
         SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
         SandboxService sandboxes = null;
+        AccessAudit accessAudit = null;
         try {
             ApiKeys keys = ApiKeys.bootstrap(store, apiKey);
-            sandboxes = new SandboxService(config, store, runtime, Clock.systemUTC());
+            IngressService ingress = new IngressService(config, store.ingress(),
+                    new LinkTokens(LinkSecret.loadOrCreate(config.dataDir())));
+            sandboxes = new SandboxService(config, store, ingress, runtime, Clock.systemUTC());
             sandboxes.start();
             SandboxService service = sandboxes;
             EnvdServer envd = new EnvdServer(service, runtime);
+            accessAudit = new AccessAudit(store.ingress(), Clock.systemUTC());
+            AtomicReference<EdgeProbe> edgeProbe = new AtomicReference<>();
+            PortsService ports = new PortsService(service, runtime, envd, accessAudit, edgeProbe::get);
             WebServer server = WebServer.builder()
                     .host("127.0.0.1")
                     .port(0)
@@ -105,12 +134,14 @@ public final class ControlPlane implements AutoCloseable {
                     .routing(r -> {
                         envd.register(r); // agent requests (X-Cove-Sandbox-Id) first: /health exists in both
                         routing(r, service, keys);
+                        portRouting(r, ports, keys);
                     })
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
-            return new ControlPlane(config, store, sandboxes, apiKey, server, envd);
+            return new ControlPlane(config, store, sandboxes, apiKey, server, envd, accessAudit, edgeProbe);
         } catch (RuntimeException e) {
+            if (accessAudit != null) accessAudit.close();
             if (sandboxes != null) sandboxes.close();
             store.close();
             throw e;
@@ -165,6 +196,26 @@ public final class ControlPlane implements AutoCloseable {
         routing.any("/volumes/{volumeID}", secured(keys, volumes));
         routing.any("/volumecontent/{volumeID}/{kind}", secured(keys, volumes));
 
+    }
+
+    /**
+     * Cove's ports API ({@code docs/ports.md}): what listens, expose with a readiness check, share links, audit.
+     * Registered before {@link #routing}'s catch-all.
+     */
+    public static void portRouting(HttpRouting.Builder routing, PortsService ports, ApiKeys keys) {
+        String one = "/sandboxes/{sandboxID}";
+        routing.get(one + "/ports", secured(keys, TypedErrors.wrap(new ListPortsHandler(ports))));
+        routing.post(one + "/ports/{port}/expose", secured(keys, TypedErrors.wrap(new ExposePortHandler(ports))));
+        routing.delete(one + "/ports/{port}/expose", secured(keys, TypedErrors.wrap(new UnexposePortHandler(ports))));
+        routing.post(one + "/ports/{port}/links", secured(keys, TypedErrors.wrap(new CreateLinkHandler(ports))));
+        routing.get(one + "/links", secured(keys, TypedErrors.wrap(new ListLinksHandler(ports))));
+        routing.delete(one + "/links", secured(keys, TypedErrors.wrap(new RevokeLinksHandler(ports))));
+        routing.delete(one + "/links/{linkID}", secured(keys, TypedErrors.wrap(new RevokeLinkHandler(ports))));
+        routing.get(one + "/audit", secured(keys, TypedErrors.wrap(new AuditHandler(ports))));
+        notFoundForTheRest(routing);
+    }
+
+    private static void notFoundForTheRest(HttpRouting.Builder routing) {
         routing.any((req, res) -> {
             Method method = req.prologue().method();
             Responses.error(res, CoveException.notFound("not_found",
@@ -173,6 +224,18 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private static Handler secured(ApiKeys keys, Handler handler) { return RequireApiKey.wrap(keys, handler); }
+
+    /** Mints and checks share-link tokens; the edge needs the same instance (or secret). */
+    public LinkTokens linkTokens() { return sandboxes.ingress().linkTokens(); }
+
+    /** Where the edge reports accesses to sandbox ports (never blocks). */
+    public IngressAudit ingressAudit() { return accessAudit; }
+
+    /**
+     * The edge is up: expose checks go through it at {@code address} (plain HTTP, or TLS trusting {@code caCert} when
+     * that is given), as any outside client would.
+     */
+    public void edgeReady(InetSocketAddress address, Path caCert) { edgeProbe.set(new EdgeProbe(address, caCert)); }
 
     /** Port of the API on 127.0.0.1. */
     public int port() { return server.port(); }
@@ -198,6 +261,7 @@ public final class ControlPlane implements AutoCloseable {
             server.stop();
         } finally {
             envd.close();
+            accessAudit.close();
             sandboxes.close();
             store.close();
         }

@@ -123,6 +123,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         String target = "none";
         /** The protocol an upgrade request asks for (sandbox ports, HTTP/1.1), else null. */
         String upgrade;
+        /** How a sandbox port request got through ({@code public}, {@code token}, {@code link}) or {@code denied}; null otherwise. */
+        String via;
+        String linkId;
         /** A 101 head was relayed; the codecs come out after its (empty) last content. */
         boolean switching;
         int status;
@@ -218,21 +221,34 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             forward(request);
             return;
         }
-        switch (router.route(request.headers())) {
+        boolean secure = connection.pipeline().get(SslHandler.class) != null;
+        switch (router.route(request, secure, exchange.browser)) {
             case Router.Refuse refuse -> {
                 exchange.sandboxId = refuse.error().sandboxId();
                 exchange.port = refuse.error().port();
+                if (refuse.accessDenied()) exchange.via = "denied";
                 respondLocally(refuse.error());
+            }
+            case Router.Redirect redirect -> {
+                exchange.sandboxId = redirect.sandbox().sandboxId();
+                exchange.port = redirect.sandbox().port();
+                exchange.via = redirect.redirect().via();
+                exchange.linkId = redirect.redirect().linkId();
+                respondLocally(tokenToCookie(redirect.redirect()), 303, "token_to_cookie");
             }
             case Router.Proxy proxy -> {
                 if (proxy.sandbox() != null) {
                     exchange.sandboxId = proxy.sandbox().sandboxId();
                     exchange.port = proxy.sandbox().port();
                 }
+                if (proxy.access() != null) {
+                    exchange.via = proxy.access().via();
+                    exchange.linkId = proxy.access().linkId();
+                }
                 exchange.target = proxy.sandbox() == null ? "control_plane" : proxy.agent() ? "agent" : "sandbox";
                 String upgrade = !http2 && proxy.sandboxPort() ? ProxyHeaders.requestedUpgrade(request) : null;
                 ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, clientIp(connection),
-                        connection.pipeline().get(SslHandler.class) != null, localPort(connection));
+                        secure, localPort(connection));
                 if (proxy.sandboxPort()) {
                     ProxyHeaders.removePlatformCredentials(request.headers());
                     String masked = proxy.route().maskedHost(exchange.port);
@@ -485,17 +501,32 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     // ---- answers and exchange life cycle -------------------------------------------------------------------
 
     private void respondLocally(EdgeError error) {
+        respondLocally(ErrorResponses.render(error, exchange.browser), error.status(), error.code());
+    }
+
+    /** 303 to the URL without the token, with the cookie that carries it from now on. */
+    private static HttpResponse tokenToCookie(PortAccessCheck.Redirect redirect) {
+        HttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SEE_OTHER);
+        response.headers()
+                .set(HttpHeaderNames.LOCATION, redirect.location())
+                .set(HttpHeaderNames.SET_COOKIE, redirect.setCookie())
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("Referrer-Policy", "no-referrer")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return response;
+    }
+
+    private void respondLocally(HttpResponse response, int status, String code) {
         Exchange ex = exchange;
         ex.local = true;
         ex.responseStarted = true;
         ex.responseDone = true;
-        ex.status = error.status();
-        ex.edgeCode = error.code();
+        ex.status = status;
+        ex.edgeCode = code;
         logExchange(ex);
         releaseAll(unsent);
         // A client waiting for 100 Continue will not send its body; closing is the only way to stay in step.
         boolean closeNow = !http2 && (!ex.keepAlive || (ex.expectContinue && !ex.requestDone));
-        HttpResponse response = ErrorResponses.render(error, ex.browser);
         applyConnectionHeaders(response, !closeNow);
         if (closeNow) {
             closing = true;
@@ -613,6 +644,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (ex.logged) return;
         ex.logged = true;
         metrics.request(ex.target, ex.status, ex.edgeCode);
+        if (ex.via != null) {
+            Channel client = http2 ? ctx.channel().parent() : ctx.channel();
+            router.audit().accessed(ex.sandboxId, ex.port, ex.via, ex.linkId, clientIp(client), ex.status);
+        }
         if (!logAccess || !accessLog.isInfoEnabled()) return;
         Channel connection = http2 ? ctx.channel().parent() : ctx.channel();
         accessLog.info("{} \"{} {}{} {}\" {} {} {}ms{}", clientIp(connection), ex.method, ex.host, ex.path,

@@ -1,5 +1,7 @@
 package dev.cove.edge;
 
+import dev.cove.core.routing.IngressAudit;
+import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.SandboxDirectory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -15,6 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -46,6 +49,8 @@ public final class EdgeServer implements AutoCloseable {
     private int httpPort = -1;
     private int httpsPort = -1;
     private int metricsPort = -1;
+    private LinkTokens linkTokens;
+    private IngressAudit audit = IngressAudit.NONE;
 
     /** An edge that reaches sandbox ports by dialing inside their network namespaces ({@link NetnsDialer}). */
     public EdgeServer(EdgeConfig config, SandboxDirectory directory) {
@@ -67,6 +72,18 @@ public final class EdgeServer implements AutoCloseable {
         this.ownDialer = own;
     }
 
+    /** Verifies share-link tokens (the control plane mints them with the same secret). Set before {@link #start()}. */
+    public synchronized EdgeServer linkTokens(LinkTokens tokens) {
+        this.linkTokens = tokens;
+        return this;
+    }
+
+    /** Receives every answered request to a sandbox port (it must not block). Set before {@link #start()}. */
+    public synchronized EdgeServer audit(IngressAudit audit) {
+        this.audit = Objects.requireNonNull(audit, "audit");
+        return this;
+    }
+
     /**
      * Prepares the TLS material (first start: a new local CA) and binds the ports.
      *
@@ -76,7 +93,8 @@ public final class EdgeServer implements AutoCloseable {
         if (group != null) throw new IllegalStateException("already started");
         tls = TlsMaterial.loadOrCreate(config.dataDir().resolve("tls"), config.domain());
         SslContext ssl = tls.newServerSslContext();
-        Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts);
+        Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts,
+                new PortAccessCheck(linkTokens, Clock.systemUTC()), audit);
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerSandbox(), metrics);
         group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("cove-edge"), Transport.CURRENT.ioHandlerFactory());
         try {

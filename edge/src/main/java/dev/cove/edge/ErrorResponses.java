@@ -57,7 +57,9 @@ final class ErrorResponses {
                 .set(HttpHeaderNames.CONTENT_TYPE, contentType)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
-                .set("X-Content-Type-Options", "nosniff");
+                .set("X-Content-Type-Options", "nosniff")
+                // Tells answers of the edge from answers of the app (the expose check reads it).
+                .set("X-Cove-Error", error.code());
         if (error.details().get("retryAfter") instanceof Integer seconds) response.headers().setInt(HttpHeaderNames.RETRY_AFTER, seconds);
         return response;
     }

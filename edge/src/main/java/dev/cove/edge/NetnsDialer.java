@@ -1,6 +1,7 @@
 package dev.cove.edge;
 
 import dev.cove.core.CoveException;
+import dev.cove.core.net.SocketTable;
 import dev.cove.core.routing.SandboxRoute;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -147,20 +148,20 @@ public final class NetnsDialer implements SandboxPortDialer, AutoCloseable {
         onNamespaceThread(dial, () -> {
             if (dial.result().isDone()) return;
             PortDialer target = dial.target();
-            ListeningSockets table;
+            SocketTable table;
             try {
-                table = inNamespace(target.netnsPath(), ListeningSockets::ofCurrentThread);
+                table = inNamespace(target.netnsPath(), SocketTable::ofCurrentThread);
             } catch (IOException e) {
                 dial.result().tryFailure(namespaceFailure(target, e));
                 return;
             }
-            List<ListeningSockets.Listener> onPort = table.on(target.port());
+            List<SocketTable.Listener> onPort = table.on(target.port());
             if (onPort.isEmpty()) {
                 dial.result().tryFailure(notListening(target, table.ports()));
                 return;
             }
             List<InetSocketAddress> elsewhere = new ArrayList<>();
-            for (ListeningSockets.Listener l : onPort) {
+            for (SocketTable.Listener l : onPort) {
                 if (!l.reachableByLoopback()) elsewhere.add(new InetSocketAddress(l.address(), l.port()));
             }
             if (elsewhere.isEmpty()) {
@@ -227,7 +228,7 @@ public final class NetnsDialer implements SandboxPortDialer, AutoCloseable {
     }
 
     private static UpstreamRefusal boundElsewhere(PortDialer target, List<InetSocketAddress> tried) {
-        String where = tried.stream().map(a -> new ListeningSockets.Listener(a.getAddress(), a.getPort()).toString())
+        String where = tried.stream().map(a -> new SocketTable.Listener(a.getAddress(), a.getPort(), 0).toString())
                 .collect(Collectors.joining(", "));
         return new UpstreamRefusal(502, "port_not_listening", "Port " + target.port() + " of sandbox "
                 + target.sandboxId() + " listens only on " + where + ", which refused the edge's connection. Bind the "
@@ -256,8 +257,8 @@ public final class NetnsDialer implements SandboxPortDialer, AutoCloseable {
                 + target.sandboxId() + ". Try again in a moment; if it persists, check the server's log.", null);
     }
 
-    private static String describe(List<ListeningSockets.Listener> listeners) {
-        return listeners.stream().map(ListeningSockets.Listener::toString).collect(Collectors.joining(", "));
+    private static String describe(List<SocketTable.Listener> listeners) {
+        return listeners.stream().map(SocketTable.Listener::toString).collect(Collectors.joining(", "));
     }
 
     @Override

@@ -1,17 +1,17 @@
 package dev.cove.edge;
 
 import dev.cove.core.CoveException;
+import dev.cove.core.routing.IngressAudit;
 import dev.cove.core.routing.RequestTarget;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxHost;
 import dev.cove.core.routing.SandboxRoute;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * Decides, from a request's headers alone, where it goes: proxied (to the control plane, the agent API, or a port
@@ -21,7 +21,7 @@ import java.security.MessageDigest;
 final class Router {
     private static final Logger log = LoggerFactory.getLogger(Router.class);
 
-    sealed interface Decision permits Proxy, Refuse {}
+    sealed interface Decision permits Proxy, Refuse, Redirect {}
 
     /**
      * Proxy through {@code dialer}.
@@ -29,15 +29,22 @@ final class Router {
      * @param sandbox the sandbox port the request named, or null for the control plane. For the agent port the
      *                request goes to the control plane too, tagged with {@link ProxyHeaders#SANDBOX_ID}.
      * @param route   the sandbox's route (its Host mask), or null for the control plane
+     * @param access  how a sandbox port was let through ({@link PortAccessCheck.Pass}), else null
      */
-    record Proxy(UpstreamDialer dialer, SandboxHost sandbox, SandboxRoute route) implements Decision {
+    record Proxy(UpstreamDialer dialer, SandboxHost sandbox, SandboxRoute route, PortAccessCheck.Pass access) implements Decision {
         boolean agent() { return sandbox != null && sandbox.port() == SandboxHost.AGENT_PORT; }
 
         /** A port inside the sandbox (not the control plane, not the agent port). */
         boolean sandboxPort() { return sandbox != null && !agent(); }
     }
 
-    record Refuse(EdgeError error) implements Decision {}
+    /** @param accessDenied the port's access policy refused it (audited) */
+    record Refuse(EdgeError error, boolean accessDenied) implements Decision {
+        Refuse(EdgeError error) { this(error, false); }
+    }
+
+    /** A browser brought a token in the query string: answer 303 with the cookie (see {@link PortAccessCheck}). */
+    record Redirect(SandboxHost sandbox, PortAccessCheck.Redirect redirect) implements Decision {}
 
     /** E2B's header for sandboxes created with {@code network.allowPublicTraffic=false}. */
     static final String TRAFFIC_TOKEN_HEADER = "e2b-traffic-access-token";
@@ -46,15 +53,28 @@ final class Router {
     private final SandboxDirectory directory;
     private final UpstreamDialer controlPlane;
     private final SandboxPortDialer sandboxPorts;
+    private final PortAccessCheck access;
+    private final IngressAudit audit;
 
-    Router(String domain, SandboxDirectory directory, UpstreamDialer controlPlane, SandboxPortDialer sandboxPorts) {
+    Router(String domain, SandboxDirectory directory, UpstreamDialer controlPlane, SandboxPortDialer sandboxPorts,
+           PortAccessCheck access, IngressAudit audit) {
+        this.audit = audit;
         this.domain = domain;
         this.directory = directory;
         this.controlPlane = controlPlane;
         this.sandboxPorts = sandboxPorts;
+        this.access = access;
     }
 
-    Decision route(HttpHeaders headers) {
+    /** Where answered requests to sandbox ports are reported. */
+    IngressAudit audit() { return audit; }
+
+    /**
+     * @param secure  the client came over TLS
+     * @param browser the request is a browser navigation
+     */
+    Decision route(HttpRequest request, boolean secure, boolean browser) {
+        HttpHeaders headers = request.headers();
         RequestTarget target;
         try {
             target = SandboxHost.route(headers.get(HttpHeaderNames.HOST), headers.get(SandboxHost.SANDBOX_ID_HEADER),
@@ -63,12 +83,12 @@ final class Router {
             return new Refuse(EdgeError.plain(badTarget));
         }
         return switch (target) {
-            case RequestTarget.ControlPlane ignored -> new Proxy(controlPlane, null, null);
-            case SandboxHost sandbox -> routeToSandbox(sandbox, headers);
+            case RequestTarget.ControlPlane ignored -> new Proxy(controlPlane, null, null, null);
+            case SandboxHost sandbox -> routeToSandbox(sandbox, request, secure, browser);
         };
     }
 
-    private Decision routeToSandbox(SandboxHost sandbox, HttpHeaders headers) {
+    private Decision routeToSandbox(SandboxHost sandbox, HttpRequest request, boolean secure, boolean browser) {
         String id = sandbox.sandboxId();
         int port = sandbox.port();
         SandboxRoute route;
@@ -81,25 +101,26 @@ final class Router {
         if (port == SandboxHost.AGENT_PORT) {
             // E2B's contract wins on the agent port: the SDKs read this exact 502 as "not running".
             boolean running = route != null && route.state() == SandboxRoute.State.RUNNING;
-            return running ? new Proxy(controlPlane, sandbox, route) : new Refuse(EdgeError.agentSandboxNotFound(id));
+            return running ? new Proxy(controlPlane, sandbox, route, null) : new Refuse(EdgeError.agentSandboxNotFound(id));
         }
         if (route == null) return new Refuse(EdgeError.sandboxNotFound(id, port));
         return switch (route.state()) {
             case ENDED -> new Refuse(EdgeError.sandboxEnded(route, port));
             case PAUSED -> new Refuse(EdgeError.sandboxPaused(id, port));
-            case RUNNING -> {
-                if (route.trafficAccessToken() != null) {
-                    String token = headers.get(TRAFFIC_TOKEN_HEADER);
-                    if (token == null || token.isEmpty()) yield new Refuse(EdgeError.trafficToken(id, port, true));
-                    if (!MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-                            route.trafficAccessToken().getBytes(StandardCharsets.UTF_8))) {
-                        yield new Refuse(EdgeError.trafficToken(id, port, false));
-                    }
-                }
+            case RUNNING -> admit(sandbox, route, request, secure, browser);
+        };
+    }
+
+    /** A running sandbox's port: its access policy first, then the dial. */
+    private Decision admit(SandboxHost sandbox, SandboxRoute route, HttpRequest request, boolean secure, boolean browser) {
+        return switch (access.check(route, sandbox.port(), request, secure, browser)) {
+            case PortAccessCheck.Refuse refused -> new Refuse(refused.error(), true);
+            case PortAccessCheck.Redirect redirect -> new Redirect(sandbox, redirect);
+            case PortAccessCheck.Pass pass -> {
                 try {
-                    yield new Proxy(sandboxPorts.dialerFor(route, port), sandbox, route);
+                    yield new Proxy(sandboxPorts.dialerFor(route, sandbox.port()), sandbox, route, pass);
                 } catch (CoveException refused) {
-                    yield new Refuse(EdgeError.typed(refused, id, port));
+                    yield new Refuse(EdgeError.typed(refused, sandbox.sandboxId(), sandbox.port()));
                 }
             }
         };

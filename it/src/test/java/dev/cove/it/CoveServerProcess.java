@@ -72,6 +72,9 @@ public final class CoveServerProcess implements AutoCloseable {
                 "--pool-subnet", poolSubnet, "--pool-subnet6", poolSubnet6,
                 // nothing a sandbox does in a test leaves the machine: every address denied, lookups fail locally
                 "--deny-out", "0.0.0.0/0,::/0", "--dns-upstream", "127.0.0.1:9"));
+        // The suites written before port access test what E2B clients see: public ports. Suites that test access
+        // policies pass their own --default-port-access.
+        if (!extraArgs.contains("--default-port-access")) cmd.addAll(List.of("--default-port-access", "public"));
         cmd.addAll(extraArgs);
         log = dataDir.resolve("server-" + System.nanoTime() + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

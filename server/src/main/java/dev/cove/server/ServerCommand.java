@@ -2,6 +2,7 @@ package dev.cove.server;
 
 import dev.cove.api.ApiConfig;
 import dev.cove.api.ControlPlane;
+import dev.cove.core.routing.PortAccess;
 import dev.cove.edge.EdgeConfig;
 import dev.cove.edge.EdgeServer;
 import dev.cove.runtime.OciRuntime;
@@ -91,6 +92,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--user-sudo", description = "Let processes of 'user' use sudo (no no_new_privs for them), as E2B's base template does.")
     boolean userSudo;
 
+    @Option(names = "--default-port-access", defaultValue = "private", description = "Access of sandbox ports nobody configured: "
+            + "'private' (a token or share link is needed) or 'public' (E2B's behaviour: the drop-in setting for E2B clients) (default ${DEFAULT-VALUE}).")
+    String defaultPortAccess;
+
     @Option(names = "--no-fast-spawn", description = "Start every agent API process with the OCI runtime's exec instead of the sandbox's process spawner (slower; for comparison or troubleshooting).")
     boolean noFastSpawn;
 
@@ -101,6 +106,17 @@ final class ServerCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Files.createDirectories(dataDir);
         List<InetAddress> listenAddresses = listenAddresses(listen);
+        PortAccess portAccess;
+        try {
+            portAccess = PortAccess.parse(defaultPortAccess, "--default-port-access");
+        } catch (dev.cove.core.CoveException e) {
+            System.err.println("cove: " + e.getMessage());
+            return 2;
+        }
+        if (portAccess == PortAccess.LINK) {
+            System.err.println("cove: --default-port-access takes 'private' or 'public' (a share link opens one port)");
+            return 2;
+        }
         int http = httpPort == 0 ? freePort(listenAddresses) : httpPort;
         int https = httpsPort == 0 ? freePort(listenAddresses) : httpsPort;
 
@@ -123,12 +139,21 @@ final class ServerCommand implements Callable<Integer> {
         String advertisedDomain = https == 443 || https < 0 ? domain : domain + ":" + https;
         ApiConfig apiConfig = ApiConfig.builder(dataDir).domain(advertisedDomain).apiKeyFromEnvironment()
                 .cpuCount(defaultCpu).memoryMB(defaultMemoryMB).pidsLimit(defaultPids)
-                .maxSandboxLength(Duration.ofHours(maxSandboxHours)).tombstoneRetentionDays(tombstoneDays).build();
+                .maxSandboxLength(Duration.ofHours(maxSandboxHours)).tombstoneRetentionDays(tombstoneDays)
+                .defaultPortAccess(portAccess).build();
         ControlPlane controlPlane = ControlPlane.start(apiConfig, runtime);
         EdgeServer edge;
         try {
             edge = new EdgeServer(EdgeConfig.builder(domain, dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), controlPlane.port()))
-                    .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort).build(), controlPlane.directory()).start();
+                    .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort).build(), controlPlane.directory())
+                    .linkTokens(controlPlane.linkTokens())
+                    .audit(controlPlane.ingressAudit())
+                    .start();
+            // Expose checks reach sandbox ports the way clients do: through the edge's own listener.
+            InetAddress probeAddress = listenAddresses.getFirst().isAnyLocalAddress() ? InetAddress.getLoopbackAddress()
+                    : listenAddresses.getFirst();
+            if (edge.httpPort() > 0) controlPlane.edgeReady(new InetSocketAddress(probeAddress, edge.httpPort()), null);
+            else controlPlane.edgeReady(new InetSocketAddress(probeAddress, edge.httpsPort()), edge.caCertificate());
         } catch (IOException e) {
             controlPlane.close();
             runtime.close();
@@ -196,17 +221,31 @@ final class ServerCommand implements Callable<Integer> {
         return addresses;
     }
 
-    /** A port free on every listen address, so that the advertised domain can name it before binding. */
+    /**
+     * A port free on every listen address, so that the advertised domain can name it before binding. It is drawn
+     * below the kernel's ephemeral range (ip_local_port_range), where nothing else in this process (the control
+     * plane binds port 0) can take it between this check and the edge's bind.
+     */
     private static int freePort(List<InetAddress> addresses) throws IOException {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            int candidate;
-            try (ServerSocket s = new ServerSocket(0, 1, addresses.getFirst())) { candidate = s.getLocalPort(); }
+        int ephemeralLow = ephemeralRangeStart();
+        int low = 10_000, high = Math.max(low + 1_000, ephemeralLow);
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = low + random.nextInt(high - low);
             boolean free = true;
             for (InetAddress a : addresses) {
                 try (ServerSocket s = new ServerSocket(candidate, 1, a)) { /* free */ } catch (IOException e) { free = false; break; }
             }
             if (free) return candidate;
         }
-        throw new IOException("no free port found on " + addresses);
+        throw new IOException("no free port found on " + addresses + " between " + low + " and " + high);
+    }
+
+    private static int ephemeralRangeStart() {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768; // Linux's default
+        }
     }
 }

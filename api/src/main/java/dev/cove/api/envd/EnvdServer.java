@@ -80,6 +80,17 @@ public final class EnvdServer implements AutoCloseable {
     }
 
     /**
+     * A process started through the agent API.
+     *
+     * @param running whether it still runs
+     * @param status  how it ended ({@code exit status 1}, {@code signal: killed}), null while it runs
+     */
+    public record ProcessState(boolean running, String status) {}
+
+    /** The state of process {@code pid} of a sandbox, or null when this server did not start it (or forgot it). */
+    public ProcessState processState(String sandboxId, int pid) { return processes.state(sandboxId, pid); }
+
+    /**
      * Registers the route that takes agent requests; call before the REST routes. Requests without
      * {@link #SANDBOX_ID} go on to the next route ({@code res.next()}).
      */

@@ -42,8 +42,37 @@ final class ProcessService {
         return processes.computeIfAbsent(sandboxId, k -> new ConcurrentHashMap<>());
     }
 
+    /** How the last processes of each sandbox ended (status text by pid), so a caller can learn it after the fact. */
+    private final Map<String, Map<Integer, String>> recentEnds = new ConcurrentHashMap<>();
+    private static final int RECENT_ENDS_KEPT = 64;
+
     /** Forgets the processes of a sandbox that ended (they died with it). */
-    void forget(String sandboxId) { processes.remove(sandboxId); }
+    void forget(String sandboxId) {
+        processes.remove(sandboxId);
+        recentEnds.remove(sandboxId);
+    }
+
+    /**
+     * How process {@code pid} (the sandbox's numbering) is doing: running, ended (with its status, e.g.
+     * {@code exit status 1}), or unknown (never started here, or ended long ago).
+     */
+    EnvdServer.ProcessState state(String sandboxId, int pid) {
+        Map<Integer, ManagedProcess> table = processes.get(sandboxId);
+        if (table != null && table.containsKey(pid)) return new EnvdServer.ProcessState(true, null);
+        Map<Integer, String> ends = recentEnds.get(sandboxId);
+        String status = ends == null ? null : ends.get(pid);
+        return status == null ? null : new EnvdServer.ProcessState(false, status);
+    }
+
+    private void remember(String sandboxId, ManagedProcess ended) {
+        Messages.EndEvent end = ended.end();
+        Map<Integer, String> ends = recentEnds.computeIfAbsent(sandboxId, k -> java.util.Collections.synchronizedMap(
+                new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) { return size() > RECENT_ENDS_KEPT; }
+                }));
+        ends.put(ended.pid(), end == null ? "ended" : end.status());
+    }
 
     private ManagedProcess find(String sandboxId, ProcessSelector selector) {
         if (selector == null || (selector.pid() == null && selector.tag() == null))
@@ -89,6 +118,7 @@ final class ProcessService {
         ScheduledFuture<?> timer = call.timeoutMillis() > 0
                 ? timers.schedule(() -> proc.signal(9), call.timeoutMillis(), TimeUnit.MILLISECONDS) : null;
         mp.start(ended -> {
+            remember(call.sandboxId(), ended);
             table.remove(ended.pid(), ended);
             if (timer != null) timer.cancel(false);
         });

@@ -102,6 +102,10 @@ public final class JsonBody {
 
     public List<String> stringList(String field, String path) { return stringList(node, field, path); }
 
+    public Map<String, String> stringMap(String field, String path) { return stringMap(node, field, path); }
+
+    public Integer int32(String field, String path) { return int32(node, field, path); }
+
     public JsonBody object(String field, String path) {
         JsonNode v = raw(field);
         if (v == null) return null;

@@ -32,6 +32,19 @@ public final class Responses {
         res.send();
     }
 
+    /**
+     * The error body of Cove's own endpoints: E2B's shape plus {@code error_code} (Cove's machine code, which clients
+     * of these endpoints switch on) and the exception's details.
+     */
+    public static void typedError(ServerResponse res, CoveException e, java.util.Map<String, Object> details) {
+        ObjectNode body = Json.object();
+        body.put("code", e.status());
+        body.put("message", e.getMessage());
+        body.put("error_code", e.code());
+        details.forEach((k, v) -> body.set(k, Json.MAPPER.valueToTree(v)));
+        json(res, e.status(), body);
+    }
+
     public static void error(ServerResponse res, CoveException e) {
         ObjectNode body = Json.object();
         body.put("code", e.status());

@@ -1,6 +1,7 @@
 package dev.cove.api.lifecycle;
 
 import dev.cove.api.store.NetworkConfig;
+import dev.cove.core.routing.PortAccess;
 
 import java.time.Duration;
 import java.util.Map;
@@ -18,19 +19,29 @@ import java.util.Objects;
  * @param network             network config, null when not sent
  * @param cpuCount            CPUs asked for (Cove extension, E2B's field name); null = the operator default
  * @param memoryMB            memory limit in MiB asked for (Cove extension); null = the operator default
+ * @param defaultPortAccess   access of ports without a rule (Cove's {@code portAccess.default}); null = the operator's
+ * @param portAccess          per-port access (Cove's {@code portAccess.ports})
  */
 public record NewSandbox(String template, Duration timeout, Map<String, String> metadata,
                          Map<String, String> envVars, boolean secure, Boolean allowInternetAccess,
-                         NetworkConfig network, Integer cpuCount, Integer memoryMB) {
+                         NetworkConfig network, Integer cpuCount, Integer memoryMB,
+                         PortAccess defaultPortAccess, Map<Integer, PortAccess> portAccess) {
     public NewSandbox {
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(timeout, "timeout");
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
+        portAccess = portAccess == null ? Map.of() : Map.copyOf(portAccess);
     }
 
-    /** A traffic access token is issued when public traffic to sandbox ports is switched off. */
-    public boolean needsTrafficToken() { return network != null && !network.publicTrafficAllowed(); }
+    public NewSandbox(String template, Duration timeout, Map<String, String> metadata, Map<String, String> envVars,
+                      boolean secure, Boolean allowInternetAccess, NetworkConfig network, Integer cpuCount,
+                      Integer memoryMB) {
+        this(template, timeout, metadata, envVars, secure, allowInternetAccess, network, cpuCount, memoryMB, null, null);
+    }
+
+    /** E2B's {@code network.allowPublicTraffic} as sent (null: not sent). */
+    public Boolean allowPublicTraffic() { return network == null ? null : network.allowPublicTraffic(); }
 
     @Override
     public String toString() {

@@ -1,6 +1,7 @@
 package dev.cove.api.lifecycle;
 
 import dev.cove.api.store.SandboxRecord;
+import dev.cove.core.routing.IngressPolicy;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxRoute;
 
@@ -20,14 +21,15 @@ public final class RouteTable implements SandboxDirectory {
         return sandboxId == null ? null : routes.get(sandboxId);
     }
 
-    void running(String id, String netnsPath) {
-        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null));
+    /** Running, with the row's per-sandbox edge settings: {@code network.maskRequestHost} and who may reach which port. */
+    void running(String id, String netnsPath, SandboxRecord row, IngressPolicy ingress) {
+        String mask = row.network() == null ? null : row.network().maskRequestHost();
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, ingress, row.autoResume()));
     }
 
-    /** Running, with the row's per-sandbox edge settings: {@code network.maskRequestHost} and the traffic access token. */
-    void running(String id, String netnsPath, SandboxRecord row) {
-        String mask = row.network() == null ? null : row.network().maskRequestHost();
-        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, row.trafficAccessToken()));
+    /** Replaces the ingress policy of a known sandbox (no-op for unknown ones). */
+    void ingress(String id, IngressPolicy ingress) {
+        routes.computeIfPresent(id, (k, route) -> route.withIngress(ingress));
     }
 
     void ended(String id, Instant endedAt, String reason) {

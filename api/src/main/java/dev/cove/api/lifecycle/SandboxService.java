@@ -48,13 +48,15 @@ public final class SandboxService implements AutoCloseable {
     private final SandboxStore store;
     private final SandboxRuntime runtime;
     private final Clock clock;
+    private final IngressService ingress;
     private final RouteTable routes = new RouteTable();
     private final SandboxLocks locks = new SandboxLocks();
     private final Reaper reaper;
     private ScheduledExecutorService purger;
 
-    public SandboxService(ApiConfig config, SandboxStore store, SandboxRuntime runtime, Clock clock) {
+    public SandboxService(ApiConfig config, SandboxStore store, IngressService ingress, SandboxRuntime runtime, Clock clock) {
         this.config = config;
+        this.ingress = ingress;
         this.store = store;
         this.runtime = runtime;
         this.clock = clock;
@@ -62,6 +64,11 @@ public final class SandboxService implements AutoCloseable {
     }
 
     public ApiConfig config() { return config; }
+
+    /** Port access: policies, share links, audit. */
+    public IngressService ingress() { return ingress; }
+
+    public Clock clock() { return clock; }
 
     /** What the edge asks; current after every change this service makes. */
     public RouteTable routes() { return routes; }
@@ -90,12 +97,13 @@ public final class SandboxService implements AutoCloseable {
         SandboxRecord row = new SandboxRecord(id, req.template(), req.template(), ApiConfig.CLIENT_ID,
                 SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
                 config.diskSizeMB(), requestedAt, requestedAt.plus(req.timeout()),
-                req.secure() ? newToken() : null, req.needsTrafficToken() ? newToken() : null,
+                req.secure() ? newToken() : null, ingress.needsToken(req) ? newToken() : null,
                 req.allowInternetAccess(), req.network(), false, false, null, null);
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
             store.insert(row);
+            ingress.recordCreate(id, req, requestedAt);
             RuntimeSandbox started;
             try {
                 started = runtime.create(new SandboxSpec(id, req.template(), cpuCount, memoryMB,
@@ -110,7 +118,7 @@ public final class SandboxService implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }
-            routes.running(id, started.netnsPath(), row);
+            routes.running(id, started.netnsPath(), row, ingress.policy(row));
             reaper.schedule(id, endAt);
             LOG.info("Sandbox {} running (template {}, ends {})", id, req.template(), endAt);
             return row.running(startedAt, endAt);
@@ -227,6 +235,31 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code work} on a running sandbox's row under its lock, then republishes its ingress policy for the edge
+     * (port rules and links changed by {@code work} take effect at once). A sandbox that needs a traffic access token
+     * now (a port became private) and had none gets one.
+     */
+    public <T> T changeIngress(String id, java.util.function.Function<SandboxRecord, T> work) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state() == SandboxState.RUNNING)
+                    .orElseThrow(() -> notFound(id));
+            T result = work.apply(row);
+            SandboxRecord current = row;
+            if (row.trafficAccessToken() == null && ingress.policy(row).hasPrivatePorts()) {
+                String token = newToken();
+                store.updateTrafficAccessToken(id, token);
+                current = store.find(id).orElse(row);
+            }
+            routes.ingress(id, ingress.policy(current));
+            return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** E2B's fields as the runtime takes them (null: not sent). */
     static EgressPolicy egressPolicy(Boolean allowInternetAccess, NetworkConfig network) {
         return EgressPolicy.of(allowInternetAccess, network == null ? null : network.allowOut(),
@@ -333,7 +366,7 @@ public final class SandboxService implements AutoCloseable {
                 LOG.warn("Sandbox {} was running but the runtime could not re-adopt it; marked lost", id);
                 continue;
             }
-            routes.running(id, held.netnsPath(), row);
+            routes.running(id, held.netnsPath(), row, ingress.policy(row));
             reaper.schedule(id, row.endAt());
             resumed++;
         }

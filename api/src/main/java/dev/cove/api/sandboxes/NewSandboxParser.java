@@ -6,10 +6,12 @@ import dev.cove.api.http.JsonBody;
 import dev.cove.api.lifecycle.NewSandbox;
 import dev.cove.api.store.NetworkConfig;
 import dev.cove.core.CoveException;
+import dev.cove.core.routing.PortAccess;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -65,8 +67,42 @@ final class NewSandboxParser {
         Map<String, String> envVars = body.stringMap("envVars");
         Integer cpuCount = checkRange(body.int32("cpuCount"), "cpuCount", 1, MAX_CPUS);
         Integer memoryMB = checkRange(body.int32("memoryMB"), "memoryMB", MIN_MEMORY_MB, MAX_MEMORY_MB);
+        JsonBody portAccess = body.object("portAccess");
+        PortAccess defaultAccess = null;
+        Map<Integer, PortAccess> ports = new LinkedHashMap<>();
+        if (portAccess != null) {
+            String d = portAccess.string("default", "portAccess.default");
+            if (d != null) {
+                defaultAccess = PortAccess.parse(d, "portAccess.default");
+                if (defaultAccess == PortAccess.LINK) {
+                    throw CoveException.badRequest("portAccess.default must be \"private\" or \"public\"; \"link\" "
+                            + "is for single ports (a share link opens one port)");
+                }
+            }
+            Map<String, String> perPort = portAccess.stringMap("ports", "portAccess.ports");
+            if (perPort != null) {
+                perPort.forEach((k, v) -> ports.put(portNumber(k, "portAccess.ports"),
+                        PortAccess.parse(v, "portAccess.ports." + k)));
+            }
+        }
         return new NewSandbox(template.strip(), timeout, metadata, envVars, secure, allowInternetAccess, network,
-                cpuCount, memoryMB);
+                cpuCount, memoryMB, defaultAccess, ports);
+    }
+
+    /** A sandbox port number (1-65535, not the agent's 49983), from a JSON key or path segment. */
+    static int portNumber(String text, String field) {
+        int port;
+        try {
+            port = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw CoveException.badRequest(field + ": '" + text + "' is not a port number (1-65535)");
+        }
+        if (port < 1 || port > 65535) throw CoveException.badRequest(field + ": " + port + " is not a port number (1-65535)");
+        if (port == dev.cove.core.routing.SandboxHost.AGENT_PORT) {
+            throw CoveException.badRequest(field + ": " + port + " is the sandbox agent's port; its access is the "
+                    + "envd access token's");
+        }
+        return port;
     }
 
     static final int MAX_CPUS = 64;

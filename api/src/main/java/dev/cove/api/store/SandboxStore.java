@@ -27,6 +27,9 @@ public interface SandboxStore extends AutoCloseable {
     /** Moves the end of a live sandbox. */
     void updateEndAt(String id, Instant endAt);
 
+    /** Sets the traffic access token of a sandbox that had none (a port became private). */
+    void updateTrafficAccessToken(String id, String token);
+
     /** Replaces {@code allow_internet_access} and the network config of a sandbox (PUT network). */
     void updateNetwork(String id, Boolean allowInternetAccess, NetworkConfig network);
 

@@ -144,6 +144,15 @@ public final class SqliteSandboxStore implements SandboxStore {
     }
 
     @Override
+    public void updateTrafficAccessToken(String id, String token) {
+        requireOne(update("set the traffic access token of " + id,
+                "UPDATE sandboxes SET traffic_access_token = ? WHERE id = ? AND ended_at IS NULL", ps -> {
+                    ps.setString(1, token);
+                    ps.setString(2, id);
+                }), id);
+    }
+
+    @Override
     public void updateNetwork(String id, Boolean allowInternetAccess, NetworkConfig network) {
         int n = update("update network of sandbox " + id,
                 "UPDATE sandboxes SET allow_internet_access = ?, network = ? WHERE id = ?", ps -> {
@@ -231,32 +240,16 @@ public final class SqliteSandboxStore implements SandboxStore {
         if (updated != 1) throw new StoreException("no sandbox row " + id);
     }
 
-    @FunctionalInterface
-    private interface Binder {
-        void bind(PreparedStatement ps) throws SQLException;
+    private int update(String what, String sql, Sql.Binder binder) {
+        return Sql.update(dataSource, what, sql, binder);
     }
 
-    private int update(String what, String sql, Binder binder) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            binder.bind(ps);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
-        }
+    private List<SandboxRecord> query(String what, String sql, Sql.Binder binder) {
+        return Sql.query(dataSource, what, sql, binder, SqliteSandboxStore::map);
     }
 
-    private List<SandboxRecord> query(String what, String sql, Binder binder) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            binder.bind(ps);
-            List<SandboxRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(map(rs));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
-        }
-    }
+    /** Port access, share links and audit events, in the same database. */
+    public SqliteIngressStore ingress() { return new SqliteIngressStore(dataSource); }
 
     private static SandboxRecord map(ResultSet rs) throws SQLException {
         int allow = rs.getInt("allow_internet_access");

@@ -23,6 +23,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CreateSandboxHandlerTest extends ApiTest {
 
+    /** Cove's portAccess: public by default means no token; a private port brings it back; bad values are 400s. */
+    @Test
+    void portAccessAtCreate() {
+        JsonNode open = api.create("{\"templateID\":\"base\",\"portAccess\":{\"default\":\"public\"}}");
+        assertThat(open.has("trafficAccessToken")).isFalse();
+        JsonNode onePrivate = api.create("{\"templateID\":\"base\",\"portAccess\":{\"default\":\"public\","
+                + "\"ports\":{\"8080\":\"link\"}}}");
+        assertThat(onePrivate.get("trafficAccessToken").asText()).matches("[0-9a-f]{64}");
+        JsonNode e2bPublic = api.create("{\"templateID\":\"base\",\"network\":{\"allowPublicTraffic\":true}}");
+        assertThat(e2bPublic.has("trafficAccessToken")).as("E2B's explicit public wins over the default").isFalse();
+
+        Resp badValue = api.post("/sandboxes", "{\"templateID\":\"base\",\"portAccess\":{\"default\":\"open\"}}");
+        assertThat(badValue.status()).isEqualTo(400);
+        assertThat(badValue.json().get("message").asText()).contains("portAccess.default", "\"open\"");
+        Resp linkDefault = api.post("/sandboxes", "{\"templateID\":\"base\",\"portAccess\":{\"default\":\"link\"}}");
+        assertThat(linkDefault.status()).isEqualTo(400);
+        Resp badPort = api.post("/sandboxes", "{\"templateID\":\"base\",\"portAccess\":{\"ports\":{\"49983\":\"public\"}}}");
+        assertThat(badPort.status()).isEqualTo(400);
+        assertThat(badPort.json().get("message").asText()).contains("agent");
+        Resp notAPort = api.post("/sandboxes", "{\"templateID\":\"base\",\"portAccess\":{\"ports\":{\"abc\":\"public\"}}}");
+        assertThat(notAPort.status()).isEqualTo(400);
+    }
+
     /** v1 with only a template: E2B's Sandbox fields, 15 s timeout, not secured, and a sandbox really runs. */
     @Test
     void v1CreateWithDefaults() {
@@ -36,7 +59,8 @@ class CreateSandboxHandlerTest extends ApiTest {
         assertThat(sbx.get("envdVersion").asText()).isEqualTo(ApiConfig.ENVD_VERSION);
         assertThat(sbx.get("domain").asText()).isEqualTo("cove.test");
         assertThat(sbx.has("envdAccessToken")).isFalse();
-        assertThat(sbx.has("trafficAccessToken")).isFalse();
+        // ports are private under the shipped default, so the token that opens them comes with the sandbox
+        assertThat(sbx.get("trafficAccessToken").asText()).matches("[0-9a-f]{64}");
         assertThat(runtime.get(id)).isNotNull();
 
         JsonNode detail = api.get("/sandboxes/" + id).json();

@@ -5,24 +5,28 @@ import java.time.Instant;
 /**
  * What the edge needs to know of one sandbox, answered from memory.
  *
- * @param sandboxId          id
- * @param state              {@link State}
- * @param netnsPath          network namespace to dial into, e.g. {@code /run/netns/cove-<id>} (null unless running)
- * @param endedAt            when it ended (ENDED only)
- * @param endReason          {@code timeout} or {@code killed} (ENDED only)
- * @param maskRequestHost    Host header sent to sandbox ports instead of the public one (E2B's
- *                           {@code network.maskRequestHost}); {@code ${PORT}} stands for the target port; null: pass
- *                           the public host through
- * @param trafficAccessToken when set, requests to ports other than 49983 must carry it in
- *                           {@code e2b-traffic-access-token} (E2B's {@code network.allowPublicTraffic=false})
+ * @param sandboxId       id
+ * @param state           {@link State}
+ * @param netnsPath       network namespace to dial into, e.g. {@code /run/netns/cove-<id>} (null unless running)
+ * @param endedAt         when it ended (ENDED only)
+ * @param endReason       {@code timeout} or {@code killed} (ENDED only)
+ * @param maskRequestHost Host header sent to sandbox ports instead of the public one (E2B's
+ *                        {@code network.maskRequestHost}); {@code ${PORT}} stands for the target port; null: pass
+ *                        the public host through
+ * @param ingress         who may reach which port ({@link IngressPolicy#openToAll()} when nothing was set)
+ * @param autoResume      a paused sandbox is woken by a request to one of its ports (E2B's {@code autoResume})
  */
 public record SandboxRoute(String sandboxId, State state, String netnsPath, Instant endedAt, String endReason,
-                           String maskRequestHost, String trafficAccessToken) {
+                           String maskRequestHost, IngressPolicy ingress, boolean autoResume) {
     public enum State { RUNNING, PAUSED, ENDED }
+
+    public SandboxRoute {
+        if (ingress == null) ingress = IngressPolicy.openToAll();
+    }
 
     /** A route without per-port network settings (public traffic, public Host passed through). */
     public SandboxRoute(String sandboxId, State state, String netnsPath, Instant endedAt, String endReason) {
-        this(sandboxId, state, netnsPath, endedAt, endReason, null, null);
+        this(sandboxId, state, netnsPath, endedAt, endReason, null, null, false);
     }
 
     /** {@link #maskRequestHost} for {@code port}, or null when the public Host passes through. */
@@ -30,11 +34,15 @@ public record SandboxRoute(String sandboxId, State state, String netnsPath, Inst
         return maskRequestHost == null ? null : maskRequestHost.replace("${PORT}", Integer.toString(port));
     }
 
-    /** Secrets stay out of logs. */
+    /** The same sandbox with another ingress policy. */
+    public SandboxRoute withIngress(IngressPolicy policy) {
+        return new SandboxRoute(sandboxId, state, netnsPath, endedAt, endReason, maskRequestHost, policy, autoResume);
+    }
+
+    /** Secrets stay out of logs (the policy's toString hides its token). */
     @Override
     public String toString() {
         return "SandboxRoute[" + sandboxId + ", " + state + ", " + netnsPath + ", endedAt=" + endedAt + ", reason="
-                + endReason + ", maskRequestHost=" + maskRequestHost + ", trafficAccessToken="
-                + (trafficAccessToken == null ? "none" : "set") + "]";
+                + endReason + ", maskRequestHost=" + maskRequestHost + ", " + ingress + ", autoResume=" + autoResume + "]";
     }
 }

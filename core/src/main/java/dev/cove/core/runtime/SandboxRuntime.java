@@ -25,14 +25,18 @@ public interface SandboxRuntime extends AutoCloseable {
     /** Kills every process and frees every resource of the sandbox. Idempotent; unknown ids are a no-op. */
     void destroy(String id);
 
-    /** The running sandbox, or null when the runtime holds none with this id. */
+    /**
+     * The sandbox, or null when the runtime holds none with this id. A paused sandbox is held too (see
+     * {@link #pauseState}); while {@link PauseState#STOPPED} it has no init, and its {@code initPid} is 0.
+     */
     RuntimeSandbox get(String id);
 
     /**
-     * After a (crash) restart: re-adopts the sandboxes in {@code keep} that still run, and frees
-     * everything else this runtime's data directory knows of (half-made or orphaned sandboxes).
+     * After a (crash) restart: re-adopts the sandboxes in {@code keep} that still run or are paused, and frees
+     * everything else this runtime's data directory knows of (half-made or orphaned sandboxes, and sandboxes
+     * not in {@code keep}, paused or not). Call {@link #pauseState} for the state each re-adopted sandbox is in.
      *
-     * @return the ids of {@code keep} that were re-adopted and run
+     * @return the ids of {@code keep} that were re-adopted (running or paused)
      */
     Set<String> recover(Set<String> keep);
 
@@ -42,13 +46,14 @@ public interface SandboxRuntime extends AutoCloseable {
     /**
      * Runs a command inside the sandbox as the given user ({@code root} or {@code user}), waits for it
      * and returns its output. For tests, health checks and simple calls; streaming processes are the
-     * agent API's business.
+     * agent API's business. 409 {@code sandbox_paused} while the sandbox is paused.
      */
     ExecResult exec(String id, String user, List<String> argv, Duration timeout);
 
     /**
      * Starts a process inside the sandbox (its namespaces, cgroup, seccomp filter and capabilities) and returns
-     * at once. The process outlives the caller's request; it ends when it exits or is signalled.
+     * at once. The process outlives the caller's request; it ends when it exits or is signalled. 409
+     * {@code sandbox_paused} while the sandbox is paused.
      */
     default SandboxProcess spawn(String id, ProcessSpec spec) {
         throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime cannot start processes");
@@ -80,6 +85,76 @@ public interface SandboxRuntime extends AutoCloseable {
     /** How many egress denials the sandbox had in total, including those no longer kept. */
     default long egressDenialCount(String id) {
         return 0;
+    }
+
+    /**
+     * Pauses a sandbox.
+     *
+     * <ul>
+     *   <li>{@code keepMemory = true}: every process of the sandbox is frozen where it is ({@link PauseState#FROZEN});
+     *   its memory stays in use, it uses no CPU, and {@link #resume} continues it exactly there.</li>
+     *   <li>{@code keepMemory = false}: every process ends and the memory is freed ({@link PauseState#STOPPED});
+     *   the file system, the addresses and the egress policy are kept, and {@link #resume} starts the sandbox
+     *   afresh on them (nothing that ran continues).</li>
+     * </ul>
+     *
+     * <p>Pausing a paused sandbox again: {@code keepMemory = true} changes nothing; {@code keepMemory = false} stops a
+     * frozen sandbox (frees its memory); a stopped sandbox stays stopped (its memory cannot come back). The state
+     * survives a restart of the node: {@link #recover} re-adopts a paused sandbox as paused.
+     *
+     * <p>While paused, {@link #exec} and {@link #spawn} throw 409 {@code sandbox_paused}; processes started before
+     * a freeze are frozen with it (and, after a stop, ended). {@link #files}, {@link #usage}, {@link #updateEgress}
+     * and the egress denials keep working; {@link #destroy} frees a paused sandbox like a running one.
+     *
+     * @throws dev.cove.core.CoveException 404 {@code sandbox_not_found}; 500 {@code sandbox_pause_failed} when the
+     *                                     sandbox could not be paused (a failed freeze leaves it running; a failed
+     *                                     stop leaves it stopped with something to retry); 501 when this runtime
+     *                                     cannot pause
+     */
+    default void pause(String id, boolean keepMemory) {
+        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime cannot pause sandboxes");
+    }
+
+    /**
+     * Resumes a paused sandbox: thaws a frozen one, or starts a stopped one again on its kept file system (a new
+     * init, the same addresses). On a running sandbox it changes nothing. Returns the sandbox as it now runs.
+     *
+     * @throws dev.cove.core.CoveException 404 {@code sandbox_not_found}; 500 {@code sandbox_resume_failed} (the
+     *                                     sandbox stays paused; resume or destroy it again)
+     */
+    default RuntimeSandbox resume(String id) {
+        RuntimeSandbox sandbox = get(id); // a runtime that cannot pause holds running sandboxes only
+        if (sandbox == null)
+            throw dev.cove.core.CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+        return sandbox;
+    }
+
+    /**
+     * Whether the sandbox runs or how it is paused; null when the runtime holds no such sandbox. After
+     * {@link #recover} it is the state found on the node: a frozen sandbox stays {@link PauseState#FROZEN}, a
+     * stopped one {@link PauseState#STOPPED}; a sandbox that was frozen but whose processes are gone (the host
+     * restarted) is {@link PauseState#STOPPED} with its file system.
+     */
+    default PauseState pauseState(String id) {
+        return get(id) == null ? null : PauseState.RUNNING;
+    }
+
+    /**
+     * The TCP listeners of the sandbox's network namespace with the process holding each (pids as the sandbox sees
+     * them). 404 {@code sandbox_not_found} when the runtime holds no such sandbox. This default reads the host's
+     * {@code /proc} through the sandbox's init process, which works wherever the runtime is local.
+     */
+    default java.util.List<dev.cove.core.net.SocketTable.Owned> listeningPorts(String id) {
+        RuntimeSandbox sandbox = get(id);
+        if (sandbox == null)
+            throw dev.cove.core.CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+        if (sandbox.initPid() <= 0) return java.util.List.of(); // paused with its processes stopped: nothing listens
+        try {
+            return dev.cove.core.net.SocketTable.owners(sandbox.initPid());
+        } catch (java.io.IOException e) {
+            throw new dev.cove.core.CoveException(500, "ports_unreadable",
+                    "The socket table of sandbox " + id + " cannot be read: " + e.getMessage(), e);
+        }
     }
 
     @Override

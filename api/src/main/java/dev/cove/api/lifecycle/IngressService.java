@@ -1,0 +1,75 @@
+package dev.cove.api.lifecycle;
+
+import dev.cove.api.ApiConfig;
+import dev.cove.api.store.IngressStore;
+import dev.cove.api.store.NetworkConfig;
+import dev.cove.api.store.SandboxRecord;
+import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.LinkTokens;
+import dev.cove.core.routing.PortAccess;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns what the store says about a sandbox's ports (its default access, port rules, share links) into the
+ * {@link IngressPolicy} the edge applies, and records the settings of a create request. The rules of precedence are
+ * in {@code docs/ports.md}: E2B's explicit {@code allowPublicTraffic} first, then the port's rule, the sandbox's
+ * default, the operator's default.
+ */
+public final class IngressService {
+    private final ApiConfig config;
+    private final IngressStore store;
+    private final LinkTokens linkTokens;
+
+    public IngressService(ApiConfig config, IngressStore store, LinkTokens linkTokens) {
+        this.config = config;
+        this.store = store;
+        this.linkTokens = linkTokens;
+    }
+
+    public IngressStore store() { return store; }
+
+    /** Mints and checks share-link tokens (the edge holds the same secret). */
+    public LinkTokens linkTokens() { return linkTokens; }
+
+    /** The default access a create request ends up with. */
+    PortAccess defaultAccess(NewSandbox req) {
+        Boolean allowPublic = req.allowPublicTraffic();
+        if (allowPublic != null) return allowPublic ? PortAccess.PUBLIC : PortAccess.PRIVATE;
+        return req.defaultPortAccess() != null ? req.defaultPortAccess() : config.defaultPortAccess();
+    }
+
+    /** Whether the sandbox needs a traffic access token from the start. */
+    boolean needsToken(NewSandbox req) {
+        if (Boolean.TRUE.equals(req.allowPublicTraffic())) return false;
+        return defaultAccess(req).needsCredential() || req.portAccess().values().stream().anyMatch(PortAccess::needsCredential);
+    }
+
+    /** Keeps the request's port settings (before the sandbox runs, so the first route already has them). */
+    void recordCreate(String id, NewSandbox req, Instant now) {
+        store.saveDefaultAccess(id, defaultAccess(req));
+        req.portAccess().forEach((port, access) ->
+                store.putPortRule(id, new IngressStore.PortRuleRow(port, access, null, null, now)));
+    }
+
+    /** The sandbox's policy as the edge applies it, read from the store. */
+    public IngressPolicy policy(SandboxRecord row) {
+        NetworkConfig net = row.network();
+        Boolean allowPublic = net == null ? null : net.allowPublicTraffic();
+        if (Boolean.TRUE.equals(allowPublic)) return IngressPolicy.openToAll();
+        boolean e2bPrivate = Boolean.FALSE.equals(allowPublic);
+        // Sandboxes made before port access existed have no row: public, or private when they had a token.
+        PortAccess defaultAccess = store.defaultAccess(row.id())
+                .orElse(row.trafficAccessToken() != null ? PortAccess.PRIVATE : PortAccess.PUBLIC);
+        Map<Integer, IngressPolicy.PortRule> ports = new HashMap<>();
+        store.portRules(row.id()).forEach((port, r) ->
+                ports.put(port, new IngressPolicy.PortRule(r.access(), r.exposedUntil(), r.closedAt())));
+        Map<String, IngressPolicy.LinkGrant> links = new HashMap<>();
+        for (IngressStore.LinkRow l : store.links(row.id())) {
+            links.put(l.id(), new IngressPolicy.LinkGrant(l.port(), l.expiresAt(), l.revokedAt() != null));
+        }
+        return new IngressPolicy(e2bPrivate, false, defaultAccess, row.trafficAccessToken(), ports, links);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.cove.api.ports;
+
+import dev.cove.api.store.IngressStore;
+import dev.cove.core.routing.IngressAudit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counts accesses to sandbox ports as the edge reports them (on event loops: a map increment, nothing else) and
+ * writes them to the audit trail, aggregated per minute, sandbox, port, credential kind, source and status, every
+ * few seconds and at close. Grants and revocations are written directly by {@link PortsService}.
+ */
+public final class AccessAudit implements IngressAudit, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AccessAudit.class);
+    static final long FLUSH_SECONDS = 5;
+
+    private record Key(Instant minute, String sandboxId, int port, String via, String linkId, String source, int status) {}
+
+    private final IngressStore store;
+    private final Clock clock;
+    private final ConcurrentHashMap<Key, LongAdder> pending = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService flusher;
+
+    public AccessAudit(IngressStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+        this.flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("cove-audit").factory());
+        flusher.scheduleWithFixedDelay(this::flushQuietly, FLUSH_SECONDS, FLUSH_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void accessed(String sandboxId, int port, String via, String linkId, String source, int status) {
+        Instant minute = clock.instant().truncatedTo(ChronoUnit.MINUTES);
+        pending.computeIfAbsent(new Key(minute, sandboxId, port, via, linkId, source, status), k -> new LongAdder()).increment();
+    }
+
+    /** Writes what was counted so far (the API calls it before reading the trail, so reads are current). */
+    public synchronized void flush() {
+        if (pending.isEmpty()) return;
+        List<IngressStore.AuditRow> rows = new ArrayList<>();
+        for (Map.Entry<Key, LongAdder> e : pending.entrySet()) {
+            long n = e.getValue().sumThenReset();
+            if (n == 0) {
+                pending.remove(e.getKey(), e.getValue());
+                continue;
+            }
+            Key k = e.getKey();
+            rows.add(new IngressStore.AuditRow(k.minute(), k.sandboxId(), "access", k.port(), k.linkId(), k.source(),
+                    k.via(), k.status(), n, null));
+        }
+        Instant current = clock.instant().truncatedTo(ChronoUnit.MINUTES);
+        pending.entrySet().removeIf(e -> e.getKey().minute().isBefore(current) && e.getValue().sum() == 0);
+        rows.sort(java.util.Comparator.comparing(IngressStore.AuditRow::at));
+        for (IngressStore.AuditRow row : rows) {
+            try {
+                store.appendAudit(List.of(row));
+            } catch (RuntimeException e) {
+                // a sandbox purged meanwhile (its foreign key is gone): its accesses go with it
+                LOG.debug("Dropping access audit of {}: {}", row.sandboxId(), e.toString());
+            }
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.warn("Writing the access audit failed; retrying in {} s", FLUSH_SECONDS, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        flusher.shutdownNow();
+        flushQuietly();
+    }
+}

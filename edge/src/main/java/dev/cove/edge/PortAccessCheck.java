@@ -1,0 +1,242 @@
+package dev.cove.edge;
+
+import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.LinkTokens;
+import dev.cove.core.routing.PortAccess;
+import dev.cove.core.routing.SandboxRoute;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Who may pass to a sandbox port: applies the sandbox's {@link IngressPolicy} to one request (see
+ * {@code docs/ports.md}). Reads the credential from its carriers, takes Cove's credentials out of the request (the app
+ * never sees them), and turns a token in the query string of a browser navigation into a host-scoped cookie with a
+ * redirect to the clean URL. Pure computation on the event loop.
+ */
+final class PortAccessCheck {
+    /** The query parameter a share link carries its token in. */
+    static final String QUERY_PARAMETER = "cove_token";
+    /** The cookie a browser keeps the token in (host-scoped: no Domain attribute). */
+    static final String COOKIE = "cove_access";
+    static final AsciiString ACCESS_HEADER = AsciiString.cached("x-cove-access-token");
+    private static final String BEARER = "bearer ";
+
+    sealed interface Outcome permits Pass, Refuse, Redirect {}
+
+    /**
+     * Go on to the port.
+     *
+     * @param via    {@code public}, {@code token} or {@code link}
+     * @param linkId the share link used, or null
+     */
+    record Pass(String via, String linkId) implements Outcome {}
+
+    record Refuse(EdgeError error) implements Outcome {}
+
+    /** A browser brought a token in the query string: set the cookie and send it to the URL without the token. */
+    record Redirect(String location, String setCookie, String via, String linkId) implements Outcome {}
+
+    private final LinkTokens links;
+    private final Clock clock;
+
+    /** @param links verifies share-link tokens; null when this edge accepts none */
+    PortAccessCheck(LinkTokens links, Clock clock) {
+        this.links = links;
+        this.clock = clock;
+    }
+
+    /**
+     * Checks {@code request} (for a port other than the agent's) against the route's policy, and on success removes
+     * Cove's credential from it.
+     *
+     * @param secure  the client came over TLS (the cookie is {@code Secure} then, and on {@code *.localhost})
+     * @param browser the request is a browser navigation (a token in its query string becomes a cookie)
+     */
+    Outcome check(SandboxRoute route, int port, HttpRequest request, boolean secure, boolean browser) {
+        IngressPolicy policy = route.ingress();
+        Instant now = clock.instant();
+        String id = route.sandboxId();
+        HttpHeaders headers = request.headers();
+        Credential credential = find(request, policy.trafficAccessToken());
+        if (credential.uriWithoutToken != null) request.setUri(credential.uriWithoutToken);
+
+        IngressPolicy.PortRule rule = policy.ports().get(port);
+        Instant closed = rule == null || policy.allPublic() ? null : rule.closedBy(now);
+        if (closed != null) return new Refuse(exposureExpired(id, port, rule, closed));
+        if (!policy.accessOf(port).needsCredential()) return new Pass("public", null);
+
+        if (credential.value == null) {
+            return new Refuse(policy.e2bPrivate() ? EdgeError.trafficToken(id, port, true) : tokenRequired(id, port));
+        }
+        String via;
+        String linkId = null;
+        Instant cookieExpiry = null;
+        if (policy.trafficAccessToken() != null && equal(credential.value, policy.trafficAccessToken())) {
+            via = "token";
+        } else if (credential.value.startsWith(LinkTokens.PREFIX)) {
+            LinkTokens.Claims claims = links == null ? null : links.verify(credential.value);
+            if (claims == null || !claims.sandboxId().equals(id)) return new Refuse(tokenInvalid(id, port, policy, null));
+            if (claims.port() != port) return new Refuse(tokenInvalid(id, port, policy, claims.port()));
+            IngressPolicy.LinkGrant grant = policy.links().get(claims.linkId());
+            if (grant == null) return new Refuse(tokenInvalid(id, port, policy, null));
+            if (grant.revoked()) return new Refuse(linkRevoked(id, port, claims.linkId()));
+            if (claims.expiresAt() != null && !now.isBefore(claims.expiresAt())) {
+                return new Refuse(tokenExpired(id, port, claims.linkId(), claims.expiresAt()));
+            }
+            via = "link";
+            linkId = claims.linkId();
+            cookieExpiry = claims.expiresAt();
+        } else {
+            return new Refuse(tokenInvalid(id, port, policy, null));
+        }
+        if (credential.fromAuthorization) headers.remove(HttpHeaderNames.AUTHORIZATION);
+        if (credential.fromQuery && browser && isSafe(request)) {
+            return new Redirect(credential.uriWithoutToken, cookie(credential.value, cookieExpiry, now, secure, headers),
+                    via, linkId);
+        }
+        return new Pass(via, linkId);
+    }
+
+    // ---- carriers ------------------------------------------------------------------------------------------
+
+    private static final class Credential {
+        String value;
+        boolean fromAuthorization;
+        /** The credential came in the query string (a browser then gets it as a cookie). */
+        boolean fromQuery;
+        /** The request URI without the token parameter, or null when the query carried none. */
+        String uriWithoutToken;
+    }
+
+    /** The first credential in the documented order: E2B's header, Bearer, Cove's header, query, cookie. */
+    private static Credential find(HttpRequest request, String trafficToken) {
+        HttpHeaders headers = request.headers();
+        Credential c = new Credential();
+        String fromQuery = queryToken(request, c); // always taken out of the URI, used or not
+        String header = headers.get(Router.TRAFFIC_TOKEN_HEADER);
+        if (notEmpty(header)) { c.value = header; return c; }
+        String bearer = bearer(headers);
+        // Only Cove's own tokens are taken from Authorization: any other belongs to the app.
+        if (bearer != null && (bearer.startsWith(LinkTokens.PREFIX) || (trafficToken != null && equal(bearer, trafficToken)))) {
+            c.value = bearer;
+            c.fromAuthorization = true;
+            return c;
+        }
+        String coveHeader = headers.get(ACCESS_HEADER);
+        if (notEmpty(coveHeader)) { c.value = coveHeader; return c; }
+        if (fromQuery != null) { c.value = fromQuery; c.fromQuery = true; return c; }
+        c.value = cookie(headers);
+        return c;
+    }
+
+    private static String queryToken(HttpRequest request, Credential c) {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        if (q < 0 || !uri.contains(QUERY_PARAMETER + "=")) return null;
+        StringBuilder kept = new StringBuilder(uri.length());
+        kept.append(uri, 0, q);
+        String token = null;
+        String query = uri.substring(q + 1);
+        int hash = query.indexOf('#');
+        if (hash >= 0) query = query.substring(0, hash);
+        boolean first = true;
+        for (String pair : query.split("&")) {
+            if (pair.startsWith(QUERY_PARAMETER + "=")) {
+                if (token == null) token = pair.substring(QUERY_PARAMETER.length() + 1);
+                continue;
+            }
+            if (pair.isEmpty()) continue;
+            kept.append(first ? '?' : '&').append(pair);
+            first = false;
+        }
+        c.uriWithoutToken = kept.isEmpty() ? "/" : kept.toString();
+        return notEmpty(token) ? java.net.URLDecoder.decode(token, StandardCharsets.UTF_8) : null;
+    }
+
+    private static String bearer(HttpHeaders headers) {
+        String auth = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (auth == null || auth.length() <= BEARER.length() || !auth.regionMatches(true, 0, BEARER, 0, BEARER.length())) return null;
+        return auth.substring(BEARER.length()).strip();
+    }
+
+    private static String cookie(HttpHeaders headers) {
+        for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
+            for (String pair : header.split(";")) {
+                String p = pair.strip();
+                if (p.startsWith(COOKIE + "=") && p.length() > COOKIE.length() + 1) return p.substring(COOKIE.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    private static String cookie(String token, Instant expiresAt, Instant now, boolean secure, HttpHeaders headers) {
+        StringBuilder c = new StringBuilder(COOKIE).append('=').append(token).append("; Path=/; HttpOnly; SameSite=Lax");
+        String host = headers.get(HttpHeaderNames.HOST, "");
+        int colon = host.lastIndexOf(':');
+        String name = colon > 0 && host.indexOf(']') < colon ? host.substring(0, colon) : host;
+        // Browsers keep Secure cookies on plain HTTP only for localhost names, so plain HTTP elsewhere gets none.
+        if (secure || name.equals("localhost") || name.endsWith(".localhost")) c.append("; Secure");
+        if (expiresAt != null) c.append("; Max-Age=").append(Math.max(1, Duration.between(now, expiresAt).toSeconds()));
+        return c.toString();
+    }
+
+    private static boolean isSafe(HttpRequest request) {
+        String m = request.method().name();
+        return m.equals("GET") || m.equals("HEAD");
+    }
+
+    private static boolean notEmpty(String s) { return s != null && !s.isEmpty(); }
+
+    private static boolean equal(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- refusals ------------------------------------------------------------------------------------------
+
+    private static EdgeError tokenRequired(String id, int port) {
+        return new EdgeError(401, "token_required", "Port " + port + " of sandbox " + id + " is private. Send the "
+                + "sandbox's trafficAccessToken (header e2b-traffic-access-token or Authorization: Bearer) or open a "
+                + "share link of this port.", id, port, null, EdgeError.Style.TYPED);
+    }
+
+    private static EdgeError tokenInvalid(String id, int port, IngressPolicy policy, Integer linkPort) {
+        if (policy.e2bPrivate() && linkPort == null) return EdgeError.trafficToken(id, port, false);
+        String message = linkPort != null
+                ? "This share link opens port " + linkPort + " of sandbox " + id + ", not port " + port + "."
+                : "The token sent is not valid for port " + port + " of sandbox " + id
+                + ". Use the sandbox's trafficAccessToken or a share link of this port.";
+        return new EdgeError(403, "token_invalid", message, id, port, null, EdgeError.Style.TYPED);
+    }
+
+    private static EdgeError tokenExpired(String id, int port, String linkId, Instant expiredAt) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("linkId", linkId);
+        details.put("expiredAt", expiredAt.toString());
+        return new EdgeError(403, "token_expired", "This share link of port " + port + " of sandbox " + id
+                + " expired at " + expiredAt + ". Ask for a new link.", id, port, details, EdgeError.Style.TYPED);
+    }
+
+    private static EdgeError linkRevoked(String id, int port, String linkId) {
+        return new EdgeError(403, "link_revoked", "This share link of port " + port + " of sandbox " + id
+                + " was revoked. Ask for a new link.", id, port, Map.of("linkId", linkId), EdgeError.Style.TYPED);
+    }
+
+    private static EdgeError exposureExpired(String id, int port, IngressPolicy.PortRule rule, Instant closed) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("closedAt", closed.toString());
+        details.put("reason", rule.closedAt() != null ? "unexposed" : "window_ended");
+        String how = rule.closedAt() != null ? "was closed (unexposed) at " : "was exposed until ";
+        return new EdgeError(403, "exposure_expired", "Port " + port + " of sandbox " + id + " " + how + closed
+                + ". Expose it again to reopen it.", id, port, details, EdgeError.Style.TYPED);
+    }
+}

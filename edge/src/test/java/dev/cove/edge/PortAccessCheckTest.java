@@ -1,0 +1,131 @@
+package dev.cove.edge;
+
+import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.LinkTokens;
+import dev.cove.core.routing.PortAccess;
+import dev.cove.core.routing.SandboxRoute;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The access decision for one request, every carrier and refusal, without a network. */
+class PortAccessCheckTest {
+    static final Instant NOW = Instant.parse("2026-11-26T16:00:00Z");
+    static final String ID = "i5z0abcdefgh";
+    static final String TOKEN = "a".repeat(64);
+    static final LinkTokens LINKS;
+    static {
+        byte[] secret = new byte[32];
+        Arrays.fill(secret, (byte) 3);
+        LINKS = new LinkTokens(secret);
+    }
+    final PortAccessCheck check = new PortAccessCheck(LINKS, Clock.fixed(NOW, ZoneOffset.UTC));
+
+    static SandboxRoute route(IngressPolicy policy) {
+        return new SandboxRoute(ID, SandboxRoute.State.RUNNING, "/run/netns/x", null, null, null, policy, false);
+    }
+
+    static IngressPolicy privateWith(Map<Integer, IngressPolicy.PortRule> ports, Map<String, IngressPolicy.LinkGrant> links) {
+        return new IngressPolicy(false, false, PortAccess.PRIVATE, TOKEN, ports, links);
+    }
+
+    static HttpRequest get(String uri, String... headers) {
+        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri);
+        r.headers().set("Host", "3000-" + ID + ".cove.localhost:8443");
+        for (int i = 0; i < headers.length; i += 2) r.headers().add(headers[i], headers[i + 1]);
+        return r;
+    }
+
+    PortAccessCheck.Outcome run(IngressPolicy policy, HttpRequest request) {
+        return check.check(route(policy), 3000, request, true, false);
+    }
+
+    static String code(PortAccessCheck.Outcome o) {
+        assertThat(o).isInstanceOf(PortAccessCheck.Refuse.class);
+        return ((PortAccessCheck.Refuse) o).error().code();
+    }
+
+    @Test
+    void privateAnswers401WithoutAnd403WithAWrongToken() {
+        PortAccessCheck.Outcome none = run(privateWith(null, null), get("/"));
+        assertThat(code(none)).isEqualTo("token_required");
+        assertThat(((PortAccessCheck.Refuse) none).error().status()).isEqualTo(401);
+        assertThat(code(run(privateWith(null, null), get("/", "e2b-traffic-access-token", "b".repeat(64))))).isEqualTo("token_invalid");
+        assertThat(run(privateWith(null, null), get("/", "e2b-traffic-access-token", TOKEN)))
+                .isEqualTo(new PortAccessCheck.Pass("token", null));
+    }
+
+    @Test
+    void e2bModeKeepsE2bsOwnAnswers() {
+        PortAccessCheck.Outcome none = run(IngressPolicy.e2bToken(TOKEN), get("/"));
+        assertThat(((PortAccessCheck.Refuse) none).error().status()).isEqualTo(403);
+        assertThat(((PortAccessCheck.Refuse) none).error().message()).contains("is missing");
+    }
+
+    @Test
+    void onlyCovesOwnBearerTokenIsTakenOut() {
+        HttpRequest ours = get("/", "Authorization", "Bearer " + TOKEN);
+        assertThat(run(privateWith(null, null), ours)).isInstanceOf(PortAccessCheck.Pass.class);
+        assertThat(ours.headers().contains("Authorization")).isFalse();
+
+        HttpRequest theirs = get("/", "Authorization", "Bearer app-token", "e2b-traffic-access-token", TOKEN);
+        assertThat(run(privateWith(null, null), theirs)).isInstanceOf(PortAccessCheck.Pass.class);
+        assertThat(theirs.headers().get("Authorization")).isEqualTo("Bearer app-token");
+        assertThat(code(run(privateWith(null, null), get("/", "Authorization", "Bearer app-token")))).isEqualTo("token_required");
+    }
+
+    @Test
+    void aLinkInTheQueryIsTakenOutAndABrowserGetsACookieAndARedirect() {
+        String link = LINKS.mint(ID, 3000, "lnk_a", NOW.plusSeconds(600));
+        IngressPolicy policy = privateWith(null, Map.of("lnk_a", new IngressPolicy.LinkGrant(3000, NOW.plusSeconds(600), false)));
+
+        HttpRequest program = get("/app?x=1&cove_token=" + link + "&y=2");
+        assertThat(run(policy, program)).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a"));
+        assertThat(program.uri()).isEqualTo("/app?x=1&y=2");
+
+        HttpRequest browser = get("/app?cove_token=" + link);
+        PortAccessCheck.Outcome nav = check.check(route(policy), 3000, browser, true, true);
+        assertThat(nav).isInstanceOf(PortAccessCheck.Redirect.class);
+        PortAccessCheck.Redirect redirect = (PortAccessCheck.Redirect) nav;
+        assertThat(redirect.location()).isEqualTo("/app");
+        assertThat(redirect.setCookie()).isEqualTo("cove_access=" + link + "; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=600");
+
+        assertThat(run(policy, get("/", "Cookie", "a=b; cove_access=" + link))).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a"));
+    }
+
+    @Test
+    void linksOfAnotherPortExpiredRevokedOrUnknownAreRefused() {
+        Map<String, IngressPolicy.LinkGrant> grants = Map.of(
+                "lnk_a", new IngressPolicy.LinkGrant(3001, null, false),
+                "lnk_old", new IngressPolicy.LinkGrant(3000, NOW.minusSeconds(1), false),
+                "lnk_gone", new IngressPolicy.LinkGrant(3000, null, true));
+        IngressPolicy policy = privateWith(null, grants);
+        assertThat(code(run(policy, get("/", "X-Cove-Access-Token", LINKS.mint(ID, 3001, "lnk_a", null))))).isEqualTo("token_invalid");
+        assertThat(code(run(policy, get("/", "X-Cove-Access-Token", LINKS.mint(ID, 3000, "lnk_old", NOW.minusSeconds(1))))))
+                .isEqualTo("token_expired");
+        assertThat(code(run(policy, get("/", "X-Cove-Access-Token", LINKS.mint(ID, 3000, "lnk_gone", null))))).isEqualTo("link_revoked");
+        assertThat(code(run(policy, get("/", "X-Cove-Access-Token", LINKS.mint(ID, 3000, "lnk_unknown", null))))).isEqualTo("token_invalid");
+        assertThat(code(run(policy, get("/", "X-Cove-Access-Token", LINKS.mint("other", 3000, "lnk_a", null))))).isEqualTo("token_invalid");
+    }
+
+    @Test
+    void aClosedOrEndedExposureRefusesEvenTheToken() {
+        IngressPolicy closed = privateWith(Map.of(3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, null, NOW.minusSeconds(5))), null);
+        assertThat(code(run(closed, get("/", "e2b-traffic-access-token", TOKEN)))).isEqualTo("exposure_expired");
+        IngressPolicy over = privateWith(Map.of(3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, NOW, null)), null);
+        PortAccessCheck.Refuse refused = (PortAccessCheck.Refuse) run(over, get("/"));
+        assertThat(refused.error().details()).containsEntry("reason", "window_ended");
+        IngressPolicy open = privateWith(Map.of(3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, NOW.plusSeconds(1), null)), null);
+        assertThat(run(open, get("/"))).isEqualTo(new PortAccessCheck.Pass("public", null));
+    }
+}
