@@ -185,6 +185,17 @@ public final class ControlPlane implements AutoCloseable {
         routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
         routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
         routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
+        // Template builds (Template.build / buildInBackground / getBuildStatus) and volumes (Volume.*): the SDK's
+        // first call of each gets the 501 sentence, not "not an endpoint".
+        NotImplementedHandler builds = NotImplementedHandler.of("Building templates");
+        routing.post("/v3/templates", secured(keys, builds));
+        routing.post("/v2/templates/{templateID}/builds/{buildID}", secured(keys, builds));
+        routing.get("/templates/{templateID}/builds/{buildID}/status", secured(keys, builds));
+        routing.get("/templates/{templateID}/files/{hash}", secured(keys, builds));
+        NotImplementedHandler volumes = NotImplementedHandler.of("Volumes");
+        routing.any("/volumes", secured(keys, volumes));
+        routing.any("/volumes/{volumeID}", secured(keys, volumes));
+        routing.any("/volumecontent/{volumeID}/{kind}", secured(keys, volumes));
 
     }
 
