@@ -2,7 +2,9 @@
 # The e2b compatibility suite: starts a Cove server with a fresh data directory, configures the official
 # e2b SDK exactly as a user would (E2B_DOMAIN, E2B_API_KEY, NODE_EXTRA_CA_CERTS; *.localhost resolves to
 # loopback through the system resolver), runs the scenarios with both SDK versions, stops the server and
-# checks that no sandbox resource is left. Needs a built tree (mvn install) and root.
+# checks that no sandbox resource is left. Needs a built tree (mvn package) and root.
+# The server runs with --default-port-access public, the drop-in setting for E2B clients (README): E2B's ports
+# are public unless a sandbox says allowPublicTraffic: false, and the scenarios fetch getHost(port) as E2B users do.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -16,7 +18,7 @@ COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.
   -cp "$top/server/target/classes:$top/server/target/lib/*" dev.cove.server.Main server \
   --data-dir "$data" --http-port 0 --https-port 0 --resource-prefix "$prefix" \
   --pool-subnet 10.213.0.0/16 --pool-subnet6 fd63:6f83::/32 \
-  --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 \
+  --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 --default-port-access public \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
 server=$!
 stop() {

@@ -2,18 +2,7 @@
 // sandbox ends, and E2B's traffic access token for sandboxes created with allowPublicTraffic: false.
 import { describe, test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { sdks, sleep } from '../lib/sdks.mjs'
-
-async function fetchUntil(url, init, ok, attempts = 100) {
-  let last
-  for (let i = 0; i < attempts; i++) {
-    last = await fetch(url, init)
-    if (ok(last)) return last
-    await last.arrayBuffer()
-    await sleep(100)
-  }
-  return last
-}
+import { sdks, fetchUntil } from '../lib/sdks.mjs'
 
 for (const { version, Sandbox } of sdks) {
   describe(`e2b ${version}: ports`, () => {

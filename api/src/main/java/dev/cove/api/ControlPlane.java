@@ -15,6 +15,7 @@ import dev.cove.api.ports.EdgeProbe;
 import dev.cove.api.ports.ExposePortHandler;
 import dev.cove.api.ports.ListLinksHandler;
 import dev.cove.api.ports.ListPortsHandler;
+import dev.cove.api.ports.PortEventsHandler;
 import dev.cove.api.ports.PortsService;
 import dev.cove.api.ports.RevokeLinkHandler;
 import dev.cove.api.ports.RevokeLinksHandler;
@@ -184,6 +185,17 @@ public final class ControlPlane implements AutoCloseable {
         routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
         routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
         routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
+        // Template builds (Template.build / buildInBackground / getBuildStatus) and volumes (Volume.*): the SDK's
+        // first call of each gets the 501 sentence, not "not an endpoint".
+        NotImplementedHandler builds = NotImplementedHandler.of("Building templates");
+        routing.post("/v3/templates", secured(keys, builds));
+        routing.post("/v2/templates/{templateID}/builds/{buildID}", secured(keys, builds));
+        routing.get("/templates/{templateID}/builds/{buildID}/status", secured(keys, builds));
+        routing.get("/templates/{templateID}/files/{hash}", secured(keys, builds));
+        NotImplementedHandler volumes = NotImplementedHandler.of("Volumes");
+        routing.any("/volumes", secured(keys, volumes));
+        routing.any("/volumes/{volumeID}", secured(keys, volumes));
+        routing.any("/volumecontent/{volumeID}/{kind}", secured(keys, volumes));
 
     }
 
@@ -194,6 +206,7 @@ public final class ControlPlane implements AutoCloseable {
     public static void portRouting(HttpRouting.Builder routing, PortsService ports, ApiKeys keys) {
         String one = "/sandboxes/{sandboxID}";
         routing.get(one + "/ports", secured(keys, TypedErrors.wrap(new ListPortsHandler(ports))));
+        routing.get(one + "/ports/events", secured(keys, TypedErrors.wrap(new PortEventsHandler(ports))));
         routing.post(one + "/ports/{port}/expose", secured(keys, TypedErrors.wrap(new ExposePortHandler(ports))));
         routing.delete(one + "/ports/{port}/expose", secured(keys, TypedErrors.wrap(new UnexposePortHandler(ports))));
         routing.post(one + "/ports/{port}/links", secured(keys, TypedErrors.wrap(new CreateLinkHandler(ports))));

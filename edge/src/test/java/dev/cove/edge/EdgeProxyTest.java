@@ -301,9 +301,12 @@ class EdgeProxyTest {
         assertThat(controlPlane.last().headers().get("x-cove-sandbox-id")).containsExactly(RUNNING);
     }
 
-    /** E2B's header routing on a machine host (what {@code E2B_SANDBOX_URL=http://localhost:<port>} produces). */
+    /**
+     * E2B's header routing on a shared host: a machine host (what {@code E2B_SANDBOX_URL=http://localhost:<port>}
+     * produces), E2B's {@code sandbox.<domain>}, and the bare domain ({@code E2B_SANDBOX_URL=https://<domain>}).
+     */
     @ParameterizedTest
-    @CsvSource({"localhost", "127.0.0.1"})
+    @CsvSource({"localhost", "127.0.0.1", "sandbox." + DOMAIN, DOMAIN})
     void headerRoutingReachesTheAgent(String host) throws Exception {
         HttpResponse<String> response = get(http1, http(host, "/files?path=/tmp"),
                 "E2b-Sandbox-Id", RUNNING, "E2b-Sandbox-Port", "49983");

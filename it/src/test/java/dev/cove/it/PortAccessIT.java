@@ -256,6 +256,35 @@ class PortAccessIT {
         assertThat(find(listed.get("exposed"), 3999)).as("a failed expose leaves nothing exposed").isNull();
     }
 
+    /** The port event stream says when a server comes up and when it goes. */
+    @Test
+    void portEventsTellWhenAServerListensAndWhenItStops() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(server.apiUri("/sandboxes/" + sbx + "/ports/events"))
+                .header("X-API-Key", CoveServerProcess.API_KEY).timeout(Duration.ofSeconds(60)).build();
+        HttpResponse<java.util.stream.Stream<String>> stream = server.client().send(req, HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+        java.util.Iterator<String> lines = stream.body().iterator();
+        List<String> seen = new ArrayList<>();
+        // what listens already comes first
+        while (seen.stream().noneMatch(l -> l.contains("\"port\":3001"))) seen.add(lines.next());
+        SandboxExec.exec(dataDir, PREFIX, sbx, false, "/bin/sh", "-c",
+                "timeout 3 python3 /tmp/server.py --bind 0.0.0.0 --port 3100 >/dev/null 2>&1 &");
+        String event = null;
+        while (true) {
+            String line = lines.next();
+            if (line.startsWith("event: ")) event = line.substring(7);
+            if (line.contains("\"port\":3100")) {
+                seen.add(event + " " + line);
+                if (event.equals("close")) break;
+            }
+        }
+        stream.body().close();
+        assertThat(seen).filteredOn(l -> l.contains("3100")).containsExactly(
+                "open data: {\"port\":3100,\"address\":\"0.0.0.0\",\"family\":\"ipv4\"}",
+                "close data: {\"port\":3100,\"address\":\"0.0.0.0\",\"family\":\"ipv4\"}");
+    }
+
     // ---------------------------------------------------------------------------------------------- lifetime
 
     @Test

@@ -80,6 +80,12 @@ public final class PortsService {
 
     public record PortsView(String sandboxId, PortAccess defaultAccess, List<Listening> listening, List<Exposed> exposed) {}
 
+    /** What listens in a running sandbox (409 when paused, 404 when unknown or ended). */
+    public List<Listening> listeningIn(String id) {
+        running(id);
+        return listening(id);
+    }
+
     public PortsView ports(String id) {
         SandboxRecord row = running(id);
         IngressPolicy policy = ingress.policy(row);
@@ -92,6 +98,11 @@ public final class PortsService {
             exposed.add(exposed(row, policy, rule, linksByPort.getOrDefault(rule.port(), List.of()), now));
         }
         return new PortsView(id, policy.allPublic() ? PortAccess.PUBLIC : policy.defaultAccess(), listening, exposed);
+    }
+
+    /** Whether the sandbox runs (the port event stream ends when it does not). */
+    boolean isRunning(String id) {
+        return sandboxes.find(id).map(r -> r.state() == SandboxState.RUNNING).orElse(false);
     }
 
     List<Listening> listening(String id) {

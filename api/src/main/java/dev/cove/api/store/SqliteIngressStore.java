@@ -160,7 +160,7 @@ public final class SqliteIngressStore implements IngressStore {
     @Override
     public List<AuditRow> audit(String sandboxId, int limit) {
         return Sql.query(dataSource, "read the audit of " + sandboxId,
-                "SELECT * FROM (SELECT * FROM audit_events WHERE sandbox_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+                "SELECT * FROM (SELECT * FROM audit_events WHERE sandbox_id = ? ORDER BY at DESC, seq DESC LIMIT ?) ORDER BY at, seq",
                 ps -> {
                     ps.setString(1, sandboxId);
                     ps.setInt(2, limit);

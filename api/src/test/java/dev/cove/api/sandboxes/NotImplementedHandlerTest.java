@@ -23,7 +23,16 @@ class NotImplementedHandlerTest extends ApiTest {
             "GET, /sandboxes/abc123/metrics, Sandbox metrics",
             "GET, /sandboxes/metrics, Sandbox metrics",
             "GET, /sandboxes/abc123/logs, Sandbox logs",
-            "GET, /v2/sandboxes/abc123/logs, Sandbox logs"})
+            "GET, /v2/sandboxes/abc123/logs, Sandbox logs",
+            "POST, /v3/templates, Building templates",
+            "POST, /v2/templates/tpl123/builds/b123, Building templates",
+            "GET, /templates/tpl123/builds/b123/status, Building templates",
+            "GET, /templates/tpl123/files/0a1b2c, Building templates",
+            "POST, /volumes, Volumes",
+            "GET, /volumes, Volumes",
+            "DELETE, /volumes/vol123, Volumes",
+            "GET, /volumecontent/vol123/dir, Volumes",
+            "PUT, /volumecontent/vol123/file, Volumes"})
     void answers501(String method, String path, String feature) {
         Resp r = api.call(method, path, method.equals("GET") || method.equals("DELETE") ? null : "{}");
         assertThat(r.status()).isEqualTo(501);

@@ -11,9 +11,11 @@ import java.util.Locale;
  * E2B's proxy rules (infra {@code shared/pkg/proxy/host.go}), so the official SDKs route the same way here;
  * the 400 messages are E2B's too.
  *
- * <p>Two deliberate differences: the host name is compared case-insensitively (DNS names are, and browsers
- * lowercase them anyway), and header routing accepts any IP literal, not only loopback ones, so a self-hosted
- * server reached by its LAN address with {@code E2B_SANDBOX_URL=http://<ip>:<port>} routes too.
+ * <p>Three deliberate differences: the host name is compared case-insensitively (DNS names are, and browsers
+ * lowercase them anyway); header routing accepts any IP literal, not only loopback ones, so a self-hosted
+ * server reached by its LAN address with {@code E2B_SANDBOX_URL=http://<ip>:<port>} routes too; and the bare
+ * domain is a shared host as well, so {@code E2B_SANDBOX_URL=https://<domain>} (the domain {@code cove up} prints)
+ * works like {@code https://sandbox.<domain>}. Without routing headers the bare domain stays the control plane's.
  */
 public record SandboxHost(String sandboxId, int port) implements RequestTarget {
     public static final String SANDBOX_ID_HEADER = "E2b-Sandbox-Id";
@@ -41,9 +43,10 @@ public record SandboxHost(String sandboxId, int port) implements RequestTarget {
         String hostname = hostname(host);
         boolean local = isLocal(hostname);
         boolean routingHeaders = present(idHeader) || present(portHeader);
-        if (routingHeaders && (local || isSharedHost(hostname))) return fromHeaders(idHeader, portHeader);
         String normalizedDomain = normalize(domain);
-        if (local || hostname.equals(normalizedDomain) || isApiHost(hostname, normalizedDomain)) {
+        boolean bareDomain = hostname.equals(normalizedDomain);
+        if (routingHeaders && (local || bareDomain || isSharedHost(hostname))) return fromHeaders(idHeader, portHeader);
+        if (local || bareDomain || isApiHost(hostname, normalizedDomain)) {
             return RequestTarget.CONTROL_PLANE;
         }
         return fromHostname(hostname);

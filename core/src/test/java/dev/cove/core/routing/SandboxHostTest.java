@@ -29,6 +29,8 @@ class SandboxHostTest {
         headers: loopback IPv6                          | [::1]:1234                                           | isv6ril5xadwn1k9t2jye | 8080        | isv6ril5xadwn1k9t2jye | 8080
         headers: LAN IPv4 (Cove accepts any IP literal) | 192.168.1.20:8080                                    | isv6ril5xadwn1k9t2jye | 49983       | isv6ril5xadwn1k9t2jye | 49983
         headers: sandbox shared host                    | sandbox.e2b.app                                      | isv6ril5xadwn1k9t2jye | 49983       | isv6ril5xadwn1k9t2jye | 49983
+        headers: bare domain (Cove's shared host too)   | e2b.app:8443                                         | isv6ril5xadwn1k9t2jye | 49983       | isv6ril5xadwn1k9t2jye | 49983
+        headers: bare domain, upper case, other port    | E2B.APP.                                             | isv6ril5xadwn1k9t2jye | 3000        | isv6ril5xadwn1k9t2jye | 3000
         headers: ignored on regular sandbox host        | 49983-isv6ril5xadwn1k9t2jye.e2b.app                  | iother5b5aiixd410phsjv| 3000        | isv6ril5xadwn1k9t2jye | 49983
         one header alone, on a sandbox host             | 49983-isv6ril5xadwn1k9t2jye.e2b.app                  | isv6ril5xadwn1k9t2jye |             | isv6ril5xadwn1k9t2jye | 49983
         """)
@@ -75,6 +77,7 @@ class SandboxHostTest {
         headers: missing sandbox port       | localhost:1234                      | isv6ril5xadwn1k9t2jye |      | missing_header       | missing header
         headers: invalid port               | localhost:1234                      | isv6ril5xadwn1k9t2jye | http | invalid_sandbox_port | Invalid sandbox port
         headers: port zero                  | sandbox.e2b.app                     | isv6ril5xadwn1k9t2jye | 0    | invalid_sandbox_port | Invalid sandbox port
+        headers: bare domain, missing port  | e2b.app                             | isv6ril5xadwn1k9t2jye |      | missing_header       | missing header
         """)
     void refusesBadTargets(String name, String host, String idHeader, String portHeader, String code, String message) {
         assertThatThrownBy(() -> SandboxHost.route(host, idHeader, portHeader, DOMAIN))
