@@ -47,7 +47,7 @@ final class PortsCommand extends Base implements Callable<Integer> {
         } else {
             Output.Table t = new Output.Table("PORT", "ADDRESS", "PID", "COMMAND");
             for (ListeningPort p : info.listening()) {
-                t.row(p.port(), p.address() + (p.reachable() ? "" : " (unreachable)"), p.pid() == null ? "-" : p.pid(),
+                t.row(p.port(), p.address() + (p.reachable() ? "" : " (edge may not reach)"), p.pid() == null ? "-" : p.pid(),
                         p.command() == null ? "-" : p.command());
             }
             t.print(out());

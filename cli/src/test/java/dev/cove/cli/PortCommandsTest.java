@@ -88,7 +88,7 @@ class PortCommandsTest {
         List<String> lines = r.out().lines().toList();
         assertThat(lines.get(0)).startsWith("PORT").contains("ADDRESS", "PID", "COMMAND");
         assertThat(lines.get(1)).startsWith("3000").contains("0.0.0.0", "42", "python3 -m http.server 3000");
-        assertThat(lines.get(2)).startsWith("4000").contains("10.1.1.1 (unreachable)", "-");
+        assertThat(lines.get(2)).startsWith("4000").contains("10.1.1.1 (edge may not reach)", "-");
         assertThat(lines.get(4)).startsWith("PORT").contains("POLICY", "STATE", "URL", "EXPIRES IN", "LINKS");
         assertThat(lines.get(5)).startsWith("3000").contains("link", "open", URL, "9m").endsWith("1");
         assertThat(lines.get(7)).startsWith("LINK").contains("PORT", "STATE", "EXPIRES IN");

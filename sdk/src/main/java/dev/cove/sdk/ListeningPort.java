@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param family    {@code ipv4} or {@code ipv6}
  * @param pid       the listening process's pid inside the sandbox, or null when the server could not tell
  * @param command   that process's command line, or null
- * @param reachable false when Cove's edge cannot reach it: bound to an address other than loopback, the sandbox's
- *                  own addresses or a wildcard (expose then fails with {@code port_unreachable}); when the server
- *                  does not say, true exactly for wildcard and loopback addresses
+ * @param reachable whether Cove's edge surely reaches it: true for wildcard and loopback addresses (where the edge
+ *                  always connects); false for any other address, where it may not (a listener bound only there
+ *                  makes expose fail with {@code port_unreachable}; bind to {@code 0.0.0.0}, {@code ::} or
+ *                  loopback). Judged by the SDK from the address unless the server reports it.
  */
 public record ListeningPort(int port, String address, String family, Integer pid, String command, boolean reachable) {
 

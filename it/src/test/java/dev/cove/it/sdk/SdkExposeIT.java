@@ -386,11 +386,15 @@ class SdkExposeIT {
         }
     }
 
-    /** Calls on an ended sandbox say it is gone. */
+    /** Calls on an ended sandbox say it is gone; its audit trail stays readable (as long as its tombstone). */
     @Test
     void anEndedSandboxIsNotFound() {
         Sandbox sbx = sandbox();
+        sbx.commands().start("python3 -m http.server 8801");
+        sbx.waitForPort(8801);
+        sbx.expose(8801, Access.PUBLIC);
         sbx.kill();
+        assertThat(sbx.audit()).extracting(AuditEvent::kind).contains("expose");
         assertThatThrownBy(() -> sbx.expose(3000)).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> sbx.ports().list()).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> sbx.ports().share(3000)).isInstanceOf(NotFoundException.class);
