@@ -18,11 +18,6 @@ for (const { version, Sandbox, sdk } of sdks) {
       return true
     }
 
-    test('pause and betaPause', async () => {
-      await assert.rejects(sbx.pause(), notImplemented(sdk.SandboxError, 'Pausing sandboxes'))
-      await assert.rejects(Sandbox.betaPause(sbx.sandboxId), notImplemented(sdk.SandboxError, 'Pausing sandboxes'))
-    })
-
     test('snapshots: create, list, delete', async () => {
       await assert.rejects(sbx.createSnapshot(), notImplemented(sdk.SandboxError, 'Sandbox snapshots'))
       await assert.rejects(Sandbox.listSnapshots().nextItems(), notImplemented(sdk.SandboxError, 'Sandbox snapshots'))
@@ -45,14 +40,6 @@ for (const { version, Sandbox, sdk } of sdks) {
 
     test('volumes', async () => {
       await assert.rejects(sdk.Volume.create(`compat-${Date.now()}`), notImplemented(sdk.VolumeError, 'Volumes'))
-    })
-
-    test("create with lifecycle onTimeout 'pause' (autoPause): 400 naming the field", async () => {
-      await assert.rejects(Sandbox.create('base', { lifecycle: { onTimeout: 'pause' } }), (e) => {
-        assert.ok(e instanceof sdk.SandboxError, `${e?.constructor?.name}: ${e?.message}`)
-        assert.match(e.message, /^400: The field 'autoPause' \(pausing at the timeout; .*\) is not supported by Cove yet; omit it or set it to false\.$/)
-        return true
-      })
     })
 
     test('the sandbox keeps running and working after the refusals', async () => {

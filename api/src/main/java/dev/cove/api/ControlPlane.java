@@ -28,6 +28,8 @@ import dev.cove.api.sandboxes.KillSandboxHandler;
 import dev.cove.api.sandboxes.ListSandboxesHandler;
 import dev.cove.api.sandboxes.ListSandboxesV2Handler;
 import dev.cove.api.sandboxes.NotImplementedHandler;
+import dev.cove.api.sandboxes.PauseSandboxHandler;
+import dev.cove.api.sandboxes.ResumeSandboxHandler;
 import dev.cove.api.sandboxes.UpdateNetworkHandler;
 import dev.cove.api.sandboxes.EgressDenialsHandler;
 import dev.cove.api.sandboxes.RefreshSandboxHandler;
@@ -174,8 +176,8 @@ public final class ControlPlane implements AutoCloseable {
         routing.post(one + "/connect", secured(keys, ConnectSandboxHandler.v1(sandboxes)));
         routing.post("/v2" + one + "/connect", secured(keys, ConnectSandboxHandler.v2(sandboxes)));
 
-        routing.post(one + "/pause", secured(keys, NotImplementedHandler.of("Pausing sandboxes")));
-        routing.post(one + "/resume", secured(keys, NotImplementedHandler.of("Resuming sandboxes")));
+        routing.post(one + "/pause", secured(keys, new PauseSandboxHandler(sandboxes)));
+        routing.post(one + "/resume", secured(keys, new ResumeSandboxHandler(sandboxes)));
         routing.post(one + "/fork", secured(keys, NotImplementedHandler.of("Forking sandboxes")));
         routing.post(one + "/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
         routing.get("/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));

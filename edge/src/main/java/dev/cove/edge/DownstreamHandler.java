@@ -66,6 +66,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(DownstreamHandler.class);
     private static final int UPSTREAM_MAX_HEADER_SIZE = 64 * 1024;
     private static final int MAX_CHUNK_SIZE = 16 * 1024;
+    /** How long a request waits for its paused sandbox to wake (autoResume) before it is answered 504. */
+    static final long WAKE_TIMEOUT_SECONDS = 60;
 
     private static final Logger accessLog = LoggerFactory.getLogger("dev.cove.edge.access");
 
@@ -221,6 +223,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             forward(request);
             return;
         }
+        dispatch(request, connection);
+        forward(request);
+    }
+
+    /** Routes a request that has begun (again, after a wake): answers it, or prepares it and dials its upstream. */
+    private void dispatch(HttpRequest request, Channel connection) {
         boolean secure = connection.pipeline().get(SslHandler.class) != null;
         switch (router.route(request, secure, exchange.browser)) {
             case Router.Refuse refuse -> {
@@ -235,6 +243,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 exchange.via = redirect.redirect().via();
                 exchange.linkId = redirect.redirect().linkId();
                 respondLocally(tokenToCookie(redirect.redirect()), 303, "token_to_cookie");
+            }
+            case Router.Wake wake -> {
+                exchange.sandboxId = wake.sandbox().sandboxId();
+                exchange.port = wake.sandbox().port();
+                holdUntilAwake(request, connection, wake);
             }
             case Router.Proxy proxy -> {
                 if (proxy.sandbox() != null) {
@@ -261,7 +274,31 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 ensureUpstream(proxy.dialer(), proxy.sandboxPort() ? exchange.sandboxId : null);
             }
         }
-        forward(request);
+    }
+
+    /**
+     * A paused sandbox is being woken for this request: it waits (in {@code unsent}, with the body parts that follow;
+     * nothing more is read meanwhile) and is routed again once the sandbox runs, or answered with why it could not be.
+     */
+    private void holdUntilAwake(HttpRequest request, Channel connection, Router.Wake wake) {
+        Exchange waiting = exchange;
+        metrics.wakes.increment();
+        wake.woken().toCompletableFuture().orTimeout(WAKE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
+                .whenComplete((ok, failure) -> ctx.executor().execute(() -> {
+                    if (exchange != waiting || closing || !ctx.channel().isActive()) return; // the client left
+                    if (failure == null) {
+                        dispatch(request, connection);
+                    } else {
+                        Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                                ? c.getCause() : failure;
+                        respondLocally(cause instanceof java.util.concurrent.TimeoutException
+                                ? EdgeError.wakeTimedOut(waiting.sandboxId, waiting.port, WAKE_TIMEOUT_SECONDS)
+                                : cause instanceof CoveException typed
+                                ? EdgeError.typed(typed, waiting.sandboxId, waiting.port)
+                                : EdgeError.upstreamFailed(waiting.sandboxId, waiting.port));
+                    }
+                    updateReading();
+                }));
     }
 
     /** Sends a part of the current request on, or drops it when the edge answers the request itself. */

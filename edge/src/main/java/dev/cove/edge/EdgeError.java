@@ -69,6 +69,13 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
                 + " is paused. Resume it (Sandbox.connect) and try again.", sandboxId, port, null, Style.TYPED);
     }
 
+    /** A paused sandbox (autoResume) did not come back in time to serve the held request. */
+    static EdgeError wakeTimedOut(String sandboxId, Integer port, long seconds) {
+        return new EdgeError(504, "wake_timeout", "Sandbox " + sandboxId + " is paused and did not wake within " + seconds
+                + " s. Try again; if it persists, resume it with Sandbox.connect and check the server's log.",
+                sandboxId, port, null, Style.TYPED);
+    }
+
     /** The agent port of a sandbox that is not running: E2B's exact answer, which the SDKs turn into "not running". */
     static EdgeError agentSandboxNotFound(String sandboxId) {
         return new EdgeError(502, "sandbox_not_found", "The sandbox was not found", sandboxId, null, null, Style.E2B);
@@ -129,13 +136,17 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
             case "sandbox_not_found" -> "Sandbox Not Found";
             case "sandbox_ended" -> "Sandbox Ended";
             case "sandbox_paused" -> "Sandbox Paused";
+            case "wake_timeout" -> "Sandbox Did Not Wake";
+            case "token_required" -> status == 401 ? "Private Port" : "Missing Traffic Access Token";
+            case "token_expired" -> "Link Expired";
+            case "link_revoked" -> "Link Revoked";
+            case "exposure_expired" -> "Port No Longer Exposed";
             case "port_not_listening" -> "Port Not Reachable";
             case "upstream_failed" -> "Upstream Failed";
             case "request_header_too_large" -> "Request Header Fields Too Large";
             case "rate_limited" -> "Too Many Connections";
             case "request_timeout" -> "Request Timeout";
-            case "token_required" -> "Missing Traffic Access Token";
-            case "token_invalid" -> "Invalid Traffic Access Token";
+            case "token_invalid" -> message.contains("e2b-traffic-access-token") ? "Invalid Traffic Access Token" : "Invalid Token";
             default -> "Request Failed";
         };
     }

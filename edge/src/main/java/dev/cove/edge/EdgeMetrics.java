@@ -20,6 +20,8 @@ public final class EdgeMetrics {
     final LongAdder connectionsRefused = new LongAdder();
     final AtomicLong webSocketsOpen = new AtomicLong();
     final LongAdder webSocketsTotal = new LongAdder();
+    /** Requests that woke a paused sandbox (autoResume) or waited for one to wake. */
+    final LongAdder wakes = new LongAdder();
     final LongAdder bytesReceived = new LongAdder();
     final LongAdder bytesSent = new LongAdder();
     /** Request counts per target and status: an array, so the hot path neither builds strings nor hashes. */
@@ -71,6 +73,7 @@ public final class EdgeMetrics {
         counter(out, "cove_edge_connections_refused_total", "Requests refused by a connection limit (429).", connectionsRefused.sum());
         gauge(out, "cove_edge_websockets_open", "Upgraded connections (WebSocket and others) being relayed now.", webSocketsOpen.get());
         counter(out, "cove_edge_websockets_total", "Connections upgraded (101) through the edge.", webSocketsTotal.sum());
+        counter(out, "cove_edge_wakes_total", "Requests held while a paused sandbox woke (autoResume).", wakes.sum());
         counter(out, "cove_edge_received_bytes_total", "Request body bytes received from clients (and upgraded bytes).", bytesReceived.sum());
         counter(out, "cove_edge_sent_bytes_total", "Response body bytes sent to clients (and upgraded bytes).", bytesSent.sum());
 

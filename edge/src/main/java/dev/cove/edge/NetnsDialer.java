@@ -233,7 +233,7 @@ public final class NetnsDialer implements SandboxPortDialer, AutoCloseable {
         return new UpstreamRefusal(502, "port_not_listening", "Port " + target.port() + " of sandbox "
                 + target.sandboxId() + " listens only on " + where + ", which refused the edge's connection. Bind the "
                 + "server to 0.0.0.0 (or ::, 127.0.0.1, ::1) instead, so the edge can reach it.",
-                Map.of("boundTo", tried.stream().map(a -> a.getAddress().getHostAddress()).toList()));
+                Map.of("boundTo", tried.stream().map(a -> SocketTable.text(a.getAddress())).toList()));
     }
 
     private UpstreamRefusal failure(PortDialer target, Throwable cause) {

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class Router {
     private static final Logger log = LoggerFactory.getLogger(Router.class);
 
-    sealed interface Decision permits Proxy, Refuse, Redirect {}
+    sealed interface Decision permits Proxy, Refuse, Redirect, Wake {}
 
     /**
      * Proxy through {@code dialer}.
@@ -42,6 +42,12 @@ final class Router {
     record Refuse(EdgeError error, boolean accessDenied) implements Decision {
         Refuse(EdgeError error) { this(error, false); }
     }
+
+    /**
+     * The sandbox is paused with {@code autoResume} and the request may pass: hold it until {@code woken} completes,
+     * then route it again.
+     */
+    record Wake(SandboxHost sandbox, java.util.concurrent.CompletionStage<Void> woken) implements Decision {}
 
     /** A browser brought a token in the query string: answer 303 with the cookie (see {@link PortAccessCheck}). */
     record Redirect(SandboxHost sandbox, PortAccessCheck.Redirect redirect) implements Decision {}
@@ -101,13 +107,26 @@ final class Router {
         if (port == SandboxHost.AGENT_PORT) {
             // E2B's contract wins on the agent port: the SDKs read this exact 502 as "not running".
             boolean running = route != null && route.state() == SandboxRoute.State.RUNNING;
+            if (!running && route != null && route.state() == SandboxRoute.State.PAUSED && route.autoResume()) {
+                return new Wake(sandbox, directory.wake(id)); // E2B wakes on any port, its agent's included
+            }
             return running ? new Proxy(controlPlane, sandbox, route, null) : new Refuse(EdgeError.agentSandboxNotFound(id));
         }
         if (route == null) return new Refuse(EdgeError.sandboxNotFound(id, port));
         return switch (route.state()) {
             case ENDED -> new Refuse(EdgeError.sandboxEnded(route, port));
-            case PAUSED -> new Refuse(EdgeError.sandboxPaused(id, port));
+            case PAUSED -> route.autoResume() ? wake(sandbox, route, request, secure, browser)
+                    : new Refuse(EdgeError.sandboxPaused(id, port));
             case RUNNING -> admit(sandbox, route, request, secure, browser);
+        };
+    }
+
+    /** A paused sandbox with autoResume: only a request its port's policy lets in may wake it. */
+    private Decision wake(SandboxHost sandbox, SandboxRoute route, HttpRequest request, boolean secure, boolean browser) {
+        return switch (access.check(route, sandbox.port(), request, secure, browser)) {
+            case PortAccessCheck.Refuse refused -> new Refuse(refused.error(), true);
+            case PortAccessCheck.Redirect redirect -> new Redirect(sandbox, redirect);
+            case PortAccessCheck.Pass pass -> new Wake(sandbox, directory.wake(sandbox.sandboxId()));
         };
     }
 

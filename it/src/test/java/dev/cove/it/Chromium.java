@@ -129,7 +129,13 @@ final class Chromium implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         String title = "";
         while (System.nanoTime() < deadline) {
-            title = eval("document.title");
+            try {
+                title = eval("document.title");
+            } catch (IllegalStateException navigating) {
+                // "Cannot find default execution context": the page is between documents (the 303); ask again
+                Thread.sleep(100);
+                continue;
+            }
             if (title.equals(expected)) return title;
             Thread.sleep(100);
         }

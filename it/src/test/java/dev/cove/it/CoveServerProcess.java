@@ -40,6 +40,8 @@ public final class CoveServerProcess implements AutoCloseable {
     private Path log;
     public int httpPort;
     public int httpsPort;
+    /** The operator's metrics port, -1 unless started with {@code --metrics-port}. */
+    public int metricsPort = -1;
     private HttpClient client;
 
     public CoveServerProcess(Path dataDir, String prefix, String poolSubnet, String poolSubnet6, String... extraArgs) {
@@ -89,6 +91,7 @@ public final class CoveServerProcess implements AutoCloseable {
         JsonNode ep = JSON.readTree(Files.readString(endpoints));
         httpPort = ep.get("httpPort").asInt();
         httpsPort = ep.get("httpsPort").asInt();
+        metricsPort = ep.path("metricsPort").asInt(-1);
         client = HttpClient.newBuilder().sslContext(trustCoveCa()).connectTimeout(Duration.ofSeconds(5)).build();
         return this;
     }

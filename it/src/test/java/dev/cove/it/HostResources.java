@@ -53,7 +53,7 @@ public final class HostResources {
     }
 
     /** Containers the OCI runtime holds state for in this data directory. */
-    static List<String> containers(Path dataDir) {
+    public static List<String> containers(Path dataDir) {
         Path root = dataDir.resolve("runc");
         if (!Files.isDirectory(root)) return List.of();
         return run("runc", "--root", root.toString(), "list", "-q").lines().filter(l -> !l.isBlank()).toList();

@@ -6,6 +6,7 @@ import dev.cove.core.SandboxId;
 import dev.cove.core.runtime.EgressDenial;
 import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.ExecResult;
+import dev.cove.core.runtime.PauseState;
 import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.SandboxFiles;
 import dev.cove.core.runtime.SandboxProcess;
@@ -18,16 +19,21 @@ import dev.cove.runtime.egress.Egress;
 import dev.cove.runtime.internal.CgroupLayout;
 import dev.cove.runtime.internal.Cmd;
 import dev.cove.runtime.internal.FileTrees;
+import dev.cove.runtime.internal.FreezerPause;
 import dev.cove.runtime.internal.Linux;
 import dev.cove.runtime.internal.MountTable;
 import dev.cove.runtime.internal.Network;
 import dev.cove.runtime.internal.OciCli;
 import dev.cove.runtime.internal.OciSpec;
+import dev.cove.runtime.internal.PauseRecord;
+import dev.cove.runtime.internal.PauseStrategy;
 import dev.cove.runtime.internal.RootedFiles;
 import dev.cove.runtime.internal.RuncProcess;
+import dev.cove.runtime.internal.SandboxContainer;
 import dev.cove.runtime.internal.SandboxJournal;
 import dev.cove.runtime.internal.SlotPool;
 import dev.cove.runtime.internal.SpawnerPool;
+import dev.cove.runtime.internal.StopPause;
 import dev.cove.runtime.internal.TemplateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +58,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 
 /**
@@ -69,6 +77,11 @@ import java.util.stream.Stream;
  * <p>Sandboxes outlive this object: {@link #close()} frees only the in-memory state, and a new instance on the
  * same data directory takes the sandboxes back with {@link #recover(Set)}. One instance per data directory
  * (enforced by a lock file). Thread-safe: calls for different ids run in parallel.
+ *
+ * <p>Pause ({@link #pause}): with memory, the cgroup freezer ({@link FreezerPause}); without, the container ends and
+ * its overlay, bundle and network namespace stay ({@link StopPause}); {@code pause.json} in the sandbox directory
+ * records it for a restart. A memory checkpoint to disk would be another {@link PauseStrategy}; CRIU does not work
+ * on the kernels this runs on (see there).
  */
 public final class OciRuntime implements SandboxRuntime {
     private static final Logger log = LoggerFactory.getLogger(OciRuntime.class);
@@ -85,16 +98,40 @@ public final class OciRuntime implements SandboxRuntime {
     private final TemplateStore templates;
     private final Egress egress;
     private final SpawnerPool spawners;
+    private final FreezerPause freezerPause;
+    private final StopPause stopPause;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private final FileChannel dataDirLockChannel;
     private final FileLock dataDirLock;
     private volatile String failCreateAfter; // test hook: inject a failure after this create step
 
-    private record Held(SandboxJournal journal, RuntimeSandbox sandbox, RootedFiles files) {
-        Held(SandboxJournal journal, RuntimeSandbox sandbox) {
-            this(journal, sandbox, new RootedFiles(sandbox.rootfs()));
+    /** A sandbox this instance holds. */
+    private static final class Held {
+        private final SandboxJournal journal;
+        private final RootedFiles files;
+        /**
+         * Process starts hold it shared from their state check until the process has started; pause and resume hold
+         * it exclusively. So a freeze never catches a start half-way (its reply would wait for the thaw), and a
+         * start never reaches a container that is being stopped. Fair: callers that keep starting processes must
+         * not starve a pause or resume that waits.
+         */
+        private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
+        private volatile RuntimeSandbox sandbox;
+        private volatile PauseState state;
+
+        Held(SandboxJournal journal, RuntimeSandbox sandbox, PauseState state) {
+            this.journal = journal;
+            this.sandbox = sandbox;
+            this.state = state;
+            this.files = new RootedFiles(sandbox.rootfs());
         }
+
+        SandboxJournal journal() { return journal; }
+
+        RuntimeSandbox sandbox() { return sandbox; }
+
+        RootedFiles files() { return files; }
     }
 
     /** Last CPU sample per sandbox: (nanoTime, cpu usage ns), for {@link #usage}. */
@@ -111,6 +148,8 @@ public final class OciRuntime implements SandboxRuntime {
         String runtimeName = chooseOciRuntime(config.ociRuntime(), cgroups);
         this.oci = cli(runtimeName);
         this.spawners = new SpawnerPool(config.fastSpawn());
+        this.freezerPause = new FreezerPause(cgroups);
+        this.stopPause = new StopPause(cgroups, this::cli);
         try {
             Files.createDirectories(sandboxesDir);
             Files.createDirectories(oci.root());
@@ -198,7 +237,7 @@ public final class OciRuntime implements SandboxRuntime {
                 step("container");
                 RuntimeSandbox sandbox = new RuntimeSandbox(id, j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid,
                         j.rootfs());
-                held.put(id, new Held(j, sandbox));
+                held.put(id, new Held(j, sandbox, PauseState.RUNNING));
                 // No spawner yet: the first process starts it (and itself goes through exec meanwhile), so create
                 // and kill of a sandbox that never runs a command pay nothing for it.
                 long t1 = System.nanoTime();
@@ -251,8 +290,7 @@ public final class OciRuntime implements SandboxRuntime {
                 + j.ipv4() + "\t" + j.id() + "\n" + j.ipv6() + "\t" + j.id() + "\n");
         // The node's resolver, reached on the host side of the veth (the firewall redirects port 53 there to Cove).
         writeEtc(upperEtc.resolve("resolv.conf"), "nameserver " + j.hostIpv4() + "\noptions timeout:2 attempts:2\n");
-        Linux.mount("overlay", j.rootfs(), "overlay", 0,
-                "lowerdir=" + lower + ",upperdir=" + j.upperDir() + ",workdir=" + j.workDir());
+        Linux.mount("overlay", j.rootfs(), "overlay", 0, j.overlayOptions());
     }
 
     private static void writeEtc(Path file, String content) throws IOException {
@@ -316,34 +354,9 @@ public final class OciRuntime implements SandboxRuntime {
      * the sandbox directory (kept, with its journal, when anything before failed, so a retry can finish).
      */
     private void teardown(SandboxJournal j, long initPid) throws IOException {
-        List<String> problems = new ArrayList<>();
         OciCli cli = j.ociRuntime() == null ? oci : cli(j.ociRuntime());
-        // Killing the init ourselves first spares runc's "delete --force" its fixed 100 ms wait after the kill:
-        // a stopped container is deleted at once. The kernel kills the rest of the pid namespace with its init.
         long t0 = System.nanoTime();
-        if (initPid > 0 && inCgroup(initPid, j.cgroupsPath())) killAndAwait(initPid);
-        long tKill = System.nanoTime();
-        String deleteError = null;
-        try {
-            cli.deleteForce(j.containerId());
-        } catch (IOException e) {
-            deleteError = e.getMessage();
-        }
-        long tDelete = System.nanoTime();
-        List<Path> cgroupLeft = cgroups.killAndRemove(j.cgroupsPath(), 2000);
-        if (!cgroupLeft.isEmpty()) problems.add("cgroup directories still busy: " + cgroupLeft);
-        if (cli.exists(j.containerId())) {
-            if (cgroupLeft.isEmpty()) {
-                // every process of the sandbox is gone, so the runtime's state is stale (e.g. corrupt): drop it
-                try {
-                    FileTrees.deleteRecursively(cli.root().resolve(j.containerId()));
-                } catch (IOException e) {
-                    problems.add(deleteError + "; " + e.getMessage());
-                }
-            } else {
-                problems.add(deleteError);
-            }
-        }
+        List<String> problems = new ArrayList<>(SandboxContainer.stop(cli, cgroups, j, initPid));
         long tCgroup = System.nanoTime();
         int errno = Linux.umount2(j.rootfs(), 0);
         if (errno == Linux.EBUSY) errno = Linux.umount2(j.rootfs(), Linux.MNT_DETACH);
@@ -364,43 +377,9 @@ public final class OciRuntime implements SandboxRuntime {
         long tNet = System.nanoTime();
         if (!problems.isEmpty()) throw new IOException(String.join("; ", problems));
         if (log.isTraceEnabled())
-            log.trace("teardown {}: kill {} us, {} delete {} us, cgroups {} us, umount {} us, network {} us", j.id(),
-                    (tKill - t0) / 1000, cli.name(), (tDelete - tKill) / 1000, (tCgroup - tDelete) / 1000,
-                    (tUmount - tCgroup) / 1000, (tNet - tUmount) / 1000);
+            log.trace("teardown {}: container ({}) {} us, umount {} us, network {} us", j.id(), cli.name(),
+                    (tCgroup - t0) / 1000, (tUmount - tCgroup) / 1000, (tNet - tUmount) / 1000);
         FileTrees.deleteRecursively(sandboxesDir.resolve(j.id()));
-    }
-
-    /** True when {@code pid} lives in the sandbox's cgroup: a pid recycled by an unrelated process does not. */
-    private static boolean inCgroup(long pid, String cgroupsPath) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(pid), "cgroup")).contains(cgroupsPath + "\n");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** SIGKILL to {@code pid}, then waits until it is dead (zombie or reaped). */
-    private static void killAndAwait(long pid) {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        Path stat = Path.of("/proc", Long.toString(pid), "stat");
-        long deadline = System.nanoTime() + 2_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try {
-                String s = Files.readString(stat);
-                int close = s.lastIndexOf(')');
-                char state = close > 0 && close + 2 < s.length() ? s.charAt(close + 2) : 'X';
-                if (state == 'Z' || state == 'X') return;
-            } catch (IOException e) {
-                return; // gone (reaped)
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(0, 200_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     // ---------------------------------------------------------------- recover
@@ -432,10 +411,10 @@ public final class OciRuntime implements SandboxRuntime {
                         continue;
                     }
                     SandboxJournal j = SandboxJournal.read(dir);
-                    RuntimeSandbox alive = j == null ? null : aliveSandbox(j);
-                    if (alive != null) {
+                    Held found = j == null ? null : readopt(j, dir);
+                    if (found != null) {
                         slots.reserve(j.slot());
-                        held.put(id, new Held(j, alive));
+                        held.put(id, found);
                         try {
                             egress.attach(id, j.slot(), j.netns(), j.hostVeth(), j.hostIpv4(), j.hostIpv6(), j.ipv4(),
                                     j.ipv6(), Egress.readPolicy(dir), dir);
@@ -443,7 +422,8 @@ public final class OciRuntime implements SandboxRuntime {
                             log.warn("recover: sandbox {}: egress rules not restored: {}", id, e.getMessage());
                         }
                         adopted.add(id);
-                        log.info("recover: re-adopted sandbox {} (init pid {})", id, alive.initPid());
+                        log.info("recover: re-adopted sandbox {} ({}, init pid {})", id, found.state,
+                                found.sandbox().initPid());
                         continue;
                     }
                 }
@@ -471,13 +451,60 @@ public final class OciRuntime implements SandboxRuntime {
         return adopted;
     }
 
-    /** The sandbox as it still runs (container running, netns and rootfs in place), or null. */
+    /**
+     * The sandbox as this node left it, or null when it is to be swept. A container that still exists decides by
+     * itself (the kernel's freezer says frozen or running, whatever {@code pause.json} says: a restart may have cut
+     * a pause or a resume short). Without a container, only a sandbox with a {@link PauseRecord} is kept: stopped,
+     * on its files, with its network namespace and mount made again if the host restarted.
+     */
+    private Held readopt(SandboxJournal j, Path dir) {
+        PauseRecord record = PauseRecord.read(dir);
+        RuntimeSandbox alive = aliveSandbox(j);
+        try {
+            if (alive != null) {
+                if (freezerPause.frozen(j)) {
+                    if (record == null || record.state() != PauseState.FROZEN)
+                        new PauseRecord(PauseState.FROZEN, System.currentTimeMillis()).write(dir);
+                    return new Held(j, alive, PauseState.FROZEN);
+                }
+                if (record != null) {
+                    try {
+                        freezerPause.resume(j, dir, alive.initPid()); // a freeze cut short may have left it half-frozen
+                    } catch (IOException e) {
+                        log.warn("recover: sandbox {}: cannot thaw what a cut-short pause froze: {}", j.id(), e.getMessage());
+                    }
+                    PauseRecord.delete(dir);
+                }
+                return new Held(j, alive, PauseState.RUNNING);
+            }
+            if (record == null || j.slot() < 0) return null;
+            List<String> left = SandboxContainer.stop(cli(j.ociRuntime()), cgroups, j, 0);
+            if (!left.isEmpty()) throw new IOException(String.join("; ", left));
+            StopPause.restoreHostSide(j);
+            if (record.state() != PauseState.STOPPED) {
+                log.warn("recover: sandbox {} was frozen but its processes are gone (host restart?); kept stopped, "
+                        + "with its files", j.id());
+                new PauseRecord(PauseState.STOPPED, record.pausedAtMillis()).write(dir);
+            }
+            return new Held(j, stoppedSandbox(j), PauseState.STOPPED);
+        } catch (IOException | RuntimeException e) {
+            log.warn("recover: paused sandbox {} cannot be kept, sweeping it: {}", j.id(), e.getMessage());
+            return null;
+        }
+    }
+
+    private static RuntimeSandbox stoppedSandbox(SandboxJournal j) {
+        return new RuntimeSandbox(j.id(), j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), 0, j.rootfs());
+    }
+
+    /** The sandbox as it still runs or is frozen (container there, netns and rootfs in place), or null. */
     private RuntimeSandbox aliveSandbox(SandboxJournal j) {
         if (j.slot() < 0 || !Network.netnsExists(j.netns()) || !MountTable.isMountPoint(Path.of(j.rootfs())))
             return null;
         try {
             JsonNode state = cli(j.ociRuntime()).state(j.containerId());
-            if (state == null || !"running".equals(state.path("status").asText())) return null;
+            String status = state == null ? "" : state.path("status").asText();
+            if (!status.equals("running") && !status.equals("paused")) return null;
             long pid = state.path("pid").asLong();
             if (pid <= 0 || ProcessHandle.of(pid).isEmpty()) return null;
             return new RuntimeSandbox(j.id(), j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid, j.rootfs());
@@ -514,6 +541,131 @@ public final class OciRuntime implements SandboxRuntime {
     @Override
     public List<String> list() { return List.copyOf(held.keySet()); }
 
+    // ---------------------------------------------------------------- pause
+
+    @Override
+    public PauseState pauseState(String id) {
+        Held h = id == null ? null : held.get(id);
+        return h == null ? null : h.state;
+    }
+
+    /**
+     * Freezes the sandbox ({@code keepMemory}) or stops it on its files; see {@link SandboxRuntime#pause}. Waits for
+     * process starts in flight (and a spawner start) to finish first. A frozen sandbox's spawner stays connected
+     * and serves again after the thaw; a stopped sandbox's spawner ends with it, and the first process after the
+     * resume starts a new one.
+     */
+    @Override
+    public void pause(String id, boolean keepMemory) {
+        PauseStrategy strategy = keepMemory ? freezerPause : stopPause;
+        held(id); // 404 before any lock
+        ReentrantLock lock = lockFor(id);
+        lock.lock();
+        try {
+            Held h = held(id);
+            if (h.state == strategy.state() || h.state == PauseState.STOPPED) return;
+            Lock gate = h.gate.writeLock();
+            gate.lock();
+            try {
+                Path dir = sandboxesDir.resolve(id);
+                spawners.awaitStart(id);
+                long t0 = System.nanoTime();
+                try {
+                    new PauseRecord(strategy.state(), System.currentTimeMillis()).write(dir);
+                } catch (IOException e) {
+                    throw new CoveException(500, "sandbox_pause_failed", "could not pause sandbox '" + id
+                            + "': cannot record it: " + e.getMessage() + " (it keeps running)", e);
+                }
+                if (strategy == stopPause) spawners.remove(id); // it ends with the container
+                try {
+                    strategy.pause(h.journal(), dir, h.sandbox().initPid());
+                } catch (IOException | RuntimeException e) {
+                    throw pauseFailed(h, strategy, dir, e);
+                }
+                if (strategy == stopPause) h.sandbox = stoppedSandbox(h.journal());
+                h.state = strategy.state();
+                cpuSamples.remove(id);
+                log.debug("paused sandbox {} ({}) in {} us", id, h.state, (System.nanoTime() - t0) / 1000);
+            } finally {
+                gate.unlock();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A failed freeze has thawed again: running as before. A failed stop has ended what it could: stopped. */
+    private CoveException pauseFailed(Held h, PauseStrategy strategy, Path dir, Exception e) {
+        String id = h.journal().id();
+        if (strategy == stopPause) {
+            h.sandbox = stoppedSandbox(h.journal());
+            h.state = PauseState.STOPPED;
+            return new CoveException(500, "sandbox_pause_failed", "sandbox '" + id + "' was stopped, but not "
+                    + "everything of its container could be freed: " + e.getMessage()
+                    + " (resume or destroy it to retry)", e);
+        }
+        try {
+            PauseRecord.delete(dir);
+        } catch (IOException ignored) {
+            // recover trusts the thawed cgroup over the record
+        }
+        return new CoveException(500, "sandbox_pause_failed", "could not freeze sandbox '" + id + "': "
+                + e.getMessage() + " (it keeps running)", e);
+    }
+
+    /**
+     * Thaws a frozen sandbox, or runs a stopped one again from its bundle on its kept overlay and network namespace
+     * (same addresses, a new init). No-op on a running sandbox. See {@link SandboxRuntime#resume}.
+     */
+    @Override
+    public RuntimeSandbox resume(String id) {
+        held(id); // 404 before any lock
+        ReentrantLock lock = lockFor(id);
+        lock.lock();
+        try {
+            Held h = held(id);
+            if (h.state == PauseState.RUNNING) return h.sandbox();
+            Lock gate = h.gate.writeLock();
+            gate.lock();
+            try {
+                PauseState from = h.state;
+                PauseStrategy strategy = from == PauseState.FROZEN ? freezerPause : stopPause;
+                Path dir = sandboxesDir.resolve(id);
+                long t0 = System.nanoTime();
+                long pid;
+                try {
+                    pid = strategy.resume(h.journal(), dir, h.sandbox().initPid());
+                } catch (IOException | RuntimeException e) {
+                    throw new CoveException(500, "sandbox_resume_failed", "could not resume sandbox '" + id + "': "
+                            + e.getMessage() + " (it stays paused; resume it again or destroy it)", e);
+                }
+                SandboxJournal j = h.journal();
+                h.sandbox = new RuntimeSandbox(id, j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid, j.rootfs());
+                h.state = PauseState.RUNNING;
+                try {
+                    PauseRecord.delete(dir);
+                } catch (IOException e) {
+                    log.warn("sandbox {}: cannot remove {} ({}); a restart still finds it running", id,
+                            PauseRecord.FILE, e.getMessage());
+                }
+                log.debug("resumed sandbox {} ({}) in {} us", id, from, (System.nanoTime() - t0) / 1000);
+                return h.sandbox();
+            } finally {
+                gate.unlock();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** 409 for a process start in a paused sandbox: it would wait for the thaw, or find no container at all. */
+    private static void requireRunning(String id, Held h) {
+        if (h.state == PauseState.RUNNING) return;
+        throw new CoveException(409, "sandbox_paused", "sandbox '" + id + "' is paused"
+                + (h.state == PauseState.STOPPED ? " (its processes were stopped)" : "")
+                + "; resume it (connect to it), then start the process again");
+    }
+
     // ---------------------------------------------------------------- exec
 
     /**
@@ -535,13 +687,22 @@ public final class OciRuntime implements SandboxRuntime {
         Path processFile = dir.resolve("exec-" + token + ".json");
         Path pidFile = dir.resolve("exec-" + token + ".pid");
         boolean noNewPrivs = !(config.userSudo() && u.uid() != 0);
+        requireRunning(id, h); // without touching the gate: a paused sandbox answers at once
+        // held until the command runs in the sandbox, not while it runs (a pause must not wait for it)
+        Lock gate = h.gate.readLock();
+        gate.lock();
+        boolean gated = true;
         try {
+            requireRunning(id, h);
             OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.process(u, argv, j.env(), noNewPrivs));
             ProcessBuilder pb = new ProcessBuilder(cli(j.ociRuntime()).execCommand(j.containerId(), processFile, pidFile));
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Process p = pb.start();
             Cmd.Capture out = Cmd.Capture.start(p.getInputStream());
             Cmd.Capture err = Cmd.Capture.start(p.getErrorStream());
+            awaitStarted(p, pidFile, limit);
+            gate.unlock();
+            gated = false;
             boolean finished = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
             if (!finished) {
                 killTree(pidFile);
@@ -564,6 +725,7 @@ public final class OciRuntime implements SandboxRuntime {
             Thread.currentThread().interrupt();
             throw new CoveException(500, "exec_failed", "interrupted while running a command in sandbox '" + id + "'", e);
         } finally {
+            if (gated) gate.unlock();
             try {
                 Files.deleteIfExists(processFile);
                 Files.deleteIfExists(pidFile);
@@ -608,6 +770,19 @@ public final class OciRuntime implements SandboxRuntime {
         List<String> envList = new ArrayList<>(env.size());
         env.forEach((k, v) -> envList.add(k + "=" + v));
         String cwd = spec.cwd() == null || spec.cwd().isEmpty() ? u.home() : spec.cwd();
+        requireRunning(id, h); // without touching the gate: a paused sandbox answers at once
+        Lock gate = h.gate.readLock();
+        gate.lock();
+        try {
+            requireRunning(id, h);
+            return start(j, spec, u, envList, cwd);
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    private SandboxProcess start(SandboxJournal j, ProcessSpec spec, OciSpec.User u, List<String> envList, String cwd) {
+        String id = j.id();
         Path dir = sandboxesDir.resolve(id);
         String token = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         Path processFile = dir.resolve("exec-" + token + ".json");
@@ -744,6 +919,23 @@ public final class OciRuntime implements SandboxRuntime {
             }
         }
         return m;
+    }
+
+    /**
+     * Waits until the runtime's exec has started the command in the sandbox (it writes the pid file then) or has
+     * ended, at most {@code limit}: a freeze or stop after that finds the command inside, not the runtime half-way
+     * into the container (runc refuses to enter a paused one).
+     */
+    private static void awaitStarted(Process exec, Path pidFile, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (exec.isAlive() && System.nanoTime() < deadline) {
+            try {
+                if (Files.size(pidFile) > 0) return;
+            } catch (IOException notYet) {
+                // not written yet
+            }
+            Thread.sleep(1);
+        }
     }
 
     /** SIGKILL to the exec'd process (host pid from the runtime's pid file) and everything below it. */

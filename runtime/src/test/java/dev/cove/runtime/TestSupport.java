@@ -96,7 +96,8 @@ final class TestSupport {
 
     /** What a destroyed sandbox must not leave: netns, veth, mount, cgroups, container, directory. */
     static void assertNothingLeft(RuntimeConfig config, String id, SandboxJournal journal) throws IOException {
-        String netns = PREFIX + "-" + id;
+        String prefix = config.resourcePrefix();
+        String netns = prefix + "-" + id;
         assertThat(run("ip", "netns", "list")).as("netns list").doesNotContain(netns);
         if (journal != null && journal.hostVeth() != null) {
             String links = run("ip", "-o", "link", "show");
@@ -105,7 +106,7 @@ final class TestSupport {
         Path dir = config.dataDir().resolve("sandboxes").resolve(id);
         assertThat(Files.readString(Path.of("/proc/mounts"))).as("mounts").doesNotContain(dir.toString());
         for (Path m : cgroupMounts())
-            assertThat(m.resolve(PREFIX).resolve(id)).as("cgroup dir in " + m).doesNotExist();
+            assertThat(m.resolve(prefix).resolve(id)).as("cgroup dir in " + m).doesNotExist();
         for (String oci : List.of("runc", "crun")) {
             Path ociRoot = config.dataDir().resolve(oci);
             if (Files.isDirectory(ociRoot))

@@ -21,23 +21,36 @@ import java.util.Objects;
  * @param memoryMB            memory limit in MiB asked for (Cove extension); null = the operator default
  * @param defaultPortAccess   access of ports without a rule (Cove's {@code portAccess.default}); null = the operator's
  * @param portAccess          per-port access (Cove's {@code portAccess.ports})
+ * @param lifecycle           what happens at the timeout and to traffic while paused
  */
 public record NewSandbox(String template, Duration timeout, Map<String, String> metadata,
                          Map<String, String> envVars, boolean secure, Boolean allowInternetAccess,
                          NetworkConfig network, Integer cpuCount, Integer memoryMB,
-                         PortAccess defaultPortAccess, Map<Integer, PortAccess> portAccess) {
+                         PortAccess defaultPortAccess, Map<Integer, PortAccess> portAccess, Lifecycle lifecycle) {
+    /**
+     * E2B's lifecycle fields.
+     *
+     * @param autoPause       pause instead of kill at the timeout
+     * @param autoPauseMemory that pause keeps the memory (false: file system only)
+     * @param autoResume      a request to a port of the paused sandbox wakes it
+     */
+    public record Lifecycle(boolean autoPause, boolean autoPauseMemory, boolean autoResume) {
+        public static final Lifecycle KILL_AT_TIMEOUT = new Lifecycle(false, true, false);
+    }
+
     public NewSandbox {
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(timeout, "timeout");
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
         portAccess = portAccess == null ? Map.of() : Map.copyOf(portAccess);
+        if (lifecycle == null) lifecycle = Lifecycle.KILL_AT_TIMEOUT;
     }
 
     public NewSandbox(String template, Duration timeout, Map<String, String> metadata, Map<String, String> envVars,
                       boolean secure, Boolean allowInternetAccess, NetworkConfig network, Integer cpuCount,
                       Integer memoryMB) {
-        this(template, timeout, metadata, envVars, secure, allowInternetAccess, network, cpuCount, memoryMB, null, null);
+        this(template, timeout, metadata, envVars, secure, allowInternetAccess, network, cpuCount, memoryMB, null, null, null);
     }
 
     /** E2B's {@code network.allowPublicTraffic} as sent (null: not sent). */

@@ -27,6 +27,26 @@ public final class RouteTable implements SandboxDirectory {
         routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, ingress, row.autoResume()));
     }
 
+    /** Paused: the edge answers 409, or wakes it ({@code autoResume}) once the port's access policy let the request in. */
+    void paused(String id, SandboxRecord row, IngressPolicy ingress) {
+        String mask = row.network() == null ? null : row.network().maskRequestHost();
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.PAUSED, null, null, null, mask, ingress, row.autoResume()));
+    }
+
+    private java.util.function.Function<String, java.util.concurrent.CompletableFuture<Void>> waker =
+            id -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no waker"));
+
+    void waker(java.util.function.Function<String, java.util.concurrent.CompletableFuture<Void>> waker) { this.waker = waker; }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> wake(String sandboxId) {
+        SandboxRoute route = lookup(sandboxId);
+        if (route == null || route.state() != SandboxRoute.State.PAUSED || !route.autoResume()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null); // nothing to wake: route again
+        }
+        return waker.apply(sandboxId);
+    }
+
     /** Replaces the ingress policy of a known sandbox (no-op for unknown ones). */
     void ingress(String id, IngressPolicy ingress) {
         routes.computeIfPresent(id, (k, route) -> route.withIngress(ingress));

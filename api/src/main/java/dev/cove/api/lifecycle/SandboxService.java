@@ -9,6 +9,7 @@ import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
 import dev.cove.core.runtime.EgressDenial;
 import dev.cove.core.runtime.EgressPolicy;
+import dev.cove.core.runtime.PauseState;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.SandboxSpec;
@@ -61,6 +62,7 @@ public final class SandboxService implements AutoCloseable {
         this.runtime = runtime;
         this.clock = clock;
         this.reaper = new Reaper(clock, this::expire);
+        this.routes.waker(this::wake);
     }
 
     public ApiConfig config() { return config; }
@@ -98,12 +100,13 @@ public final class SandboxService implements AutoCloseable {
                 SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
                 config.diskSizeMB(), requestedAt, requestedAt.plus(req.timeout()),
                 req.secure() ? newToken() : null, ingress.needsToken(req) ? newToken() : null,
-                req.allowInternetAccess(), req.network(), false, false, null, null);
+                req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null);
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
             store.insert(row);
             ingress.recordCreate(id, req, requestedAt);
+            if (req.lifecycle().autoPause()) store.saveAutoPauseMemory(id, req.lifecycle().autoPauseMemory());
             RuntimeSandbox started;
             try {
                 started = runtime.create(new SandboxSpec(id, req.template(), cpuCount, memoryMB,
@@ -219,8 +222,8 @@ public final class SandboxService implements AutoCloseable {
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
-            SandboxRecord row = store.find(id).filter(r -> r.state() == SandboxState.RUNNING)
-                    .orElseThrow(() -> notFound(id));
+            SandboxRecord row = store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+            if (row.state() == SandboxState.PAUSED) throw paused(id);
             Instant now = now();
             Duration elapsed = Duration.between(row.startedAt(), now);
             Duration left = config.maxSandboxLength().minus(elapsed);
@@ -233,6 +236,104 @@ public final class SandboxService implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------- pause
+
+    /**
+     * E2B's pause: {@code keepMemory} freezes every process where it is; without it the processes end and the file
+     * system is kept (resume starts the sandbox afresh on it). Its timer stops: a paused sandbox does not expire.
+     * 409 when already paused, 404 when unknown or ended.
+     */
+    public void pause(String id, boolean keepMemory) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+            if (row.state() == SandboxState.PAUSED) {
+                throw new CoveException(409, "sandbox_paused", "Sandbox \"" + id + "\" is already paused");
+            }
+            pauseLocked(row, keepMemory);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void pauseLocked(SandboxRecord row, boolean keepMemory) {
+        String id = row.id();
+        try {
+            runtime.pause(id, keepMemory);
+        } catch (CoveException e) {
+            LOG.error("Pausing sandbox {} failed: {}", id, e.getMessage());
+            throw e.status() == 404 ? notFound(id) : e;
+        }
+        Instant now = now();
+        store.markPaused(id, now, keepMemory);
+        reaper.cancel(id);
+        routes.paused(id, row, ingress.policy(row));
+        LOG.info("Sandbox {} paused ({})", id, keepMemory ? "memory kept" : "file system only");
+    }
+
+    /** What {@link #resume} did: the row as it is now, and whether it was paused. */
+    public record Resumed(SandboxRecord row, boolean wasPaused) {}
+
+    /**
+     * Connect: a running sandbox's end is extended (never shortened) by {@code timeout}; a paused one is resumed
+     * (thawed, or started afresh on its file system) and runs for {@code timeout} from now. With
+     * {@code keepMemory = false} a sandbox paused with its memory is restarted instead of thawed (E2B's
+     * {@code memory: false}). 404 when unknown or ended.
+     */
+    public Resumed resume(String id, Duration timeout, boolean keepMemory) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+            if (row.state() == SandboxState.RUNNING) return new Resumed(extend(id, timeout), false);
+            RuntimeSandbox resumed;
+            try {
+                if (!keepMemory) runtime.pause(id, false); // a frozen sandbox is stopped first: it restarts
+                resumed = runtime.resume(id);
+            } catch (CoveException e) {
+                LOG.error("Resuming sandbox {} failed: {}", id, e.getMessage());
+                throw e.status() == 404 ? notFound(id) : e;
+            }
+            Instant now = now();
+            Duration capped = timeout.compareTo(config.maxSandboxLength()) > 0 ? config.maxSandboxLength() : timeout;
+            Instant endAt = now.plus(capped);
+            store.markResumed(id, now, endAt); // the maximum length counts from here again (E2B resets it)
+            SandboxRecord running = row.running(now, endAt);
+            routes.running(id, resumed.netnsPath(), running, ingress.policy(running));
+            reaper.schedule(id, endAt);
+            LOG.info("Sandbox {} resumed (ends {})", id, endAt);
+            return new Resumed(running, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How long a sandbox woken by traffic stays up (E2B keeps an auto-resumed sandbox awake at least 300 s). */
+    static final Duration WAKE_TIMEOUT = Duration.ofSeconds(300);
+    private final java.util.concurrent.ExecutorService wakers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    /**
+     * The edge's wake-on-request: resumes a paused sandbox created with {@code autoResume}, off the event loop. A
+     * sandbox that ended is never brought back (the future fails with 404); concurrent wakes of one sandbox resume
+     * it once (the lock; the second finds it running).
+     */
+    java.util.concurrent.CompletableFuture<Void> wake(String id) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> {
+            SandboxRecord row = store.find(id).orElseThrow(() -> notFound(id));
+            if (!row.state().isLive()) throw notFound(id);
+            if (row.state() == SandboxState.PAUSED && !row.autoResume()) throw paused(id);
+            if (row.state() == SandboxState.PAUSED) {
+                resume(id, WAKE_TIMEOUT, true);
+                LOG.info("Sandbox {} woken by a request (autoResume)", id);
+            }
+        }, wakers);
+    }
+
+    private static CoveException paused(String id) {
+        return new CoveException(409, "sandbox_paused", "Sandbox \"" + id + "\" is paused; resume it with connect first");
     }
 
     /**
@@ -313,6 +414,11 @@ public final class SandboxService implements AutoCloseable {
                 reaper.schedule(id, row.endAt());
                 return;
             }
+            if (row.autoPause()) {
+                pauseLocked(row, store.autoPauseMemory(id));
+                LOG.info("Sandbox {} reached its timeout and was paused (autoPause)", id);
+                return;
+            }
             try {
                 runtime.destroy(id);
             } catch (RuntimeException e) {
@@ -345,12 +451,14 @@ public final class SandboxService implements AutoCloseable {
      * tombstones; tombstones are loaded into the route table.
      */
     void recover() {
-        List<SandboxRecord> open = store.findByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING));
-        Set<String> keep = open.stream().filter(r -> r.state() == SandboxState.RUNNING)
+        List<SandboxRecord> open = store.findByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING,
+                SandboxState.PAUSED));
+        Set<String> keep = open.stream().filter(r -> r.state().isLive())
                 .map(SandboxRecord::id).collect(Collectors.toUnmodifiableSet());
         Set<String> adopted = runtime.recover(keep);
         Instant now = now();
         int resumed = 0;
+        int paused = 0;
         for (SandboxRecord row : open) {
             String id = row.id();
             if (row.state() == SandboxState.STARTING) {
@@ -363,7 +471,16 @@ public final class SandboxService implements AutoCloseable {
             if (held == null) {
                 destroyQuietly(id);
                 store.markEnded(id, SandboxState.KILLED, now, EndReason.LOST);
-                LOG.warn("Sandbox {} was running but the runtime could not re-adopt it; marked lost", id);
+                LOG.warn("Sandbox {} was {} but the runtime could not re-adopt it; marked lost", id, row.state().wire());
+                continue;
+            }
+            PauseState found = runtime.pauseState(id);
+            if (row.state() == SandboxState.PAUSED || (found != null && found != PauseState.RUNNING)) {
+                // Paused (or paused by the runtime just before the stop, before the row said so): it stays paused,
+                // without a timer, until someone resumes it.
+                if (row.state() != SandboxState.PAUSED) store.markPaused(id, now, found == PauseState.FROZEN);
+                routes.paused(id, row, ingress.policy(row));
+                paused++;
                 continue;
             }
             routes.running(id, held.netnsPath(), row, ingress.policy(row));
@@ -372,7 +489,7 @@ public final class SandboxService implements AutoCloseable {
         }
         List<SandboxRecord> tombstones = store.findByStates(EnumSet.of(SandboxState.KILLED, SandboxState.EXPIRED));
         for (SandboxRecord t : tombstones) routes.ended(t.id(), t.endedAt(), t.endReason());
-        LOG.info("Recovered {} running sandbox(es), {} tombstone(s)", resumed, tombstones.size());
+        LOG.info("Recovered {} running and {} paused sandbox(es), {} tombstone(s)", resumed, paused, tombstones.size());
     }
 
     /** Deletes tombstones older than the retention period (store and route table). */
@@ -419,6 +536,7 @@ public final class SandboxService implements AutoCloseable {
     @Override
     public void close() {
         reaper.close();
+        wakers.shutdownNow();
         if (purger != null) purger.shutdownNow();
     }
 }

@@ -108,7 +108,7 @@ public final class PortsService {
     List<Listening> listening(String id) {
         List<Listening> out = new ArrayList<>();
         for (SocketTable.Owned o : runtime.listeningPorts(id)) {
-            out.add(new Listening(o.listener().port(), o.listener().address().getHostAddress(),
+            out.add(new Listening(o.listener().port(), o.listener().addressText(),
                     o.listener().ipv6() ? "ipv6" : "ipv4", o.pid(), o.command()));
         }
         return out;
@@ -292,7 +292,7 @@ public final class PortsService {
                 if (process != null && !process.running()) {
                     throw notReady(409, "process_exited", "The process " + req.pid() + " that serves port " + port
                             + " ended (" + process.status() + ") before the port was ready. Check its output, fix it "
-                            + "and start it again.", Map.of("pid", req.pid(), "status", process.status()));
+                            + "and start it again.", exitDetails(req.pid(), process.status()));
                 }
             }
             if (sandboxes.find(id).map(r -> r.state() != SandboxState.RUNNING).orElse(true)) throw SandboxService.notFound(id);
@@ -312,6 +312,21 @@ public final class PortsService {
             sleep();
         }
         throw failure(id, port, readiness, timeout, listening, last, lastError);
+    }
+
+    /** {@code pid}, {@code status} ("exit status 3", "signal: killed") and, for a plain exit, {@code exitCode}. */
+    private static Map<String, Object> exitDetails(int pid, String status) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("pid", pid);
+        details.put("status", status);
+        if (status != null && status.startsWith("exit status ")) {
+            try {
+                details.put("exitCode", Integer.parseInt(status.substring("exit status ".length()).strip()));
+            } catch (NumberFormatException ignored) {
+                // not a plain exit: the status says what happened
+            }
+        }
+        return details;
     }
 
     private static boolean statusMatches(Readiness r, int status) {

@@ -86,7 +86,23 @@ final class NewSandboxParser {
             }
         }
         return new NewSandbox(template.strip(), timeout, metadata, envVars, secure, allowInternetAccess, network,
-                cpuCount, memoryMB, defaultAccess, ports);
+                cpuCount, memoryMB, defaultAccess, ports, lifecycle(body));
+    }
+
+    /** E2B's autoPause, autoPauseMemory and autoResume, with E2B's rules for combining them. */
+    static NewSandbox.Lifecycle lifecycle(JsonBody body) {
+        boolean autoPause = Boolean.TRUE.equals(body.bool("autoPause"));
+        Boolean memory = body.bool("autoPauseMemory");
+        JsonBody resume = body.object("autoResume");
+        boolean autoResume = resume != null && Boolean.TRUE.equals(resume.bool("enabled", "autoResume.enabled"));
+        if (Boolean.FALSE.equals(memory) && !autoPause) {
+            throw CoveException.badRequest("autoPauseMemory: false needs autoPause: true (it says how the timeout pauses)");
+        }
+        if (Boolean.FALSE.equals(memory) && autoResume) {
+            throw CoveException.badRequest("autoPauseMemory: false cannot be combined with autoResume: a sandbox paused "
+                    + "without its memory restarts on resume, so traffic cannot wake what was running");
+        }
+        return new NewSandbox.Lifecycle(autoPause, memory == null || memory, autoResume);
     }
 
     /** A sandbox port number (1-65535, not the agent's 49983), from a JSON key or path segment. */
@@ -153,21 +169,6 @@ final class NewSandboxParser {
         JsonNode iam = body.raw("iam");
         if (iam != null && !isEmptyIam(iam)) {
             throw unsupported("iam", "workload identity tokens", "omit it");
-        }
-        Boolean autoPause = body.bool("autoPause");
-        if (Boolean.TRUE.equals(autoPause)) {
-            throw unsupported("autoPause", "pausing at the timeout; sandboxes are killed when their timeout ends",
-                    "omit it or set it to false");
-        }
-        Boolean autoPauseMemory = body.bool("autoPauseMemory");
-        if (Boolean.FALSE.equals(autoPauseMemory)) {
-            throw CoveException.badRequest("autoPauseMemory: false requires autoPause: true, and Cove does not "
-                    + "support autoPause yet; omit autoPauseMemory");
-        }
-        JsonBody autoResume = body.object("autoResume");
-        if (autoResume != null && Boolean.TRUE.equals(autoResume.bool("enabled", "autoResume.enabled"))) {
-            throw unsupported("autoResume", "resuming paused sandboxes on traffic",
-                    "omit it or set enabled to false");
         }
     }
 

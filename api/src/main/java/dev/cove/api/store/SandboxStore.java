@@ -27,6 +27,24 @@ public interface SandboxStore extends AutoCloseable {
     /** Moves the end of a live sandbox. */
     void updateEndAt(String id, Instant endAt);
 
+    /** How a paused sandbox is paused: since when, and whether its processes were kept (frozen). */
+    record PauseInfo(Instant pausedAt, boolean withMemory) {}
+
+    /** Records E2B's autoPauseMemory of a sandbox that pauses at its timeout. */
+    void saveAutoPauseMemory(String id, boolean keepMemory);
+
+    /** Whether the sandbox's automatic pause keeps its memory (true when never set). */
+    boolean autoPauseMemory(String id);
+
+    /** running → paused, in one transaction with its pause record; false when the row was not running. */
+    boolean markPaused(String id, Instant at, boolean withMemory);
+
+    /** How the sandbox is paused, or empty when it is not. */
+    Optional<PauseInfo> pauseInfo(String id);
+
+    /** paused → running with a new start and end, in one transaction (the pause record is cleared). */
+    void markResumed(String id, Instant startedAt, Instant endAt);
+
     /** Sets the traffic access token of a sandbox that had none (a port became private). */
     void updateTrafficAccessToken(String id, String token);
 

@@ -144,6 +144,93 @@ public final class SqliteSandboxStore implements SandboxStore {
     }
 
     @Override
+    public void saveAutoPauseMemory(String id, boolean keepMemory) {
+        update("save autoPauseMemory of " + id, "INSERT INTO sandbox_pause (sandbox_id, auto_pause_memory) VALUES (?, ?) "
+                + "ON CONFLICT (sandbox_id) DO UPDATE SET auto_pause_memory = excluded.auto_pause_memory", ps -> {
+            ps.setString(1, id);
+            ps.setInt(2, keepMemory ? 1 : 0);
+        });
+    }
+
+    @Override
+    public boolean autoPauseMemory(String id) {
+        return Sql.query(dataSource, "read autoPauseMemory of " + id,
+                "SELECT auto_pause_memory FROM sandbox_pause WHERE sandbox_id = ?", ps -> ps.setString(1, id),
+                rs -> rs.getInt(1) != 0).stream().findFirst().orElse(true);
+    }
+
+    @Override
+    public boolean markPaused(String id, Instant at, boolean withMemory) {
+        return inTransaction("pause sandbox " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE sandboxes SET state = 'paused' WHERE id = ? AND state = 'running'")) {
+                ps.setString(1, id);
+                if (ps.executeUpdate() != 1) return false;
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO sandbox_pause (sandbox_id, paused_at, paused_with_memory) "
+                    + "VALUES (?, ?, ?) ON CONFLICT (sandbox_id) DO UPDATE SET paused_at = excluded.paused_at, "
+                    + "paused_with_memory = excluded.paused_with_memory")) {
+                ps.setString(1, id);
+                ps.setLong(2, at.toEpochMilli());
+                ps.setInt(3, withMemory ? 1 : 0);
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<PauseInfo> pauseInfo(String id) {
+        return Sql.query(dataSource, "read the pause of " + id,
+                "SELECT paused_at, paused_with_memory FROM sandbox_pause WHERE sandbox_id = ? AND paused_at IS NOT NULL",
+                ps -> ps.setString(1, id),
+                rs -> new PauseInfo(Instant.ofEpochMilli(rs.getLong(1)), rs.getInt(2) != 0)).stream().findFirst();
+    }
+
+    @Override
+    public void markResumed(String id, Instant startedAt, Instant endAt) {
+        boolean done = inTransaction("resume sandbox " + id, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE sandboxes SET state = 'running', started_at = ?, end_at = ? WHERE id = ? AND state = 'paused'")) {
+                ps.setLong(1, startedAt.toEpochMilli());
+                ps.setLong(2, endAt.toEpochMilli());
+                ps.setString(3, id);
+                if (ps.executeUpdate() != 1) return false;
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE sandbox_pause SET paused_at = NULL, paused_with_memory = NULL WHERE sandbox_id = ?")) {
+                ps.setString(1, id);
+                ps.executeUpdate();
+            }
+            return true;
+        });
+        if (!done) throw new StoreException("sandbox " + id + " is not paused");
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T inTransaction(String what, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void updateTrafficAccessToken(String id, String token) {
         requireOne(update("set the traffic access token of " + id,
                 "UPDATE sandboxes SET traffic_access_token = ? WHERE id = ? AND ended_at IS NULL", ps -> {

@@ -151,9 +151,10 @@ class CreateSandboxHandlerTest extends ApiTest {
                 Arguments.of("{\"templateID\":\"base\",\"mcp\":{\"x\":{}}}", 400, "The field 'mcp' (MCP gateway) is not supported by Cove yet"),
                 Arguments.of("{\"templateID\":\"base\",\"volumeMounts\":[{\"name\":\"v\",\"path\":\"/data\"}]}", 400, "The field 'volumeMounts' (persistent volumes) is not supported by Cove yet"),
                 Arguments.of("{\"templateID\":\"base\",\"iam\":{\"tokens\":{\"t\":{\"audience\":\"a\",\"tokenType\":\"JWT-SVID\"}}}}", 400, "The field 'iam'"),
-                Arguments.of("{\"templateID\":\"base\",\"autoPause\":true}", 400, "The field 'autoPause' (pausing at the timeout"),
-                Arguments.of("{\"templateID\":\"base\",\"autoPauseMemory\":false}", 400, "autoPauseMemory: false requires autoPause: true"),
-                Arguments.of("{\"templateID\":\"base\",\"autoResume\":{\"enabled\":true}}", 400, "The field 'autoResume'"),
+                Arguments.of("{\"templateID\":\"base\",\"autoPauseMemory\":false}", 400, "autoPauseMemory: false needs autoPause: true"),
+                Arguments.of("{\"templateID\":\"base\",\"autoPause\":true,\"autoPauseMemory\":false,\"autoResume\":{\"enabled\":true}}", 400,
+                        "autoPauseMemory: false cannot be combined with autoResume"),
+                Arguments.of("{\"templateID\":\"base\",\"autoResume\":{\"enabled\":\"yes\"}}", 400, "Error when parsing request: field 'autoResume.enabled' must be true or false"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"egressProxy\":{\"address\":\"127.0.0.1:1080\"}}}", 400, "The field 'network.egressProxy'"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"rules\":{\"example.com\":[]}}}", 400, "The field 'network.rules'"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"allowPublicTraffic\":false}}", 400, NewSandboxParser.PUBLIC_ACCESS_REQUIRES_SECURE),
@@ -195,9 +196,9 @@ class CreateSandboxHandlerTest extends ApiTest {
     /** The same rules hold on v2 (here: unsupported feature and timeout over the maximum). */
     @Test
     void v2RefusesTheSame() {
-        Resp pause = api.post("/v2/sandboxes", "{\"templateID\":\"base\",\"autoPause\":true}");
-        assertThat(pause.status()).isEqualTo(400);
-        assertThat(pause.json().get("message").asText()).contains("'autoPause'");
+        Resp mcp = api.post("/v2/sandboxes", "{\"templateID\":\"base\",\"mcp\":{\"x\":{}}}");
+        assertThat(mcp.status()).isEqualTo(400);
+        assertThat(mcp.json().get("message").asText()).contains("'mcp'");
         Resp tooLong = api.post("/v2/sandboxes", "{\"templateID\":\"base\",\"timeout\":100000}");
         assertThat(tooLong.json().get("message").asText()).isEqualTo("Timeout cannot be greater than 24 hours");
     }

@@ -44,7 +44,7 @@ class ListSandboxesV2HandlerTest extends ApiTest {
         assertThat(api.get("/v2/sandboxes?order=desc&nextToken=" + asc.header("X-Next-Token")).status()).isEqualTo(400);
     }
 
-    /** Default states are running and paused; paused alone is empty (Cove does not pause yet); form-style lists. */
+    /** Default states are running and paused; paused alone is empty while nothing is paused; form-style lists. */
     @Test
     void stateFilter() {
         String a = api.create("{\"templateID\":\"base\"}").get("sandboxID").asText();

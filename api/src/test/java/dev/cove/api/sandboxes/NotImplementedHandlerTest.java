@@ -14,8 +14,6 @@ class NotImplementedHandlerTest extends ApiTest {
     /** E2B endpoints Cove lacks answer 501 with a sentence, not 404; they still require the API key. */
     @ParameterizedTest
     @CsvSource({
-            "POST, /sandboxes/abc123/pause, Pausing sandboxes",
-            "POST, /sandboxes/abc123/resume, Resuming sandboxes",
             "POST, /sandboxes/abc123/fork, Forking sandboxes",
             "POST, /sandboxes/abc123/snapshots, Sandbox snapshots",
             "GET, /snapshots, Sandbox snapshots",

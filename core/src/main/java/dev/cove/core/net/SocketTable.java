@@ -38,10 +38,13 @@ public record SocketTable(List<Listener> listeners) {
 
         public boolean ipv6() { return address.getAddress().length == 16; }
 
+        /** The address as people write it: dotted IPv4, IPv6 in its short form (RFC 5952: {@code ::1}, not 0:0:…:1). */
+        public String addressText() { return text(address); }
+
         @Override
         public String toString() {
-            String host = address.getHostAddress();
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            String host = addressText();
+            return (ipv6() ? "[" + host + "]" : host) + ":" + port;
         }
     }
 
@@ -91,6 +94,33 @@ public record SocketTable(List<Listener> listeners) {
         } catch (NumberFormatException | UnknownHostException malformed) {
             return null;
         }
+    }
+
+    /** RFC 5952 text of an address: the longest run of two or more zero groups becomes {@code ::}, lower case. */
+    public static String text(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 4) return address.getHostAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 0;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) { i++; continue; }
+            int j = i;
+            while (j < 8 && g[j] == 0) j++;
+            if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+            i = j;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (!out.isEmpty() && out.charAt(out.length() - 1) != ':') out.append(':');
+            out.append(Integer.toHexString(g[i]));
+        }
+        return out.toString();
     }
 
     /** The kernel prints each 32-bit word of the address in host byte order (little-endian here). */

@@ -8,4 +8,14 @@ package dev.cove.core.routing;
 public interface SandboxDirectory {
     /** The route for a sandbox id, or null when no such sandbox exists or ever existed (as far as is known). */
     SandboxRoute lookup(String sandboxId);
+
+    /**
+     * Wakes a paused sandbox created with {@code autoResume} (E2B's wake-on-request) and completes once it runs; the
+     * edge then routes the held request again. Never blocks the caller. A sandbox that ended is never woken: the
+     * stage fails. The default cannot wake anything.
+     */
+    default java.util.concurrent.CompletionStage<Void> wake(String sandboxId) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new dev.cove.core.CoveException(409, "sandbox_paused", "this directory cannot wake sandboxes"));
+    }
 }

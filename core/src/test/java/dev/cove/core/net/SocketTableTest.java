@@ -32,7 +32,7 @@ class SocketTableTest {
         SocketTable table = SocketTable.read(tcp, tcp6);
 
         assertThat(table.listeners()).extracting(SocketTable.Listener::toString)
-                .containsExactly("0.0.0.0:3000", "127.0.0.1:3001", "[0:0:0:0:0:0:0:1]:3002", "10.211.254.7:3004", "[0:0:0:0:0:0:0:0]:5173");
+                .containsExactly("0.0.0.0:3000", "127.0.0.1:3001", "[::1]:3002", "10.211.254.7:3004", "[::]:5173");
         assertThat(table.ports()).containsExactly(3000, 3001, 3002, 3004, 5173);
         assertThat(table.on(3004)).singleElement().satisfies(l -> {
             assertThat(l.address()).isEqualTo(InetAddress.ofLiteral("10.211.254.7"));
@@ -43,6 +43,14 @@ class SocketTableTest {
         assertThat(table.on(3000).getFirst().inode()).isEqualTo(1);
         assertThat(table.on(5173).getFirst().inode()).isEqualTo(6);
         assertThat(table.on(5173).getFirst().reachableByLoopback()).isTrue();
+    }
+
+    @Test
+    void ipv6AddressesAreWrittenShort() throws Exception {
+        assertThat(SocketTable.text(InetAddress.ofLiteral("fd63:6f81:0:0:0:0:0:2"))).isEqualTo("fd63:6f81::2");
+        assertThat(SocketTable.text(InetAddress.ofLiteral("1:0:0:2:0:0:0:3"))).isEqualTo("1:0:0:2::3");
+        assertThat(SocketTable.text(InetAddress.ofLiteral("1:2:3:4:5:6:7:8"))).isEqualTo("1:2:3:4:5:6:7:8");
+        assertThat(SocketTable.text(InetAddress.ofLiteral("127.0.0.1"))).isEqualTo("127.0.0.1");
     }
 
     @Test

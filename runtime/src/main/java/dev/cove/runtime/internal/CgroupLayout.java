@@ -17,18 +17,23 @@ public final class CgroupLayout {
     private final List<Path> v1Mounts;
     private final Path v2Mount;
     private final List<String> v2Controllers;
+    private final Path v1Freezer;
 
-    private CgroupLayout(List<Path> v1Mounts, Path v2Mount, List<String> v2Controllers) {
+    private CgroupLayout(List<Path> v1Mounts, Path v2Mount, List<String> v2Controllers, Path v1Freezer) {
         this.v1Mounts = List.copyOf(v1Mounts);
         this.v2Mount = v2Mount;
         this.v2Controllers = List.copyOf(v2Controllers);
+        this.v1Freezer = v1Freezer;
     }
 
     public static CgroupLayout detect() {
         List<Path> v1 = new ArrayList<>();
         Path v2 = null;
+        Path freezer = null;
         for (MountTable.Entry e : MountTable.read()) {
             if (e.fsType().equals("cgroup") && !v1.contains(e.mountPoint())) v1.add(e.mountPoint());
+            if (e.fsType().equals("cgroup") && freezer == null && List.of(e.superOptions().split(",")).contains("freezer"))
+                freezer = e.mountPoint();
             if (e.fsType().equals("cgroup2") && v2 == null) v2 = e.mountPoint();
         }
         List<String> controllers = List.of();
@@ -40,12 +45,15 @@ public final class CgroupLayout {
                 // unreadable: treat as no controllers
             }
         }
-        return new CgroupLayout(v1, v2, controllers);
+        return new CgroupLayout(v1, v2, controllers, freezer);
     }
 
     public List<Path> v1Mounts() { return v1Mounts; }
 
     public Path v2Mount() { return v2Mount; }
+
+    /** The v1 freezer hierarchy, or null (a v2-only host, or a v1 host without it). */
+    public Path v1Freezer() { return v1Freezer; }
 
     /** Both v1 hierarchies and a v2 hierarchy that holds controllers: crun refuses to run here. */
     public boolean hybridWithV2Controllers() {
@@ -72,9 +80,16 @@ public final class CgroupLayout {
         return dirsFor(cgroupsPath).stream().filter(Files::isDirectory).toList();
     }
 
+    /** SIGKILL to every process in the cgroup (any hierarchy, sub-cgroups included); frozen ones die once thawed. */
+    public void killAll(String cgroupsPath) {
+        for (Path root : existing(cgroupsPath))
+            for (Path dir : subtree(root)) killProcs(dir);
+    }
+
     /**
      * Kills every process left in the cgroup (in any hierarchy, including sub-cgroups) and removes the
-     * directories, deepest first. Returns the directories that could not be removed.
+     * directories, deepest first. A frozen cgroup is thawed after the kill. Returns the directories that could
+     * not be removed.
      */
     public List<Path> killAndRemove(String cgroupsPath, long maxWaitMillis) {
         List<Path> roots = existing(cgroupsPath);
@@ -86,6 +101,7 @@ public final class CgroupLayout {
             for (Path root : roots) {
                 for (Path dir : subtree(root)) {
                     killProcs(dir);
+                    thawAfterKill(dir);
                     try {
                         Files.deleteIfExists(dir); // rmdir(2): cgroup dirs hold only virtual files
                     } catch (IOException e) {
@@ -109,6 +125,21 @@ public final class CgroupLayout {
             return s.filter(Files::isDirectory).sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
         } catch (IOException e) {
             return List.of(root);
+        }
+    }
+
+    /**
+     * On v1 a frozen process does not die of SIGKILL until it is thawed (v2 lets it die). Killed before the thaw,
+     * it runs no instruction of its own afterwards.
+     */
+    private static void thawAfterKill(Path dir) {
+        for (String[] file : new String[][] {{"freezer.state", "THAWED"}, {"cgroup.freeze", "0"}}) {
+            Path control = dir.resolve(file[0]);
+            try {
+                if (Files.exists(control)) Files.writeString(control, file[1]);
+            } catch (IOException ignored) {
+                // removed meanwhile, or the root cgroup (which cannot be frozen)
+            }
         }
     }
 

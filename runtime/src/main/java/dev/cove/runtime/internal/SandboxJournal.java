@@ -32,6 +32,9 @@ public record SandboxJournal(int version, String id, String template, String tem
 
     public String netnsPath() { return "/run/netns/" + netns; }
 
+    /** mount(2) data of the sandbox's overlay root: the template read-only below its own upper layer. */
+    public String overlayOptions() { return "lowerdir=" + templateRootfs + ",upperdir=" + upperDir + ",workdir=" + workDir; }
+
     public void write(Path sandboxDir) throws IOException {
         Path tmp = sandboxDir.resolve(FILE + ".tmp");
         JSON.writeValue(tmp.toFile(), this);

@@ -103,6 +103,25 @@ public final class SpawnerPool implements AutoCloseable {
     public void remove(String sandboxId) {
         Slot slot = slots.remove(sandboxId);
         if (slot == null) return;
+        awaitStart(slot);
+        Spawner s;
+        synchronized (slot) {
+            slot.removed = true;
+            s = slot.spawner;
+        }
+        if (s != null) s.close();
+    }
+
+    /**
+     * Waits (at most 5 s) for a start of the sandbox's spawner in flight. A pause calls it before freezing: frozen
+     * half-way, the start would time out and count as a failed one, leaving the sandbox without its fast path.
+     */
+    public void awaitStart(String sandboxId) {
+        Slot slot = slots.get(sandboxId);
+        if (slot != null) awaitStart(slot);
+    }
+
+    private static void awaitStart(Slot slot) {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (slot.starting && System.nanoTime() < deadline) {
             try {
@@ -112,12 +131,6 @@ public final class SpawnerPool implements AutoCloseable {
                 break;
             }
         }
-        Spawner s;
-        synchronized (slot) {
-            slot.removed = true;
-            s = slot.spawner;
-        }
-        if (s != null) s.close();
     }
 
     @Override

@@ -1,0 +1,66 @@
+package dev.cove.runtime.internal;
+
+import dev.cove.core.runtime.PauseState;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Pause with the file system only: the container ends (every process, its runtime state and cgroups, so its memory
+ * is freed), while its overlay (mounted, upper layer), bundle, network namespace with veth and addresses, and
+ * egress policy stay. Resume runs a new container from the same bundle on them.
+ */
+public final class StopPause implements PauseStrategy {
+    private final CgroupLayout cgroups;
+    private final Function<String, OciCli> ociByName;
+
+    /** @param ociByName the OCI runtime CLI for a journal's runtime name */
+    public StopPause(CgroupLayout cgroups, Function<String, OciCli> ociByName) {
+        this.cgroups = cgroups;
+        this.ociByName = ociByName;
+    }
+
+    @Override
+    public PauseState state() { return PauseState.STOPPED; }
+
+    @Override
+    public void pause(SandboxJournal journal, Path sandboxDir, long initPid) throws IOException {
+        List<String> problems = SandboxContainer.stop(ociByName.apply(journal.ociRuntime()), cgroups, journal, initPid);
+        if (!problems.isEmpty()) throw new IOException(String.join("; ", problems));
+    }
+
+    @Override
+    public long resume(SandboxJournal journal, Path sandboxDir, long initPid) throws IOException {
+        OciCli cli = ociByName.apply(journal.ociRuntime());
+        // what a failed resume or a crash during the stop may have left
+        List<String> left = SandboxContainer.stop(cli, cgroups, journal, 0);
+        if (!left.isEmpty()) throw new IOException("the previous container is not gone: " + String.join("; ", left));
+        restoreHostSide(journal);
+        try {
+            return cli.run(journal.containerId(), sandboxDir, sandboxDir.resolve("console.log"));
+        } catch (IOException e) {
+            SandboxContainer.stop(cli, cgroups, journal, 0);
+            throw e;
+        }
+    }
+
+    /**
+     * Makes the network namespace (with its veth and addresses, the same as before) and the overlay mount when
+     * they are missing, as after a host restart. Both are normally kept through a stop.
+     */
+    public static void restoreHostSide(SandboxJournal journal) throws IOException {
+        if (!Network.netnsExists(journal.netns())) {
+            if (Network.linkExists(journal.hostVeth()))
+                throw new IOException("host veth " + journal.hostVeth() + " exists without its network namespace");
+            Network.create(journal);
+        }
+        if (!MountTable.isMountPoint(Path.of(journal.rootfs()))) {
+            if (journal.templateRootfs() == null || !Files.isDirectory(Path.of(journal.templateRootfs())))
+                throw new IOException("template rootfs " + journal.templateRootfs() + " of the sandbox is gone");
+            Linux.mount("overlay", journal.rootfs(), "overlay", 0, journal.overlayOptions());
+        }
+    }
+}
