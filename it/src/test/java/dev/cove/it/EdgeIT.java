@@ -80,31 +80,16 @@ class EdgeIT {
         return id;
     }
 
-    /** Copies the test servers' script into the sandbox. */
-    static void installServer(String id) throws Exception {
-        // One script for all edge tests: the edge module's unit tests run it in namespaces of their own.
-        byte[] script = Files.readAllBytes(Path.of("../edge/src/test/resources/sandbox-server.py"));
-        SandboxExec.sh(dataDir, PREFIX, id, "echo " + Base64.getEncoder().encodeToString(script) + " | base64 -d > /tmp/server.py");
-    }
+    static void installServer(String id) throws Exception { SandboxExec.installTestServer(dataDir, PREFIX, id); }
 
-    /** Starts a server in the sandbox, detached (runc exec -d), as user 'user'. */
+    /** Starts a test server in the sandbox, detached, as user 'user'. */
     static void startServer(String id, String bind, int port, String... extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("runc", "--root", dataDir.resolve("runc").toString(), "exec", "-d",
-                "--user", "1000:1000", PREFIX + "-" + id, "python3", "/tmp/server.py", "--bind", bind, "--port", String.valueOf(port)));
-        cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("runc exec -d").isZero();
+        List<String> argv = new ArrayList<>(List.of("python3", "/tmp/server.py", "--bind", bind, "--port", String.valueOf(port)));
+        argv.addAll(List.of(extra));
+        SandboxExec.detached(dataDir, PREFIX, id, argv.toArray(String[]::new));
     }
 
-    static void awaitListening(String id, int port) {
-        String hex = String.format(":%04X", port);
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
-                SandboxExec.sh(dataDir, PREFIX, id, "cat /proc/net/tcp /proc/net/tcp6").lines()
-                        .map(l -> l.trim().split("\\s+"))
-                        .anyMatch(f -> f.length > 3 && f[1].endsWith(hex) && f[3].equals("0A")));
-    }
+    static void awaitListening(String id, int port) { SandboxExec.awaitListening(dataDir, PREFIX, id, port); }
 
     static URI http(String id, int port, String path) {
         return URI.create("http://" + port + "-" + id + "." + CoveServerProcess.DOMAIN + ":" + server.httpPort + path);

@@ -201,27 +201,14 @@ class PauseIT {
         return text.isEmpty() ? 0 : Long.parseLong(text);
     }
 
-    static void install(String id) throws Exception {
-        byte[] script = Files.readAllBytes(Path.of("../edge/src/test/resources/sandbox-server.py"));
-        SandboxExec.sh(dataDir, PREFIX, id, "echo " + Base64.getEncoder().encodeToString(script) + " | base64 -d > /tmp/server.py");
-    }
+    static void install(String id) throws Exception { SandboxExec.installTestServer(dataDir, PREFIX, id); }
 
     static void startServer(String id, int port) throws Exception {
-        detached(id, "python3", "/tmp/server.py", "--bind", "0.0.0.0", "--port", String.valueOf(port));
-        String hex = String.format(":%04X", port);
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
-                SandboxExec.sh(dataDir, PREFIX, id, "cat /proc/net/tcp").lines().anyMatch(l -> l.contains(hex + " 00000000:0000 0A")));
+        SandboxExec.detached(dataDir, PREFIX, id, "python3", "/tmp/server.py", "--bind", "0.0.0.0", "--port", String.valueOf(port));
+        SandboxExec.awaitListening(dataDir, PREFIX, id, port);
     }
 
-    static void detached(String id, String... argv) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("runc", "--root", dataDir.resolve("runc").toString(), "exec", "-d",
-                "--user", "1000:1000", PREFIX + "-" + id));
-        cmd.addAll(List.of(argv));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("runc exec -d").isZero();
-    }
+    static void detached(String id, String... argv) throws Exception { SandboxExec.detached(dataDir, PREFIX, id, argv); }
 
     static long metric(String name) throws Exception {
         String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"

@@ -345,20 +345,11 @@ class PortAccessIT {
         return n;
     }
 
-    static void install(String id) throws Exception {
-        byte[] script = Files.readAllBytes(Path.of("../edge/src/test/resources/sandbox-server.py"));
-        SandboxExec.sh(dataDir, PREFIX, id, "echo " + Base64.getEncoder().encodeToString(script) + " | base64 -d > /tmp/server.py");
-    }
+    static void install(String id) throws Exception { SandboxExec.installTestServer(dataDir, PREFIX, id); }
 
     static void startServer(String id, int port) throws Exception {
-        Process p = new ProcessBuilder("runc", "--root", dataDir.resolve("runc").toString(), "exec", "-d", "--user", "1000:1000",
-                PREFIX + "-" + id, "python3", "/tmp/server.py", "--bind", "0.0.0.0", "--port", String.valueOf(port))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        String hex = String.format(":%04X", port);
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
-                SandboxExec.sh(dataDir, PREFIX, id, "cat /proc/net/tcp").lines().anyMatch(l -> l.contains(hex + " 00000000:0000 0A")));
+        SandboxExec.detached(dataDir, PREFIX, id, "python3", "/tmp/server.py", "--bind", "0.0.0.0", "--port", String.valueOf(port));
+        SandboxExec.awaitListening(dataDir, PREFIX, id, port);
     }
 
     /** Starts a command through the agent API (as an SDK's background command would) and returns its pid. */

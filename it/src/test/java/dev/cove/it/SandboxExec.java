@@ -28,4 +28,32 @@ final class SandboxExec {
         if (r.exitCode() != 0) throw new AssertionError("exit " + r.exitCode() + ": " + r.output());
         return r.output().strip();
     }
+
+    /** Copies the edge's test server ({@code edge/src/test/resources/sandbox-server.py}) to /tmp/server.py in the sandbox. */
+    static void installTestServer(Path dataDir, String prefix, String id) throws Exception {
+        byte[] script = java.nio.file.Files.readAllBytes(Path.of("../edge/src/test/resources/sandbox-server.py"));
+        sh(dataDir, prefix, id, "echo " + java.util.Base64.getEncoder().encodeToString(script) + " | base64 -d > /tmp/server.py");
+    }
+
+    /** Starts {@code argv} in the sandbox as user 'user', detached ({@code runc exec -d}): it outlives this call. */
+    static void detached(Path dataDir, String prefix, String id, String... argv) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("runc", "--root", dataDir.resolve("runc").toString(), "exec", "-d",
+                "--user", "1000:1000", prefix + "-" + id));
+        cmd.addAll(List.of(argv));
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("runc exec -d " + String.join(" ", argv) + " failed");
+        }
+    }
+
+    /** Waits (20 s at most) until something listens on {@code port} in the sandbox (IPv4 or IPv6). */
+    static void awaitListening(Path dataDir, String prefix, String id, int port) {
+        String hex = String.format(":%04X", port);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .pollInterval(java.time.Duration.ofMillis(100)).until(() ->
+                        sh(dataDir, prefix, id, "cat /proc/net/tcp /proc/net/tcp6").lines()
+                                .map(l -> l.trim().split("\\s+"))
+                                .anyMatch(f -> f.length > 3 && f[1].endsWith(hex) && f[3].equals("0A")));
+    }
 }

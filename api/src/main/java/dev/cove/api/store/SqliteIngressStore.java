@@ -3,9 +3,7 @@ package dev.cove.api.store;
 import dev.cove.core.routing.PortAccess;
 
 import javax.sql.DataSource;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -127,8 +125,8 @@ public final class SqliteIngressStore implements IngressStore {
         if (events.isEmpty()) return;
         String sql = "INSERT INTO audit_events (sandbox_id, at, kind, port, link_id, source, access, status, count, detail) "
                 + "VALUES (?,?,?,?,?,?,?,?,?,?)";
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+        // An event of a sandbox purged meanwhile fails its foreign key: the batch fails, not the server.
+        Sql.inTransaction(dataSource, "append " + events.size() + " audit event(s)", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (AuditRow e : events) {
                     ps.setString(1, e.sandboxId());
@@ -144,17 +142,9 @@ public final class SqliteIngressStore implements IngressStore {
                     ps.addBatch();
                 }
                 ps.executeBatch();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            // An event of a sandbox purged meanwhile fails its foreign key: the batch is dropped, not the server.
-            throw new StoreException("cannot append " + events.size() + " audit event(s): " + e.getMessage(), e);
-        }
+            return null;
+        });
     }
 
     @Override

@@ -207,27 +207,8 @@ public final class SqliteSandboxStore implements SandboxStore {
         if (!done) throw new StoreException("sandbox " + id + " is not paused");
     }
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T inTransaction(String what, Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
-        }
+    private <T> T inTransaction(String what, Sql.Work<T> work) {
+        return Sql.inTransaction(dataSource, what, work);
     }
 
     @Override
@@ -296,8 +277,7 @@ public final class SqliteSandboxStore implements SandboxStore {
 
     @Override
     public void replaceApiKeys(String source, String hash, Instant createdAt) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
+        inTransaction("store the API key hash", c -> {
             try (PreparedStatement del = c.prepareStatement("DELETE FROM api_keys WHERE source = ? OR hash = ?");
                  PreparedStatement ins = c.prepareStatement(
                          "INSERT INTO api_keys (hash, source, created_at) VALUES (?, ?, ?)")) {
@@ -308,16 +288,9 @@ public final class SqliteSandboxStore implements SandboxStore {
                 ins.setString(2, source);
                 ins.setLong(3, createdAt.toEpochMilli());
                 ins.executeUpdate();
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new StoreException("cannot store the API key hash: " + e.getMessage(), e);
-        }
+            return null;
+        });
     }
 
     @Override
