@@ -5,7 +5,10 @@ import dev.cove.api.envd.EnvdServer;
 import dev.cove.api.auth.RequireApiKey;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
+import dev.cove.api.auth.CreateApiKeyHandler;
 import dev.cove.api.auth.LinkSecret;
+import dev.cove.api.auth.ListApiKeysHandler;
+import dev.cove.api.auth.RevokeApiKeyHandler;
 import dev.cove.api.lifecycle.IngressService;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.ports.AccessAudit;
@@ -216,6 +219,9 @@ public final class ControlPlane implements AutoCloseable {
         routing.delete(one + "/links", secured(keys, TypedErrors.wrap(new RevokeLinksHandler(ports))));
         routing.delete(one + "/links/{linkID}", secured(keys, TypedErrors.wrap(new RevokeLinkHandler(ports))));
         routing.get(one + "/audit", secured(keys, TypedErrors.wrap(new AuditHandler(ports))));
+        routing.get("/api-keys", secured(keys, TypedErrors.wrap(new ListApiKeysHandler(keys))));
+        routing.post("/api-keys", secured(keys, TypedErrors.wrap(new CreateApiKeyHandler(keys))));
+        routing.delete("/api-keys/{apiKeyID}", secured(keys, TypedErrors.wrap(new RevokeApiKeyHandler(keys))));
         notFoundForTheRest(routing);
     }
 

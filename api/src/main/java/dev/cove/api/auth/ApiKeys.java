@@ -64,6 +64,49 @@ public final class ApiKeys {
         return match;
     }
 
+    /** A key just made: the only time its value is shown. */
+    public record NewKey(SandboxStore.ApiKeyRow row, String key) {}
+
+    /** Keys made through the API carry this source. */
+    static final String API = "api";
+    private static final int MAX_NAME = 100;
+
+    /** Every accepted key, listed without its value. */
+    public List<SandboxStore.ApiKeyRow> list() { return store.apiKeys(); }
+
+    /** Makes a new key named {@code name}; it is accepted at once. */
+    public NewKey create(String name) {
+        String n = name == null ? "" : name.strip();
+        if (n.isEmpty() || n.length() > MAX_NAME || n.chars().anyMatch(Character::isISOControl)) {
+            throw dev.cove.core.CoveException.badRequest("name must be 1 to " + MAX_NAME + " printable characters");
+        }
+        String key = generate();
+        byte[] idBytes = new byte[8];
+        RANDOM.nextBytes(idBytes);
+        SandboxStore.ApiKeyRow row = new SandboxStore.ApiKeyRow("key_" + HexFormat.of().formatHex(idBytes), n, API,
+                key.substring(0, 8) + "…" + key.substring(key.length() - 4), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        store.insertApiKey(row, hash(key));
+        reload();
+        LOG.info("API key {} ({}) created", row.id(), row.name());
+        return new NewKey(row, key);
+    }
+
+    /**
+     * Revokes a key made through the API; it is refused at once. The server's own key cannot be revoked here (it
+     * comes from COVE_API_KEY or the api-key file: change it there and restart).
+     */
+    public void revoke(String id) {
+        SandboxStore.ApiKeyRow row = store.apiKeys().stream().filter(k -> k.id().equals(id)).findFirst()
+                .orElseThrow(() -> dev.cove.core.CoveException.notFound("api_key_not_found", "There is no API key " + id));
+        if (BOOTSTRAP.equals(row.source())) {
+            throw new dev.cove.core.CoveException(409, "conflict", "API key " + id + " is the server's own key (COVE_API_KEY "
+                    + "or <data dir>/api-key); change it there and restart the server");
+        }
+        store.deleteApiKey(id);
+        reload();
+        LOG.info("API key {} ({}) revoked", id, row.name());
+    }
+
     /** A new key in E2B's format: {@code e2b_} + 32 hex digits (128 random bits). */
     public static String generate() {
         byte[] bytes = new byte[16];

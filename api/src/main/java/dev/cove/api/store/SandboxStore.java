@@ -64,6 +64,23 @@ public interface SandboxStore extends AutoCloseable {
     List<String> apiKeyHashes();
 
     /**
+     * An API key as listed: never the key, never its hash.
+     *
+     * @param source {@code bootstrap} for the server's own key (COVE_API_KEY or the api-key file), {@code api} for
+     *               keys made through the API
+     * @param masked the key's first 8 and last 4 characters, or null for keys stored before names existed
+     */
+    record ApiKeyRow(String id, String name, String source, String masked, Instant createdAt) {}
+
+    List<ApiKeyRow> apiKeys();
+
+    /** Stores a new key (its hash, never the key). */
+    void insertApiKey(ApiKeyRow key, String hash);
+
+    /** Deletes a key by id; false when there is none. */
+    boolean deleteApiKey(String id);
+
+    /**
      * Makes {@code hash} the only key of the given source (e.g. {@code bootstrap}: the key from the environment
      * or the key file), so changing that key revokes the previous one. Keys of other sources stay.
      */

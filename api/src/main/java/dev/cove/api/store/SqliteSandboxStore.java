@@ -280,17 +280,45 @@ public final class SqliteSandboxStore implements SandboxStore {
         inTransaction("store the API key hash", c -> {
             try (PreparedStatement del = c.prepareStatement("DELETE FROM api_keys WHERE source = ? OR hash = ?");
                  PreparedStatement ins = c.prepareStatement(
-                         "INSERT INTO api_keys (hash, source, created_at) VALUES (?, ?, ?)")) {
+                         "INSERT INTO api_keys (hash, source, created_at, id, name) VALUES (?, ?, ?, ?, ?)")) {
                 del.setString(1, source);
                 del.setString(2, hash);
                 del.executeUpdate();
                 ins.setString(1, hash);
                 ins.setString(2, source);
                 ins.setLong(3, createdAt.toEpochMilli());
+                ins.setString(4, "key_" + hash.substring(0, 16));
+                ins.setString(5, source);
                 ins.executeUpdate();
             }
             return null;
         });
+    }
+
+    @Override
+    public List<ApiKeyRow> apiKeys() {
+        return Sql.query(dataSource, "list API keys", "SELECT id, name, source, masked, created_at FROM api_keys "
+                        + "ORDER BY created_at, id", ps -> { },
+                rs -> new ApiKeyRow(rs.getString("id"), rs.getString("name"), rs.getString("source"),
+                        rs.getString("masked"), Instant.ofEpochMilli(rs.getLong("created_at"))));
+    }
+
+    @Override
+    public void insertApiKey(ApiKeyRow key, String hash) {
+        update("store API key " + key.id(), "INSERT INTO api_keys (hash, source, created_at, id, name, masked) "
+                + "VALUES (?, ?, ?, ?, ?, ?)", ps -> {
+            ps.setString(1, hash);
+            ps.setString(2, key.source());
+            ps.setLong(3, key.createdAt().toEpochMilli());
+            ps.setString(4, key.id());
+            ps.setString(5, key.name());
+            ps.setString(6, key.masked());
+        });
+    }
+
+    @Override
+    public boolean deleteApiKey(String id) {
+        return update("delete API key " + id, "DELETE FROM api_keys WHERE id = ?", ps -> ps.setString(1, id)) == 1;
     }
 
     @Override

@@ -326,6 +326,29 @@ class CliIT {
         Run bad = cove("--api-key", "e2b_00000000000000000000000000000000", "keys");
         assertThat(bad.exitCode()).isEqualTo(4);
         assertThat(bad.stdout()).contains("no: Cannot get the team");
+
+        // named keys: made (printed once), accepted at once, listed without their value, revoked at once
+        Run create = cove("keys", "create", "ci-runner", "--json");
+        assertThat(create.exitCode()).as(create.stdout() + create.stderr()).isZero();
+        JsonNode made = create.json();
+        String newKey = made.get("key").asText();
+        String id = made.get("id").asText();
+        assertThat(newKey).matches("e2b_[0-9a-f]{32}");
+        assertThat(cove("--api-key", newKey, "sandbox", "list").exitCode()).as("the new key works").isZero();
+        Run list = cove("keys", "list");
+        assertThat(list.exitCode()).isZero();
+        assertThat(list.stdout()).startsWith("ID").contains(id, "ci-runner", "bootstrap", newKey.substring(0, 8), newKey.substring(newKey.length() - 4))
+                .doesNotContain(newKey);
+        Run revoked = cove("keys", "revoke", id);
+        assertThat(revoked.exitCode()).isZero();
+        assertThat(revoked.stdout()).contains("revoked " + id);
+        assertThat(cove("--api-key", newKey, "sandbox", "list").exitCode()).as("refused once revoked").isEqualTo(4);
+        assertThat(cove("keys", "revoke", id).exitCode()).as("unknown now").isEqualTo(3);
+        String own = null;
+        for (JsonNode key : cove("keys", "list", "--json").json()) if (key.get("source").asText().equals("bootstrap")) own = key.get("id").asText();
+        Run ownKey = cove("keys", "revoke", own);
+        assertThat(ownKey.exitCode()).as("the server's own key is changed where it comes from").isNotZero();
+        assertThat(ownKey.stderr()).contains("COVE_API_KEY");
     }
 
     /**
