@@ -192,10 +192,11 @@ class ProcessApiTest extends EnvdTestBase {
             ObjectNode resize = EnvdClient.selector(pid);
             resize.putObject("pty").putObject("size").put("cols", 120).put("rows", 40);
             envd.unary("process.Process/Update", resize, null);
-            in.putObject("input").put("pty", b64("stty size; tty\n"));
+            // right after Update returns, the terminal has the new size (no race with runc's own copy)
+            in.putObject("input").put("pty", b64("echo \"[$(stty size)]\"\n"));
             envd.unary("process.Process/SendInput", in, null);
-            String out = readUntil(s, "pty", "40 120");
-            assertThat(out).contains("40 120");
+            String out = readUntil(s, "pty", "]\r\n"); // the output line; the echoed command has ]" before its end
+            assertThat(out).contains("[40 120]");
             in.putObject("input").put("pty", b64("exit 7\n"));
             envd.unary("process.Process/SendInput", in, null);
             EnvdClient.Result r = envd.collect(s);

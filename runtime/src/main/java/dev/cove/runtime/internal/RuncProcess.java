@@ -253,7 +253,21 @@ public final class RuncProcess implements SandboxProcess {
             if (ptyClosed.get()) throw new IOException("the terminal is closed");
             Sys.setWindowSize(pty.master(), size.cols(), size.rows());
         }
-        Sys.kill(runc.pid(), SIGWINCH); // runc copies our size to the container's terminal
+        // runc copies our size to the container's terminal when it gets SIGWINCH, but later, on its own time: a
+        // client that resizes and then asks `stty size` could see the old size. So the size is also set on the
+        // container's terminal itself (the process's stdin, reopened through /proc; the kernel signals SIGWINCH to
+        // its foreground group), before this returns. O_NONBLOCK: whatever the process put on fd 0 cannot hold us.
+        try {
+            int fd = Sys.open("/proc/" + hostPid + "/fd/0", Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_NONBLOCK | Sys.O_CLOEXEC, 0);
+            try {
+                Sys.setWindowSize(fd, size.cols(), size.rows());
+            } finally {
+                Sys.close(fd);
+            }
+        } catch (Sys.Errno notATerminal) {
+            // gone, or fd 0 is no terminal any more: runc's copy below is all there is
+        }
+        Sys.kill(runc.pid(), SIGWINCH);
     }
 
     @Override
