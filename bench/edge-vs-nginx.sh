@@ -62,7 +62,7 @@ EOF
 ip netns exec "$ns" nginx -c "$work/origin.conf" -p "$work" -e "$work/origin.err"
 nginx -c "$work/proxy.conf" -p "$work" -e "$work/proxy.err"
 
-"$JAVA_HOME/bin/java" ${COVE_BENCH_JAVA_OPTS:-} -XX:+UseParallelGC -Xms512m -Xmx512m --enable-native-access=ALL-UNNAMED \
+"$JAVA_HOME/bin/java" ${COVE_BENCH_JAVA_OPTS:-} -XX:+UseParallelGC -Xms512m -Xmx512m --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -cp "$here/target/classes:$here/target/lib/*" dev.cove.bench.EdgeBenchServer 18091 benchsandbox0000000001 "/run/netns/$ns" "$work/edge-data" \
   > "$work/edge.log" 2>&1 &
 pids+=($!)

@@ -34,7 +34,7 @@ ip -n "$ns" addr add 10.211.251.2/30 dev "$sv"; ip -n "$ns" link set "$sv" up; i
 
 ip netns exec "$ns" /usr/bin/python3 "$top/edge/src/test/resources/sandbox-server.py" --bind 0.0.0.0 --port 3000 > "$work/echo.log" 2>&1 &
 pids+=($!)
-"$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx256m --enable-native-access=ALL-UNNAMED \
+"$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx256m --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   -cp "$here/target/classes:$here/target/lib/*" dev.cove.bench.EdgeBenchServer 18092 benchsandbox0000000002 "/run/netns/$ns" "$work/edge-data" \
   > "$work/edge.log" 2>&1 &
 pids+=($!)

@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
  * plane, no access log (the nginx it is compared with logs nothing either).
  *
  * <p>Usage: {@code EdgeBenchServer <http port> <sandbox id> <netns path> <data dir>} (the data dir holds the TLS
- * material the edge makes at start; the calling script removes it).
+ * material the edge makes at start; the calling script removes it). {@code -Dcove.bench.eventLoopThreads=<n>} overrides
+ * the edge's default thread count (two per processor), to compare settings.
  */
 public final class EdgeBenchServer {
     public static void main(String[] args) throws Exception {
@@ -25,8 +26,11 @@ public final class EdgeBenchServer {
         String netns = args[2];
         SandboxRoute route = new SandboxRoute(id, SandboxRoute.State.RUNNING, netns, null, null);
         Path dataDir = Files.createDirectories(Path.of(args[3]));
-        EdgeConfig config = EdgeConfig.builder("cove.localhost", dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), 9))
-                .listen(InetAddress.getLoopbackAddress()).httpPort(port).httpsPort(-1).accessLog(false).build();
+        EdgeConfig.Builder builder = EdgeConfig.builder("cove.localhost", dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), 9))
+                .listen(InetAddress.getLoopbackAddress()).httpPort(port).httpsPort(-1).accessLog(false);
+        Integer threads = Integer.getInteger("cove.bench.eventLoopThreads");
+        if (threads != null) builder.eventLoopThreads(threads);
+        EdgeConfig config = builder.build();
         CountDownLatch stop = new CountDownLatch(1);
         try (EdgeServer edge = new EdgeServer(config, sandboxId -> sandboxId.equals(id) ? route : null).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

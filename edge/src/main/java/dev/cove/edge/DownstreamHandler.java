@@ -91,6 +91,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     /** The connection's facts, formatted once (not per request). */
     private String clientIp;
     private String localPort;
+    /** The last request's parsed target: keep-alive clients name the same host every time. */
+    private final Router.TargetCache targets = new Router.TargetCache();
+    /** Whether the client connection is TLS, found once (null until the first request). */
+    private Boolean secure;
+    /** This connection's header timer (HTTP/1.1), found once; null on HTTP/2 streams and once it has left. */
+    private HeaderTimeout headerTimeout;
+    private boolean headerTimeoutFound;
     /** When the current dial began (for the dial-time histogram). */
     private long dialStarted;
     private boolean reading = true;
@@ -115,7 +122,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         final boolean head;
         final boolean browser;
         final boolean expectContinue;
-        final long started = System.nanoTime();
+        /** For the access log only (0 without one): a clock read per request is not free. */
+        final long started;
         final String method;
         final String host;
         final String path;
@@ -142,7 +150,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         /** HttpClientCodec follows a 1xx head with an empty last content that belongs to no client response. */
         boolean skipInterimLast;
 
-        Exchange(HttpRequest request) {
+        Exchange(HttpRequest request, boolean timed) {
+            started = timed ? System.nanoTime() : 0;
             http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
             head = request.method().equals(HttpMethod.HEAD);
             browser = ErrorResponses.isBrowserNavigation(request.headers());
@@ -205,8 +214,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void begin(HttpRequest request) {
-        exchange = new Exchange(request);
-        HeaderTimeout headerTimeout = ctx.pipeline().get(HeaderTimeout.class);
+        exchange = new Exchange(request, logAccess);
+        HeaderTimeout headerTimeout = headerTimeout();
         if (headerTimeout != null) headerTimeout.headerReceived();
         if (request.decoderResult().isFailure()) {
             exchange.keepAlive = false; // the decoder has lost its place in the byte stream
@@ -229,8 +238,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     /** Routes a request that has begun (again, after a wake): answers it, or prepares it and dials its upstream. */
     private void dispatch(HttpRequest request, Channel connection) {
-        boolean secure = connection.pipeline().get(SslHandler.class) != null;
-        switch (router.route(request, secure, exchange.browser)) {
+        if (this.secure == null) this.secure = connection.pipeline().get(SslHandler.class) != null;
+        boolean secure = this.secure;
+        switch (router.route(request, secure, exchange.browser, targets)) {
             case Router.Refuse refuse -> {
                 exchange.sandboxId = refuse.error().sandboxId();
                 exchange.port = refuse.error().port();
@@ -480,6 +490,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (down.get(HttpServerUpgradeHandler.class) != null) down.remove(HttpServerUpgradeHandler.class);
         if (down.get(HttpServerCodec.class) != null) down.remove(HttpServerCodec.class);
         if (down.get(HeaderTimeout.class) != null) down.remove(HeaderTimeout.class);
+        headerTimeout = null;
+        headerTimeoutFound = true;
         if (from.pipeline().get(HttpClientCodec.class) != null) from.pipeline().remove(HttpClientCodec.class);
         Switch done = switching;
         switching = null;
@@ -580,7 +592,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (exchange == null || !exchange.requestDone || !exchange.responseDone) return;
         boolean keepAlive = exchange.keepAlive;
         exchange = null;
-        HeaderTimeout headerTimeout = ctx.pipeline().get(HeaderTimeout.class);
+        HeaderTimeout headerTimeout = headerTimeout();
         if (headerTimeout != null) headerTimeout.exchangeEnded();
         if (closing) return; // the close is already on its way
         if (!keepAlive && !http2) {
@@ -694,6 +706,15 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private static void releaseAll(ArrayDeque<HttpObject> parts) {
         while (!parts.isEmpty()) ReferenceCountUtil.release(parts.poll());
+    }
+
+    /** The pipeline's HeaderTimeout, looked up once (it only ever leaves, with the HTTP codec, after a 101 or h2c). */
+    private HeaderTimeout headerTimeout() {
+        if (!headerTimeoutFound) {
+            headerTimeout = ctx.pipeline().get(HeaderTimeout.class);
+            headerTimeoutFound = true;
+        }
+        return headerTimeout;
     }
 
     private String clientIp(Channel connection) {

@@ -96,7 +96,7 @@ public final class EdgeServer implements AutoCloseable {
         Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts,
                 new PortAccessCheck(linkTokens, Clock.systemUTC()), audit);
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerSandbox(), metrics);
-        group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("cove-edge"), Transport.CURRENT.ioHandlerFactory());
+        group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), new DefaultThreadFactory("cove-edge"), Transport.CURRENT.ioHandlerFactory());
         try {
             if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null, metrics, limits));
             if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl, metrics, limits));

@@ -46,6 +46,8 @@ final class PortAccessCheck {
     /** A browser brought a token in the query string: set the cookie and send it to the URL without the token. */
     record Redirect(String location, String setCookie, String via, String linkId) implements Outcome {}
 
+    private static final Pass PUBLIC = new Pass("public", null);
+
     private final LinkTokens links;
     private final Clock clock;
 
@@ -67,14 +69,16 @@ final class PortAccessCheck {
         Instant now = clock.instant();
         String id = route.sandboxId();
         HttpHeaders headers = request.headers();
-        Credential credential = find(request, policy.trafficAccessToken());
+        Credential credential = new Credential();
+        String fromQuery = queryToken(request, credential); // always taken out of the URI, used or not
         if (credential.uriWithoutToken != null) request.setUri(credential.uriWithoutToken);
 
         IngressPolicy.PortRule rule = policy.ports().get(port);
         Instant closed = rule == null || policy.allPublic() ? null : rule.closedBy(now);
         if (closed != null) return new Refuse(exposureExpired(id, port, rule, closed));
-        if (!policy.accessOf(port).needsCredential()) return new Pass("public", null);
+        if (!policy.accessOf(port).needsCredential()) return PUBLIC; // its carriers are not even looked at
 
+        find(headers, policy.trafficAccessToken(), fromQuery, credential);
         if (credential.value == null) {
             return new Refuse(policy.e2bPrivate() ? EdgeError.trafficToken(id, port, true) : tokenRequired(id, port));
         }
@@ -118,25 +122,25 @@ final class PortAccessCheck {
         String uriWithoutToken;
     }
 
-    /** The first credential in the documented order: E2B's header, Bearer, Cove's header, query, cookie. */
-    private static Credential find(HttpRequest request, String trafficToken) {
-        HttpHeaders headers = request.headers();
-        Credential c = new Credential();
-        String fromQuery = queryToken(request, c); // always taken out of the URI, used or not
+    /**
+     * The first credential in the documented order: E2B's header, Bearer, Cove's header, query, cookie.
+     *
+     * @param fromQuery the token the query string carried ({@link #queryToken}), or null
+     */
+    private static void find(HttpHeaders headers, String trafficToken, String fromQuery, Credential c) {
         String header = headers.get(Router.TRAFFIC_TOKEN_HEADER);
-        if (notEmpty(header)) { c.value = header; return c; }
+        if (notEmpty(header)) { c.value = header; return; }
         String bearer = bearer(headers);
         // Only Cove's own tokens are taken from Authorization: any other belongs to the app.
         if (bearer != null && (bearer.startsWith(LinkTokens.PREFIX) || (trafficToken != null && equal(bearer, trafficToken)))) {
             c.value = bearer;
             c.fromAuthorization = true;
-            return c;
+            return;
         }
         String coveHeader = headers.get(ACCESS_HEADER);
-        if (notEmpty(coveHeader)) { c.value = coveHeader; return c; }
-        if (fromQuery != null) { c.value = fromQuery; c.fromQuery = true; return c; }
+        if (notEmpty(coveHeader)) { c.value = coveHeader; return; }
+        if (fromQuery != null) { c.value = fromQuery; c.fromQuery = true; return; }
         c.value = cookie(headers);
-        return c;
     }
 
     private static String queryToken(HttpRequest request, Credential c) {

@@ -80,13 +80,47 @@ final class Router {
      * @param browser the request is a browser navigation
      */
     Decision route(HttpRequest request, boolean secure, boolean browser) {
+        return route(request, secure, browser, new TargetCache());
+    }
+
+    /**
+     * The parsed target of the last request on one client connection (or stream): keep-alive clients name the same
+     * host request after request, so it is parsed once, not per request. The target is a pure function of the three
+     * header values, so an equal triple gives an equal target. Only valid targets are kept.
+     */
+    static final class TargetCache {
+        private String host;
+        private String idHeader;
+        private String portHeader;
+        private RequestTarget target;
+
+        RequestTarget get(String host, String idHeader, String portHeader) {
+            return target != null && java.util.Objects.equals(host, this.host) && java.util.Objects.equals(idHeader, this.idHeader)
+                    && java.util.Objects.equals(portHeader, this.portHeader) ? target : null;
+        }
+
+        void put(String host, String idHeader, String portHeader, RequestTarget target) {
+            this.host = host;
+            this.idHeader = idHeader;
+            this.portHeader = portHeader;
+            this.target = target;
+        }
+    }
+
+    /** As {@link #route(HttpRequest, boolean, boolean)}, reusing the connection's last parsed target when it applies. */
+    Decision route(HttpRequest request, boolean secure, boolean browser, TargetCache cache) {
         HttpHeaders headers = request.headers();
-        RequestTarget target;
-        try {
-            target = SandboxHost.route(headers.get(HttpHeaderNames.HOST), headers.get(SandboxHost.SANDBOX_ID_HEADER),
-                    headers.get(SandboxHost.SANDBOX_PORT_HEADER), domain);
-        } catch (CoveException badTarget) {
-            return new Refuse(EdgeError.plain(badTarget));
+        String host = headers.get(HttpHeaderNames.HOST);
+        String idHeader = headers.get(SandboxHost.SANDBOX_ID_HEADER);
+        String portHeader = headers.get(SandboxHost.SANDBOX_PORT_HEADER);
+        RequestTarget target = cache.get(host, idHeader, portHeader);
+        if (target == null) {
+            try {
+                target = SandboxHost.route(host, idHeader, portHeader, domain);
+            } catch (CoveException badTarget) {
+                return new Refuse(EdgeError.plain(badTarget));
+            }
+            cache.put(host, idHeader, portHeader, target);
         }
         return switch (target) {
             case RequestTarget.ControlPlane ignored -> new Proxy(controlPlane, null, null, null);
