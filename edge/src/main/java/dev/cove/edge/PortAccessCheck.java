@@ -76,7 +76,10 @@ final class PortAccessCheck {
         IngressPolicy.PortRule rule = policy.ports().get(port);
         Instant closed = rule == null || policy.allPublic() ? null : rule.closedBy(now);
         if (closed != null) return new Refuse(exposureExpired(id, port, rule, closed));
-        if (!policy.accessOf(port).needsCredential()) return PUBLIC; // its carriers are not even looked at
+        if (!policy.accessOf(port).needsCredential()) {
+            removeCoveBearer(headers, policy.trafficAccessToken()); // Cove's tokens never reach the app, even here
+            return PUBLIC; // the other carriers are not even looked at (X-Cove-* and cove_* cookies are dropped anyway)
+        }
 
         find(headers, policy.trafficAccessToken(), fromQuery, credential);
         if (credential.value == null) {
@@ -165,6 +168,14 @@ final class PortAccessCheck {
         }
         c.uriWithoutToken = kept.isEmpty() ? "/" : kept.toString();
         return notEmpty(token) ? java.net.URLDecoder.decode(token, StandardCharsets.UTF_8) : null;
+    }
+
+    /** Takes a Cove token out of {@code Authorization}; an app's own Authorization stays. */
+    private static void removeCoveBearer(HttpHeaders headers, String trafficToken) {
+        String bearer = bearer(headers);
+        if (bearer != null && (bearer.startsWith(LinkTokens.PREFIX) || (trafficToken != null && equal(bearer, trafficToken)))) {
+            headers.remove(HttpHeaderNames.AUTHORIZATION);
+        }
     }
 
     private static String bearer(HttpHeaders headers) {

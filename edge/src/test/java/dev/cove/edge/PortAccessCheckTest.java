@@ -82,6 +82,14 @@ class PortAccessCheckTest {
         assertThat(run(privateWith(null, null), theirs)).isInstanceOf(PortAccessCheck.Pass.class);
         assertThat(theirs.headers().get("Authorization")).isEqualTo("Bearer app-token");
         assertThat(code(run(privateWith(null, null), get("/", "Authorization", "Bearer app-token")))).isEqualTo("token_required");
+
+        IngressPolicy open = new IngressPolicy(false, false, PortAccess.PUBLIC, TOKEN, null, null);
+        HttpRequest onPublic = get("/", "Authorization", "Bearer " + LINKS.mint(ID, 3000, "lnk_x", null));
+        assertThat(run(open, onPublic)).isEqualTo(new PortAccessCheck.Pass("public", null));
+        assertThat(onPublic.headers().contains("Authorization")).as("a Cove token never reaches the app").isFalse();
+        HttpRequest appsOwn = get("/", "Authorization", "Bearer app-token");
+        run(open, appsOwn);
+        assertThat(appsOwn.headers().get("Authorization")).isEqualTo("Bearer app-token");
     }
 
     @Test
