@@ -264,7 +264,34 @@ public final class PortsService {
     public List<IngressStore.AuditRow> audit(String id, int limit) {
         sandboxes.find(id).orElseThrow(() -> SandboxService.notFound(id)); // tombstones keep their trail
         accessAudit.flush();
-        return store.audit(id, limit);
+        return mergeAccesses(store.audit(id, limit));
+    }
+
+    /**
+     * Access rows are written every few seconds, so one minute's count of one kind may sit in several rows: they are
+     * summed here (in the place of the first), so a reader sees one row per minute, port, credential, source and status.
+     */
+    static List<IngressStore.AuditRow> mergeAccesses(List<IngressStore.AuditRow> rows) {
+        record Key(Instant at, Integer port, String linkId, String source, String access, Integer status) {}
+        Map<Key, Integer> at = new java.util.HashMap<>();
+        List<IngressStore.AuditRow> out = new ArrayList<>();
+        for (IngressStore.AuditRow r : rows) {
+            if (!"access".equals(r.kind())) {
+                out.add(r);
+                continue;
+            }
+            Key k = new Key(r.at(), r.port(), r.linkId(), r.source(), r.access(), r.status());
+            Integer i = at.get(k);
+            if (i == null) {
+                at.put(k, out.size());
+                out.add(r);
+            } else {
+                IngressStore.AuditRow first = out.get(i);
+                out.set(i, new IngressStore.AuditRow(first.at(), first.sandboxId(), first.kind(), first.port(), first.linkId(),
+                        first.source(), first.access(), first.status(), first.count() + r.count(), first.detail()));
+            }
+        }
+        return out;
     }
 
     private void audit(String id, String kind, Integer port, String linkId, String source, String detail) {

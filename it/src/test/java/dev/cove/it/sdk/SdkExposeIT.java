@@ -348,11 +348,13 @@ class SdkExposeIT {
                 List<AuditEvent> events = sbx.audit();
                 assertThat(events).extracting(AuditEvent::kind)
                         .contains("expose", "link_created", "link_revoked", "unexpose", "access");
-                AuditEvent access = events.stream().filter(x -> "access".equals(x.kind()) && "link".equals(x.access()))
-                        .findFirst().orElseThrow();
-                assertThat(access.port()).isEqualTo(8601);
-                assertThat(access.count()).isGreaterThanOrEqualTo(3);
-                assertThat(access.status()).isEqualTo(200);
+                List<AuditEvent> viaLink = events.stream().filter(x -> "access".equals(x.kind()) && "link".equals(x.access())).toList();
+                assertThat(viaLink).allSatisfy(access -> {
+                    assertThat(access.port()).isEqualTo(8601);
+                    assertThat(access.status()).isEqualTo(200);
+                });
+                // one row per minute: three requests may fall on both sides of a minute's end
+                assertThat(viaLink.stream().mapToInt(AuditEvent::count).sum()).isGreaterThanOrEqualTo(3);
                 assertThat(events.stream().filter(x -> "link_created".equals(x.kind())).findFirst().orElseThrow().linkId())
                         .isEqualTo(link.id());
                 // oldest first; access events are counted per minute and carry that minute, so only the others are exact
