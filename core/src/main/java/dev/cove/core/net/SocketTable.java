@@ -102,25 +102,7 @@ public record SocketTable(List<Listener> listeners) {
         if (b.length == 4) return address.getHostAddress();
         int[] g = new int[8];
         for (int i = 0; i < 8; i++) g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        int bestStart = -1, bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) { i++; continue; }
-            int j = i;
-            while (j < 8 && g[j] == 0) j++;
-            if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-            i = j;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (!out.isEmpty() && out.charAt(out.length() - 1) != ':') out.append(':');
-            out.append(Integer.toHexString(g[i]));
-        }
-        return out.toString();
+        return Ipv6Text.of(g);
     }
 
     /** The kernel prints each 32-bit word of the address in host byte order (little-endian here). */

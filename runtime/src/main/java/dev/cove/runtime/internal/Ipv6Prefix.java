@@ -17,27 +17,6 @@ public record Ipv6Prefix(int first, int second) {
 
     /** Canonical (RFC 5952) text of {@code <prefix>:<slot>::<host>}. */
     public String address(int slot, int host) {
-        int[] h = {first, second, slot, 0, 0, 0, 0, host};
-        // compress the longest run (>= 2) of zero hextets
-        int bestStart = -1, bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (h[i] != 0) { i++; continue; }
-            int j = i;
-            while (j < 8 && h[j] == 0) j++;
-            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-            i = j;
-        }
-        if (bestLen < 2) bestStart = -1;
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
-            sb.append(Integer.toHexString(h[i]));
-        }
-        return sb.toString();
+        return dev.cove.core.net.Ipv6Text.of(new int[]{first, second, slot, 0, 0, 0, 0, host});
     }
 }
