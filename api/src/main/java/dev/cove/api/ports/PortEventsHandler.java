@@ -36,7 +36,7 @@ public final class PortEventsHandler implements Handler {
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         String id = SandboxPaths.id(req);
-        Set<Key> before = keys(ports.listeningIn(id)); // 404 / 409 before the stream starts
+        Set<Key> before = keys(ports.listenersIn(id)); // 404 / 409 before the stream starts
         res.status(Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
@@ -48,7 +48,7 @@ public final class PortEventsHandler implements Handler {
                 Thread.sleep(POLL);
                 Set<Key> now;
                 try {
-                    now = keys(ports.listening(id));
+                    now = keys(ports.listeners(id)); // the socket table alone, every 200 ms
                 } catch (RuntimeException ended) {
                     break;
                 }

@@ -80,10 +80,10 @@ public final class PortsService {
 
     public record PortsView(String sandboxId, PortAccess defaultAccess, List<Listening> listening, List<Exposed> exposed) {}
 
-    /** What listens in a running sandbox (409 when paused, 404 when unknown or ended). */
-    public List<Listening> listeningIn(String id) {
+    /** What listens in a running sandbox, addresses and ports only (409 when paused, 404 when unknown or ended). */
+    public List<Listening> listenersIn(String id) {
         running(id);
-        return listening(id);
+        return listeners(id);
     }
 
     public PortsView ports(String id) {
@@ -105,11 +105,21 @@ public final class PortsService {
         return sandboxes.find(id).map(r -> r.state() == SandboxState.RUNNING).orElse(false);
     }
 
+    /** What listens, with the process holding each (walks the host's processes: for listings). */
     List<Listening> listening(String id) {
         List<Listening> out = new ArrayList<>();
         for (SocketTable.Owned o : runtime.listeningPorts(id)) {
             out.add(new Listening(o.listener().port(), o.listener().addressText(),
                     o.listener().ipv6() ? "ipv6" : "ipv4", o.pid(), o.command()));
+        }
+        return out;
+    }
+
+    /** What listens, addresses and ports only (the socket table alone: for polling). */
+    List<Listening> listeners(String id) {
+        List<Listening> out = new ArrayList<>();
+        for (SocketTable.Listener l : runtime.sockets(id).listeners()) {
+            out.add(new Listening(l.port(), l.addressText(), l.ipv6() ? "ipv6" : "ipv4", null, null));
         }
         return out;
     }
@@ -323,7 +333,7 @@ public final class PortsService {
                 }
             }
             if (sandboxes.find(id).map(r -> r.state() != SandboxState.RUNNING).orElse(true)) throw SandboxService.notFound(id);
-            listening = listening(id);
+            listening = listeners(id); // polled every 100 ms: no owner lookup
             if (listening.stream().anyMatch(l -> l.port() == port)) {
                 try {
                     last = probe.get(host, readiness.path(), credential, PROBE_TIMEOUT);

@@ -138,6 +138,14 @@ public record SocketTable(List<Listener> listeners) {
     public static List<Owned> owners(long memberPid) throws IOException {
         SocketTable table = ofProcess(memberPid);
         if (table.listeners().isEmpty()) return List.of();
+        return owners(table, memberPid);
+    }
+
+    /**
+     * {@link #owners(long)} for a table already read. Finding the owners walks every process of the host: callers that
+     * only need ports and addresses (polling loops) read {@link #ofProcess} alone.
+     */
+    public static List<Owned> owners(SocketTable table, long memberPid) throws IOException {
         Map<Long, Listener> byInode = new HashMap<>();
         table.listeners().forEach(l -> { if (l.inode() != 0) byInode.put(l.inode(), l); });
         Map<Long, long[]> owner = new HashMap<>(); // inode → {pid on the host, pid in the sandbox}

@@ -140,20 +140,35 @@ public interface SandboxRuntime extends AutoCloseable {
     }
 
     /**
-     * The TCP listeners of the sandbox's network namespace with the process holding each (pids as the sandbox sees
-     * them). 404 {@code sandbox_not_found} when the runtime holds no such sandbox. This default reads the host's
-     * {@code /proc} through the sandbox's init process, which works wherever the runtime is local.
+     * The TCP listeners of the sandbox's network namespace (addresses and ports only: cheap enough to poll). 404
+     * {@code sandbox_not_found} when the runtime holds no such sandbox; empty while it has no processes (stopped).
+     * This default reads the host's {@code /proc} through the sandbox's init process, which works wherever the runtime
+     * is local.
      */
-    default java.util.List<dev.cove.core.net.SocketTable.Owned> listeningPorts(String id) {
+    default dev.cove.core.net.SocketTable sockets(String id) {
         RuntimeSandbox sandbox = get(id);
         if (sandbox == null)
             throw dev.cove.core.CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
-        if (sandbox.initPid() <= 0) return java.util.List.of(); // paused with its processes stopped: nothing listens
+        if (sandbox.initPid() <= 0) return new dev.cove.core.net.SocketTable(java.util.List.of()); // paused, stopped
         try {
-            return dev.cove.core.net.SocketTable.owners(sandbox.initPid());
+            return dev.cove.core.net.SocketTable.ofProcess(sandbox.initPid());
         } catch (java.io.IOException e) {
             throw new dev.cove.core.CoveException(500, "ports_unreadable",
                     "The socket table of sandbox " + id + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@link #sockets} with the process holding each listener (pids as the sandbox sees them). Finding the owners walks
+     * the host's processes: for listings, not for polling.
+     */
+    default java.util.List<dev.cove.core.net.SocketTable.Owned> listeningPorts(String id) {
+        dev.cove.core.net.SocketTable table = sockets(id);
+        if (table.listeners().isEmpty()) return java.util.List.of();
+        try {
+            return dev.cove.core.net.SocketTable.owners(table, get(id).initPid());
+        } catch (java.io.IOException | NullPointerException gone) { // ended between the two reads
+            throw dev.cove.core.CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
         }
     }
 

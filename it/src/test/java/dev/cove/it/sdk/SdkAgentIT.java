@@ -356,22 +356,15 @@ class SdkAgentIT {
     }
 
     /**
-     * The agent's story as far as the server goes today: create, write an app, start it in the background, wait for
-     * the port, reach it from outside through getHost, kill, and see the URL answer 410 sandbox_ended.
-     * (Exposing privately with a share link, revoking and being refused wait for access policies, issue 5.)
+     * The agent's story with a public port (this suite's server makes ports public): create, write an app, start it in
+     * the background, wait for the port, reach it from outside through getHost, kill, and see the URL answer 410
+     * sandbox_ended. The private version, with a share link, is {@code SdkExposeIT.theAgentStory}.
      */
     @Test
     void theAgentStory() throws Exception {
         String url;
         try (Sandbox app = server.track(Sandbox.builder().config(config).metadata("story", "yes").create())) {
-            app.files().write("app/server.py", String.join("\n",
-                    "from http.server import BaseHTTPRequestHandler, HTTPServer",
-                    "class H(BaseHTTPRequestHandler):",
-                    "    def do_GET(self):",
-                    "        body = b'hello from the sandbox'",
-                    "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers()",
-                    "        self.wfile.write(body)",
-                    "HTTPServer(('0.0.0.0', 3000), H).serve_forever()", ""));
+            HelloApp.write(app);
             List<String> log = new CopyOnWriteArrayList<>();
             app.commands().start("python3 app/server.py", new CommandOptions().onStderr(log::add));
             app.waitForPort(3000, Wait.forHttp("/").forStatusCode(200).withStartupTimeout(Duration.ofSeconds(30)));
@@ -379,7 +372,7 @@ class SdkAgentIT {
             url = "https://" + app.getHost(3000) + "/";
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("hello from the sandbox");
+            assertThat(r.body()).isEqualTo(HelloApp.BODY);
             await().atMost(Duration.ofSeconds(5)).until(() -> String.join("", log).contains("GET / HTTP"));
         }
         HttpResponse<String> gone = http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/json").build(),

@@ -414,14 +414,7 @@ class SdkExposeIT {
         String linkUrl;
         try (Sandbox app = server.track(Sandbox.builder().config(config).metadata("story", "expose")
                 .timeout(Duration.ofMinutes(30)).create())) {
-            app.files().write("app/server.py", String.join("\n",
-                    "from http.server import BaseHTTPRequestHandler, HTTPServer",
-                    "class H(BaseHTTPRequestHandler):",
-                    "    def do_GET(self):",
-                    "        body = b'hello from the sandbox'",
-                    "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers()",
-                    "        self.wfile.write(body)",
-                    "HTTPServer(('0.0.0.0', 3000), H).serve_forever()", ""));
+            HelloApp.write(app);
             List<String> log = new CopyOnWriteArrayList<>();
             CommandHandle server = app.commands().start("python3 app/server.py", new CommandOptions().onStderr(log::add));
             app.waitForPort(3000);
@@ -439,7 +432,7 @@ class SdkExposeIT {
 
             HttpResponse<String> r = get(linkUrl);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("hello from the sandbox");
+            assertThat(r.body()).isEqualTo(HelloApp.BODY);
             await().atMost(Duration.ofSeconds(5)).until(() -> String.join("", log).contains("GET /"));
             assertThat(String.join("", log)).as("the app never sees the token").doesNotContain(link.token());
             assertThat(get(url).statusCode()).as("without the link: refused").isEqualTo(401);
