@@ -425,12 +425,19 @@ class SandboxPortsTest {
         EdgeConfig total = EdgeProxyTest.config(dataDir.resolve("d"), new InetSocketAddress(InetAddress.getLoopbackAddress(), 9))
                 .maxConnections(1).build();
         try (EdgeServer limited = new EdgeServer(total, directory).start();
-             Socket first = new Socket(InetAddress.getLoopbackAddress(), limited.httpPort());
-             Socket second = new Socket(InetAddress.getLoopbackAddress(), limited.httpPort())) {
-            second.setSoTimeout(10_000);
-            second.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 3000-" + SBX + "." + DOMAIN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            String reply = new String(second.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(reply).startsWith("HTTP/1.1 429").containsIgnoringCase("retry-after: 1").contains("rate_limited");
+             Socket first = new Socket(InetAddress.getLoopbackAddress(), limited.httpPort())) {
+            // The first connection must be counted before the second arrives: the two land on different event
+            // loops, so without this exchange either one may take the single slot.
+            first.setSoTimeout(10_000);
+            first.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 3000-" + SBX + "." + DOMAIN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.ISO_8859_1)).readLine())
+                    .startsWith("HTTP/1.1 200");
+            try (Socket second = new Socket(InetAddress.getLoopbackAddress(), limited.httpPort())) {
+                second.setSoTimeout(10_000);
+                second.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 3000-" + SBX + "." + DOMAIN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String reply = new String(second.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(reply).startsWith("HTTP/1.1 429").containsIgnoringCase("retry-after: 1").contains("rate_limited");
+            }
         }
     }
 
