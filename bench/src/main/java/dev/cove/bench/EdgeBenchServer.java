@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class EdgeBenchServer {
     public static void main(String[] args) throws Exception {
+        EdgeServer.turnOffLeakSamplingUnlessSet(); // as `cove server` does
         int port = Integer.parseInt(args[0]);
         String id = args[1];
         String netns = args[2];

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -29,7 +30,7 @@ import io.netty.util.AsciiString;
  * TLS port:   Limits → IdleTimeout → SslHandler → AlpnHandler ─┬─ h2:       Http2FrameCodec → Http2MultiplexHandler
  *                                                           └─ http/1.1: HeaderTimeout → HttpServerCodec → DownstreamHandler
  * plain port: Limits → IdleTimeout → HeaderTimeout → CleartextHttp2ServerUpgradeHandler (h2c by prior
- *                                    knowledge or Upgrade) → [HttpServerCodec → HttpServerUpgradeHandler] → DownstreamHandler
+ *                                    knowledge or Upgrade) → [HttpServerCodec → HttpServerUpgradeHandler (first request only)] → DownstreamHandler
  * after a 101 (WebSocket): the HTTP handlers and HeaderTimeout leave; DownstreamHandler relays raw bytes
  * each HTTP/2 stream: Http2StreamFrameToHttpObjectCodec → DownstreamHandler
  * </pre>
@@ -65,11 +66,14 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         HttpServerCodec http1 = http1Codec();
+        // h2c by Upgrade is honoured on a connection's first request only (as curl and Netty's own clients send it;
+        // RFC 9113 has dropped the mechanism): the handler then leaves, and keep-alive requests skip it.
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1,
                 protocol -> AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                         ? new Http2ServerUpgradeCodec(http2FrameCodec(), http2Multiplexer())
                         : null,
-                MAX_UPGRADE_REQUEST_SIZE);
+                MAX_UPGRADE_REQUEST_SIZE, DefaultHttpHeadersFactory.headersFactory(), DefaultHttpHeadersFactory.trailersFactory(),
+                true);
         p.addLast(headerTimeout(), new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new Http2Setup()),
                 downstream()); // these two remove themselves when the connection turns HTTP/2
     }

@@ -116,6 +116,7 @@ public final class NetnsDialer implements SandboxPortDialer, AutoCloseable {
                         .group(dial.loop())
                         .channel(Transport.CURRENT.socketChannel())
                         .option(ChannelOption.TCP_NODELAY, true)
+                        .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                         .option(ChannelOption.AUTO_READ, false) // until the real pipeline is in place
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                         .handler(new ChannelInboundHandlerAdapter())

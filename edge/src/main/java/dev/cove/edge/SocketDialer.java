@@ -22,6 +22,7 @@ record SocketDialer(InetSocketAddress address) implements UpstreamDialer {
                 .group(loop)
                 .channel(Transport.CURRENT.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
                 .handler(handler)
                 .connect(address);

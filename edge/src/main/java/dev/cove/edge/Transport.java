@@ -1,5 +1,7 @@
 package dev.cove.edge;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -17,6 +19,13 @@ enum Transport {
 
     /** Chosen once per JVM: every event loop of the edge and every dialer agree. */
     static final Transport CURRENT = Epoll.isAvailable() ? EPOLL : NIO;
+
+    /**
+     * The buffers of every edge channel, client and upstream legs alike. Netty's pooled allocator (per-thread caches
+     * over arenas) rather than 4.2's adaptive default: a proxied request allocates a few small buffers per leg, and
+     * on this workload the pooled one costs about a microsecond less per request (bench/edge-vs-nginx.sh).
+     */
+    static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
     IoHandlerFactory ioHandlerFactory() {
         return this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

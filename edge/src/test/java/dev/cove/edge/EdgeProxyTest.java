@@ -523,6 +523,26 @@ class EdgeProxyTest {
         }
     }
 
+    /** A connection that keeps moving bytes outlives the idle timeout many times over; once quiet, it closes. */
+    @Test
+    void busyConnectionsOutliveTheIdleTimeout(@TempDir Path otherDataDir) throws Exception {
+        EdgeConfig quick = config(otherDataDir, controlPlane.address()).idleTimeout(Duration.ofMillis(300)).build();
+        try (EdgeServer idle = new EdgeServer(quick, directory).start();
+             RawClient client = new RawClient(idle.httpPort())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 15; i++) { // 1.5 s of requests, 100 ms apart, on one connection
+                client.send("GET /busy HTTP/1.1\r\nHost: api." + DOMAIN + "\r\n\r\n");
+                assertThat(client.readResponse()).startsWith("HTTP/1.1 200 OK");
+                Thread.sleep(100);
+            }
+            long quietSince = System.nanoTime();
+            assertThat(client.atEof()).isTrue();
+            long quietMillis = (System.nanoTime() - quietSince) / 1_000_000;
+            assertThat((quietSince - start) / 1_000_000).isGreaterThan(1000);
+            assertThat(quietMillis).isBetween(150L, 2000L); // one timeout (less the 100 ms already slept) to a few
+        }
+    }
+
     /** The CA survives a restart, so clients that trust it keep working; the server certificate is reused too. */
     @Test
     void caIsReusedAcrossRestarts(@TempDir Path otherDataDir) throws Exception {

@@ -103,6 +103,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
+        EdgeServer.turnOffLeakSamplingUnlessSet();
         PrintStream out = System.out;
         Files.createDirectories(dataDir);
         List<InetAddress> listenAddresses = listenAddresses(listen);
