@@ -93,6 +93,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private String localPort;
     /** The last request's parsed target: keep-alive clients name the same host every time. */
     private final Router.TargetCache targets = new Router.TargetCache();
+    /** The last request's User-Agent and whether it names a browser. */
+    private String lastUserAgent;
+    private boolean lastUserAgentIsBrowser;
     /** Whether the client connection is TLS, found once (null until the first request). */
     private Boolean secure;
     /** This connection's header timer (HTTP/1.1), found once; null on HTTP/2 streams and once it has left. */
@@ -124,6 +127,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         final boolean expectContinue;
         /** For the access log only (0 without one): a clock read per request is not free. */
         final long started;
+        /** For the access log only (null without one). */
         final String method;
         final String host;
         final String path;
@@ -150,18 +154,23 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         /** HttpClientCodec follows a 1xx head with an empty last content that belongs to no client response. */
         boolean skipInterimLast;
 
-        Exchange(HttpRequest request, boolean timed) {
-            started = timed ? System.nanoTime() : 0;
+        /** @param logged the access log is on: keep what its line shows (otherwise none of it is worked out) */
+        Exchange(HttpRequest request, boolean browser, boolean logged) {
+            started = logged ? System.nanoTime() : 0;
             http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
             head = request.method().equals(HttpMethod.HEAD);
-            browser = ErrorResponses.isBrowserNavigation(request.headers());
+            this.browser = browser;
             expectContinue = HttpUtil.is100ContinueExpected(request);
             keepAlive = HttpUtil.isKeepAlive(request);
-            method = request.method().name();
-            host = request.headers().get(HttpHeaderNames.HOST, "-");
-            String uri = request.uri();
-            int query = uri.indexOf('?');
-            path = query < 0 ? uri : uri.substring(0, query); // query strings may carry tokens: never logged
+            if (logged) {
+                method = request.method().name();
+                host = request.headers().get(HttpHeaderNames.HOST, "-");
+                String uri = request.uri();
+                int query = uri.indexOf('?');
+                path = query < 0 ? uri : uri.substring(0, query); // query strings may carry tokens: never logged
+            } else {
+                method = host = path = null;
+            }
         }
     }
 
@@ -214,7 +223,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void begin(HttpRequest request) {
-        exchange = new Exchange(request, logAccess);
+        exchange = new Exchange(request, browserNavigation(request), logAccess);
         HeaderTimeout headerTimeout = headerTimeout();
         if (headerTimeout != null) headerTimeout.headerReceived();
         if (request.decoderResult().isFailure()) {
@@ -271,9 +280,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 exchange.target = proxy.sandbox() == null ? "control_plane" : proxy.agent() ? "agent" : "sandbox";
                 String upgrade = !http2 && proxy.sandboxPort() ? ProxyHeaders.requestedUpgrade(request) : null;
                 ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, clientIp(connection),
-                        secure, localPort(connection));
+                        secure, localPort(connection), proxy.sandboxPort());
                 if (proxy.sandboxPort()) {
-                    ProxyHeaders.removePlatformCredentials(request.headers());
                     String masked = proxy.route().maskedHost(exchange.port);
                     if (masked != null) request.headers().set(HttpHeaderNames.HOST, masked); // X-Forwarded-Host keeps the public one
                     if (upgrade != null) {
@@ -706,6 +714,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     private static void releaseAll(ArrayDeque<HttpObject> parts) {
         while (!parts.isEmpty()) ReferenceCountUtil.release(parts.poll());
+    }
+
+    /** Whether a request is a browser navigation; the User-Agent test is kept per connection, whose agent rarely changes. */
+    private boolean browserNavigation(HttpRequest request) {
+        String userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+        if (userAgent == null) return false;
+        if (!userAgent.equals(lastUserAgent)) {
+            lastUserAgent = userAgent;
+            lastUserAgentIsBrowser = ErrorResponses.isBrowserAgent(userAgent);
+        }
+        return ErrorResponses.isBrowserNavigation(request.headers(), lastUserAgentIsBrowser);
     }
 
     /** The pipeline's HeaderTimeout, looked up once (it only ever leaves, with the HTTP codec, after a 101 or h2c). */

@@ -28,9 +28,14 @@ final class ErrorResponses {
      * JSON, and no script made it ({@code fetch()} sends {@code Sec-Fetch-Mode: cors|no-cors|same-origin}; XHR
      * libraries send {@code X-Requested-With}).
      */
-    static boolean isBrowserNavigation(HttpHeaders headers) {
-        String userAgent = headers.get(HttpHeaderNames.USER_AGENT);
-        if (userAgent == null || !BROWSER.matcher(userAgent).find()) return false;
+    /** Whether a User-Agent names a browser (the costly half of {@link #isBrowserNavigation}: callers may cache it). */
+    static boolean isBrowserAgent(String userAgent) {
+        return userAgent != null && BROWSER.matcher(userAgent).find();
+    }
+
+    /** A browser navigating to the URL, not a script in a page or a program: it gets the HTML error page. */
+    static boolean isBrowserNavigation(HttpHeaders headers, boolean browserAgent) {
+        if (!browserAgent) return false;
         String accept = headers.get(HttpHeaderNames.ACCEPT);
         if (accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/json")) return false;
         if (headers.contains("X-Requested-With")) return false;

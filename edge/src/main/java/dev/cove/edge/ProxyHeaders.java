@@ -9,7 +9,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
@@ -29,6 +31,7 @@ final class ProxyHeaders {
     private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
+    private static final AsciiString TRAFFIC_TOKEN = AsciiString.cached(Router.TRAFFIC_TOKEN_HEADER);
     private static final String COVE_COOKIE_PREFIX = "cove_";
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive"); // Netty deprecates its constant; RFC 9110 still lists it
 
@@ -41,28 +44,31 @@ final class ProxyHeaders {
     private ProxyHeaders() {}
 
     /**
-     * Prepares a client request for the upstream, in place.
+     * Prepares a client request for the upstream, in place, in one pass over its headers (plus a removal for each kind
+     * of header that has to go, which most requests do not carry).
      *
-     * @param sandboxId set {@link #SANDBOX_ID} to this (agent-port requests), or null
-     * @param clientIp  the client's address
-     * @param secure    whether the client came over TLS
-     * @param edgePort  the edge port the client connected to
+     * @param sandboxId        set {@link #SANDBOX_ID} to this (agent-port requests), or null
+     * @param clientIp         the client's address
+     * @param secure           whether the client came over TLS
+     * @param edgePort         the edge port the client connected to
+     * @param stripCredentials drop the platform's credentials too (requests to a sandbox's own ports):
+     *                         the traffic access token, the API key, and cookies named {@code cove_*}
      */
-    static void prepareRequest(HttpRequest request, String sandboxId, String clientIp, boolean secure, String edgePort) {
+    static void prepareRequest(HttpRequest request, String sandboxId, String clientIp, boolean secure, String edgePort,
+                               boolean stripCredentials) {
         HttpHeaders headers = request.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        String host = headers.get(HttpHeaderNames.HOST);
-        removeHopByHop(headers);
-        removeByPrefix(headers);
-        // The edge is the outermost hop, so whatever X-Forwarded-*/Forwarded a client sends is unverifiable:
-        // replace rather than append, and the control plane can trust these values.
-        headers.remove(FORWARDED);
-        headers.set(X_FORWARDED_FOR, clientIp);
-        headers.set(X_FORWARDED_PROTO, secure ? "https" : "http");
-        if (host != null) headers.set(X_FORWARDED_HOST, host);
-        headers.set(X_FORWARDED_PORT, edgePort);
-        if (sandboxId != null) headers.set(SANDBOX_ID, sandboxId);
+        Scan scan = scan(headers, true, stripCredentials);
         // Transfer-Encoding is hop-by-hop, but the body still needs framing on the upstream leg: re-frame it chunked.
+        boolean chunked = scan.transferEncoding && HttpUtil.isTransferEncodingChunked(request);
+        if (scan.coveCookie) removeCoveCookies(headers);
+        scan.removeFrom(headers);
+        // The edge is the outermost hop, so whatever X-Forwarded-*/Forwarded a client sends is unverifiable: the scan
+        // dropped them, and the control plane can trust these values.
+        headers.add(X_FORWARDED_FOR, clientIp);
+        headers.add(X_FORWARDED_PROTO, secure ? "https" : "http");
+        if (scan.host != null) headers.add(X_FORWARDED_HOST, scan.host);
+        headers.add(X_FORWARDED_PORT, edgePort);
+        if (sandboxId != null) headers.add(SANDBOX_ID, sandboxId);
         if (chunked) HttpUtil.setTransferEncodingChunked(request, true);
     }
 
@@ -105,14 +111,9 @@ final class ProxyHeaders {
         setUpgrade(response.headers(), protocol);
     }
 
-    /**
-     * Cove's and E2B's own credentials, which belong to the platform and never to the app in the sandbox: the traffic
-     * access token, the API key, and cookies named {@code cove_*} (Cove's share-link cookies).
-     */
-    static void removePlatformCredentials(HttpHeaders headers) {
-        headers.remove(Router.TRAFFIC_TOKEN_HEADER).remove(X_API_KEY);
+    /** Rewrites the Cookie headers without the cookies named {@code cove_*} (Cove's share-link cookies). */
+    private static void removeCoveCookies(HttpHeaders headers) {
         List<String> cookies = headers.getAll(HttpHeaderNames.COOKIE);
-        if (cookies.isEmpty()) return;
         List<String> kept = new ArrayList<>(cookies.size());
         for (String header : cookies) {
             StringBuilder rest = new StringBuilder();
@@ -130,30 +131,97 @@ final class ProxyHeaders {
 
     /** RFC 9110 §7.6.1: Connection and the headers it names, Proxy-Connection, Keep-Alive, TE, Transfer-Encoding, Upgrade. */
     static void removeHopByHop(HttpHeaders headers) {
-        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : connection.split(",")) {
-                String name = token.trim().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty() && !NEVER_HOP_BY_HOP.contains(name)) headers.remove(name);
-            }
-        }
-        headers.remove(HttpHeaderNames.CONNECTION)
-                .remove(PROXY_CONNECTION)
-                .remove(KEEP_ALIVE)
-                .remove(HttpHeaderNames.TE)
-                .remove(HttpHeaderNames.TRANSFER_ENCODING)
-                .remove(HttpHeaderNames.UPGRADE);
+        scan(headers, false, false).removeFrom(headers);
     }
 
-    private static void removeByPrefix(HttpHeaders headers) {
-        List<CharSequence> doomed = null;
-        for (var it = headers.iteratorCharSequence(); it.hasNext(); ) {
-            CharSequence name = it.next().getKey();
-            if (startsWithIgnoreCase(name, INTERNAL_PREFIX) || startsWithIgnoreCase(name, HTTP2_CONVERSION_PREFIX)) {
-                if (doomed == null) doomed = new ArrayList<>(2);
-                doomed.add(name);
+    /** What one pass over a message's headers found: values the caller needs, and the names that must go. */
+    private static final class Scan {
+        String host;
+        boolean transferEncoding;
+        boolean coveCookie;
+        /** Header names to remove (hop-by-hop, and for requests forged or credential headers); null when none. */
+        List<CharSequence> doomed;
+
+        void doom(CharSequence name) {
+            if (doomed == null) doomed = new ArrayList<>(4);
+            doomed.add(name);
+        }
+
+        void removeFrom(HttpHeaders headers) {
+            if (doomed != null) for (CharSequence name : doomed) headers.remove(name);
+        }
+    }
+
+    /**
+     * One pass over the headers. Always dooms the hop-by-hop headers and those a Connection header names (never Host
+     * or Content-Length); for requests also the headers only the edge may set (x-cove-*, Netty's x-http2-* copies,
+     * X-Forwarded-*, Forwarded) and, with {@code stripCredentials}, the platform's credentials.
+     */
+    private static Scan scan(HttpHeaders headers, boolean request, boolean stripCredentials) {
+        Scan scan = new Scan();
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            CharSequence name = header.getKey();
+            switch (classify(name)) {
+                case HOP_BY_HOP -> scan.doom(name);
+                case TRANSFER_ENCODING -> {
+                    scan.transferEncoding = true;
+                    scan.doom(name);
+                }
+                case CONNECTION -> {
+                    scan.doom(name);
+                    for (String token : header.getValue().toString().split(",")) {
+                        String named = token.trim().toLowerCase(Locale.ROOT);
+                        if (!named.isEmpty() && !NEVER_HOP_BY_HOP.contains(named)) scan.doom(named);
+                    }
+                }
+                case HOST -> {
+                    if (request && scan.host == null) scan.host = header.getValue().toString();
+                }
+                case EDGE_ONLY -> {
+                    if (request) scan.doom(name);
+                }
+                case CREDENTIAL -> {
+                    if (stripCredentials) scan.doom(name);
+                }
+                case COOKIE -> {
+                    if (stripCredentials && AsciiString.indexOfIgnoreCaseAscii(header.getValue(), COVE_COOKIE_PREFIX, 0) >= 0) {
+                        scan.coveCookie = true;
+                    }
+                }
+                case OTHER -> { }
             }
         }
-        if (doomed != null) doomed.forEach(headers::remove);
+        return scan;
+    }
+
+    private enum Kind { HOP_BY_HOP, TRANSFER_ENCODING, CONNECTION, HOST, EDGE_ONLY, CREDENTIAL, COOKIE, OTHER }
+
+    /** The role of a header name, compared without regard to case; by length first, so most names cost one switch. */
+    private static Kind classify(CharSequence name) {
+        Kind kind = switch (name.length()) {
+            case 2 -> is(name, HttpHeaderNames.TE) ? Kind.HOP_BY_HOP : Kind.OTHER;
+            case 4 -> is(name, HttpHeaderNames.HOST) ? Kind.HOST : Kind.OTHER;
+            case 6 -> is(name, HttpHeaderNames.COOKIE) ? Kind.COOKIE : Kind.OTHER;
+            case 7 -> is(name, HttpHeaderNames.UPGRADE) ? Kind.HOP_BY_HOP : Kind.OTHER;
+            case 9 -> is(name, FORWARDED) ? Kind.EDGE_ONLY : is(name, X_API_KEY) ? Kind.CREDENTIAL : Kind.OTHER;
+            case 10 -> is(name, HttpHeaderNames.CONNECTION) ? Kind.CONNECTION : is(name, KEEP_ALIVE) ? Kind.HOP_BY_HOP : Kind.OTHER;
+            case 15 -> is(name, X_FORWARDED_FOR) ? Kind.EDGE_ONLY : Kind.OTHER;
+            case 16 -> is(name, PROXY_CONNECTION) ? Kind.HOP_BY_HOP
+                    : is(name, X_FORWARDED_HOST) || is(name, X_FORWARDED_PORT) ? Kind.EDGE_ONLY : Kind.OTHER;
+            case 17 -> is(name, HttpHeaderNames.TRANSFER_ENCODING) ? Kind.TRANSFER_ENCODING
+                    : is(name, X_FORWARDED_PROTO) ? Kind.EDGE_ONLY : Kind.OTHER;
+            case 24 -> is(name, TRAFFIC_TOKEN) ? Kind.CREDENTIAL : Kind.OTHER;
+            default -> Kind.OTHER;
+        };
+        if (kind == Kind.OTHER && (startsWithIgnoreCase(name, INTERNAL_PREFIX) || startsWithIgnoreCase(name, HTTP2_CONVERSION_PREFIX))) {
+            return Kind.EDGE_ONLY;
+        }
+        return kind;
+    }
+
+    private static boolean is(CharSequence name, AsciiString known) {
+        return AsciiString.contentEqualsIgnoreCase(name, known);
     }
 
     private static boolean startsWithIgnoreCase(CharSequence name, String prefix) {
