@@ -7,7 +7,9 @@
 #   direct  wrk -> 10.211.250.2:8000 (the namespace's veth address)
 #   nginx   wrk -> nginx reverse proxy on 127.0.0.1 (2 workers, upstream keepalive, no buffering, no access log)
 #   cove    wrk -> Cove's edge on 127.0.0.1 (Host routing, NetnsDialer into the namespace, no access log)
-# and prints requests/s, p50 and p99 of each, the ratio Cove/nginx and the p99 each proxy adds over direct.
+# and prints requests/s, p50 and p99 of each, the ratio Cove/nginx and the p99 each proxy adds over direct. Then the
+# same three ways at light load (one connection, one request at a time), where latency is the path itself and not
+# the queue in front of a saturated CPU: the added p99 there is what a single user of a URL feels.
 # Traffic stays on loopback and inside the namespace. Usage (root): bench/edge-vs-nginx.sh [rounds] [seconds] [connections]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); top=$(dirname "$here")
@@ -75,28 +77,37 @@ for t in direct nginx cove; do   # each answers, and the JIT / connection pools 
   curl -sf -o /dev/null -H "Host: $host" "${url[$t]}" || { echo "$t does not answer" >&2; exit 1; }
   wrk -t1 -c"$conns" -d5s -H "Host: $host" "${url[$t]}" > /dev/null
 done
-wrk -t1 -c"$conns" -d10s -H "Host: $host" "${url[cove]}" > /dev/null   # the JVM's JIT needs longer than nginx
+# The JVM's JIT needs longer than nginx: its cost per request settles after about 20 s of load on this machine.
+wrk -t1 -c"$conns" -d20s -H "Host: $host" "${url[cove]}" > /dev/null
 
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.3f", v }'; }
-declare -A rps p50 p99
-for r in $(seq "$rounds"); do
-  for t in direct nginx cove; do
-    out=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -H "Host: $host" "${url[$t]}")
-    rq=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-    l50=$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)
-    l99=$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)
-    errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
-    printf 'round %d %-6s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms %s\n' "$r" "$t" "$rq" "$l50" "$l99" "$errs"
-    rps[$t]+="$rq "; p50[$t]+="$l50 "; p99[$t]+="$l99 "
-  done
-done
-
 mean() { echo "$1" | awk '{ s=0; for (i=1;i<=NF;i++) s+=$i; printf "%.3f", s/NF }'; }
-echo
-echo "mean of $rounds rounds (${seconds}s each, -c$conns, 100-byte responses, keep-alive, $(nproc) cores shared by all):"
-for t in direct nginx cove; do
-  printf '  %-6s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n' "$t" "$(mean "${rps[$t]}")" "$(mean "${p50[$t]}")" "$(mean "${p99[$t]}")"
-done
-awk -v c="$(mean "${rps[cove]}")" -v n="$(mean "${rps[nginx]}")" 'BEGIN { printf "  throughput Cove/nginx: %.2f\n", c/n }'
-awk -v c="$(mean "${p99[cove]}")" -v n="$(mean "${p99[nginx]}")" -v d="$(mean "${p99[direct]}")" \
-  'BEGIN { printf "  p99 added over direct: Cove %+.3f ms, nginx %+.3f ms\n", c-d, n-d }'
+
+# measure <connections> <label>: interleaved rounds of the three ways, then their means.
+measure() {
+  local c=$1 label=$2 r t out rq l50 l99 errs
+  declare -A rps=() p50=() p99=()
+  for r in $(seq "$rounds"); do
+    for t in direct nginx cove; do
+      out=$(wrk -t1 -c"$c" -d"${seconds}s" --latency -H "Host: $host" "${url[$t]}")
+      rq=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+      l50=$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)
+      l99=$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)
+      errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+      printf '%s round %d %-6s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms %s\n' "$label" "$r" "$t" "$rq" "$l50" "$l99" "$errs"
+      rps[$t]+="$rq "; p50[$t]+="$l50 "; p99[$t]+="$l99 "
+    done
+  done
+  echo
+  echo "$label: mean of $rounds rounds (${seconds}s each, -c$c, 100-byte responses, keep-alive, $(nproc) cores shared by all):"
+  for t in direct nginx cove; do
+    printf '  %-6s %10.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n' "$t" "$(mean "${rps[$t]}")" "$(mean "${p50[$t]}")" "$(mean "${p99[$t]}")"
+  done
+  awk -v c="$(mean "${rps[cove]}")" -v n="$(mean "${rps[nginx]}")" 'BEGIN { printf "  throughput Cove/nginx: %.2f\n", c/n }'
+  awk -v c="$(mean "${p99[cove]}")" -v n="$(mean "${p99[nginx]}")" -v d="$(mean "${p99[direct]}")" \
+    'BEGIN { printf "  p99 added over direct: Cove %+.3f ms, nginx %+.3f ms\n", c-d, n-d }'
+  echo
+}
+
+measure "$conns" saturated
+measure 1 "light load"
