@@ -23,17 +23,16 @@ final class ErrorResponses {
 
     private ErrorResponses() {}
 
-    /**
-     * A person typed the URL or followed a link: the User-Agent looks like a browser, the request does not ask for
-     * JSON, and no script made it ({@code fetch()} sends {@code Sec-Fetch-Mode: cors|no-cors|same-origin}; XHR
-     * libraries send {@code X-Requested-With}).
-     */
     /** Whether a User-Agent names a browser (the costly half of {@link #isBrowserNavigation}: callers may cache it). */
     static boolean isBrowserAgent(String userAgent) {
         return userAgent != null && BROWSER.matcher(userAgent).find();
     }
 
-    /** A browser navigating to the URL, not a script in a page or a program: it gets the HTML error page. */
+    /**
+     * A person typed the URL or followed a link: the User-Agent looks like a browser ({@code browserAgent}, from
+     * {@link #isBrowserAgent}), the request does not ask for JSON, and no script made it ({@code fetch()} sends
+     * {@code Sec-Fetch-Mode: cors|no-cors|same-origin}; XHR libraries send {@code X-Requested-With}).
+     */
     static boolean isBrowserNavigation(HttpHeaders headers, boolean browserAgent) {
         if (!browserAgent) return false;
         String accept = headers.get(HttpHeaderNames.ACCEPT);
