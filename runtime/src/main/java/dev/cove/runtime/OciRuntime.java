@@ -942,9 +942,14 @@ public final class OciRuntime implements SandboxRuntime {
     private static void killTree(Path pidFile) {
         try {
             long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip());
-            ProcessHandle.of(pid).ifPresent(ph -> {
-                ph.descendants().forEach(ProcessHandle::destroyForcibly);
-                ph.destroyForcibly();
+            ProcessHandle.of(pid).ifPresent(root -> {
+                // Parents before children, from a snapshot taken first: a shell whose child dies before it does runs
+                // its next command in between (`sleep 31; echo never` printed "never"), and a child whose parent
+                // died first is no longer found among the root's descendants.
+                List<ProcessHandle> tree = new ArrayList<>();
+                tree.add(root);
+                for (int i = 0; i < tree.size(); i++) tree.get(i).children().forEach(tree::add);
+                tree.forEach(ProcessHandle::destroyForcibly);
             });
         } catch (IOException | RuntimeException ignored) {
             // not started yet or already gone
