@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,8 @@ public final class AccessAudit implements IngressAudit, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessAudit.class);
     static final long FLUSH_SECONDS = 5;
 
-    private record Key(Instant minute, String sandboxId, int port, String via, String linkId, String source, int status) {}
+    /** {@code minute}: the minute's start in epoch milliseconds (an Instant per request would be two allocations). */
+    private record Key(long minute, String sandboxId, int port, String via, String linkId, String source, int status) {}
 
     private final IngressStore store;
     private final Clock clock;
@@ -42,26 +42,27 @@ public final class AccessAudit implements IngressAudit, AutoCloseable {
 
     @Override
     public void accessed(String sandboxId, int port, String via, String linkId, String source, int status) {
-        Instant minute = clock.instant().truncatedTo(ChronoUnit.MINUTES);
-        pending.computeIfAbsent(new Key(minute, sandboxId, port, via, linkId, source, status), k -> new LongAdder()).increment();
+        pending.computeIfAbsent(new Key(minuteOf(clock.millis()), sandboxId, port, via, linkId, source, status),
+                k -> new LongAdder()).increment();
     }
 
     /** Writes what was counted so far (the API calls it before reading the trail, so reads are current). */
     public synchronized void flush() {
         if (pending.isEmpty()) return;
+        // Counters of past minutes are dropped once drained; those of this minute stay even when drained, since an event
+        // loop may be incrementing one right now (dropping it between the drain and the removal would lose that count).
+        long current = minuteOf(clock.millis());
         List<IngressStore.AuditRow> rows = new ArrayList<>();
         for (Map.Entry<Key, LongAdder> e : pending.entrySet()) {
+            Key k = e.getKey();
             long n = e.getValue().sumThenReset();
             if (n == 0) {
-                pending.remove(e.getKey(), e.getValue());
+                if (k.minute() < current) pending.remove(k, e.getValue());
                 continue;
             }
-            Key k = e.getKey();
-            rows.add(new IngressStore.AuditRow(k.minute(), k.sandboxId(), "access", k.port(), k.linkId(), k.source(),
-                    k.via(), k.status(), n, null));
+            rows.add(new IngressStore.AuditRow(Instant.ofEpochMilli(k.minute()), k.sandboxId(), "access", k.port(),
+                    k.linkId(), k.source(), k.via(), k.status(), n, null));
         }
-        Instant current = clock.instant().truncatedTo(ChronoUnit.MINUTES);
-        pending.entrySet().removeIf(e -> e.getKey().minute().isBefore(current) && e.getValue().sum() == 0);
         rows.sort(java.util.Comparator.comparing(IngressStore.AuditRow::at));
         for (IngressStore.AuditRow row : rows) {
             try {
@@ -71,6 +72,10 @@ public final class AccessAudit implements IngressAudit, AutoCloseable {
                 LOG.debug("Dropping access audit of {}: {}", row.sandboxId(), e.toString());
             }
         }
+    }
+
+    private static long minuteOf(long epochMillis) {
+        return epochMillis - Math.floorMod(epochMillis, 60_000L);
     }
 
     private void flushQuietly() {
