@@ -12,7 +12,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -27,7 +26,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -68,6 +66,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_CHUNK_SIZE = 16 * 1024;
     /** How long a request waits for its paused sandbox to wake (autoResume) before it is answered 504. */
     static final long WAKE_TIMEOUT_SECONDS = 60;
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private static final Logger accessLog = LoggerFactory.getLogger("dev.cove.edge.access");
 
@@ -110,6 +109,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private boolean tunnel;
     /** Non-null only while {@link #switchToTunnel} removes the codecs. */
     private Switch switching;
+    /** The HTTP/1.1 codec's context, where relayed response bytes are written (see {@link #rawOut}). */
+    private ChannelHandlerContext rawOut;
+    /** Why the upstream's response was refused, until its connection's close is handled. */
+    private String invalidResponse;
 
     DownstreamHandler(Router router, int maxHeaderSize, EdgeMetrics metrics, ConnectionLimits limits, boolean logAccess) {
         this.router = router;
@@ -353,10 +356,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         Future<Channel> dial = dialer.dial(ctx.channel().eventLoop(), new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(
-                        new HttpClientCodec(new HttpDecoderConfig()
-                                .setMaxHeaderSize(UPSTREAM_MAX_HEADER_SIZE)
-                                .setMaxChunkSize(MAX_CHUNK_SIZE), false, false),
+                // An HTTP/1.1 client gets the upstream's response bytes relayed; an HTTP/2 stream needs them as objects.
+                ch.pipeline().addLast(http2
+                                ? new HttpClientCodec(new HttpDecoderConfig()
+                                        .setMaxHeaderSize(UPSTREAM_MAX_HEADER_SIZE)
+                                        .setMaxChunkSize(MAX_CHUNK_SIZE), false, false)
+                                : new UpstreamCodec(UPSTREAM_MAX_HEADER_SIZE),
                         new UpstreamHandler(DownstreamHandler.this));
             }
         });
@@ -419,16 +424,68 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (from == upstream && exchange != null && exchange.switching && msg instanceof LastHttpContent last) {
-            ReferenceCountUtil.release(last); // the 101 has no body; what follows is the new protocol
+        if (from == upstream && exchange != null && exchange.switching
+                && (msg == UpstreamCodec.RESPONSE_END || msg instanceof LastHttpContent)) {
+            ReferenceCountUtil.release(msg); // the 101 has no body; what follows is the new protocol
             switchToTunnel(from);
             return;
         }
-        if (from != upstream || exchange == null || exchange.local || exchange.responseDone || !(msg instanceof HttpObject part)) {
+        if (from != upstream || exchange == null || exchange.local || exchange.responseDone) {
             ReferenceCountUtil.release(msg); // nothing asked for it; the connection is out of step
             from.close();
             return;
         }
+        switch (msg) {
+            case ByteBuf body when exchange.responseStarted -> relayBody(body);
+            case ResponseHead head -> relayHead(from, head);
+            case HttpObject part -> relayObject(from, part);
+            default -> {
+                if (msg == UpstreamCodec.RESPONSE_END && exchange.responseStarted) {
+                    responseEnded();
+                } else {
+                    ReferenceCountUtil.release(msg);
+                    from.close();
+                }
+            }
+        }
+    }
+
+    /** An HTTP/1.1 client's response head, relayed as bytes (see {@link UpstreamCodec}). */
+    private void relayHead(Channel from, ResponseHead head) {
+        int status = head.status;
+        if (status == 101) {
+            if (exchange.upgrade == null) { // a switch nobody asked for: the connection is out of step
+                from.close();
+                return;
+            }
+            String protocol = head.upgrade();
+            exchange.status = 101;
+            exchange.responseStarted = true;
+            exchange.switching = true;
+            rawOut().write(head.encode(ctx.alloc(), true, protocol != null ? protocol : exchange.upgrade), ctx.voidPromise());
+            return; // RESPONSE_END follows, and the codecs come out
+        }
+        if (head.informational()) { // interim: only a 100 the client waits for goes on
+            if (status == 100 && exchange.expectContinue) {
+                rawOut().writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), ctx.voidPromise());
+            }
+            return;
+        }
+        exchange.keepAlive &= !head.closesClient();
+        exchange.responseStarted = true;
+        exchange.status = status;
+        rawOut().write(head.encode(ctx.alloc(), exchange.keepAlive, null), ctx.voidPromise());
+    }
+
+    private void relayBody(ByteBuf body) {
+        int n = body.readableBytes();
+        exchange.bytesOut += n;
+        metrics.bytesSent.add(n);
+        rawOut().write(body, ctx.voidPromise());
+    }
+
+    /** HTTP/2 streams: the response as Netty's objects, which the stream codec turns into frames. */
+    private void relayObject(Channel from, HttpObject part) {
         if (part.decoderResult().isFailure()) {
             log.warn("Invalid response from upstream {}: {}", upstreamDialer, part.decoderResult().cause().toString());
             ReferenceCountUtil.release(part);
@@ -437,18 +494,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (part instanceof HttpResponse response) {
             int status = response.status().code();
-            if (status == 101 && exchange.upgrade != null) {
-                ProxyHeaders.prepareSwitchingResponse(response, exchange.upgrade);
-                exchange.status = 101;
-                exchange.responseStarted = true;
-                exchange.switching = true;
-                HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), response.headers());
-                ReferenceCountUtil.release(part);
-                ctx.write(head, ctx.voidPromise());
-                if (part instanceof LastHttpContent) switchToTunnel(from);
-                return;
-            }
-            if (status >= 100 && status < 200) { // interim (a 101 nobody asked for is dropped with them)
+            if (status >= 100 && status < 200) { // interim (HTTP/2 streams never switch protocols)
                 exchange.skipInterimLast = !(part instanceof LastHttpContent);
                 if (status == 100 && exchange.expectContinue) {
                     // Full, so the HTTP/2 codec sends it as a non-final HEADERS frame.
@@ -460,7 +506,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             }
             boolean bodyAllowed = !exchange.head && status != 204 && status != 304;
             exchange.keepAlive = ProxyHeaders.prepareResponse(response, exchange.keepAlive, bodyAllowed, exchange.http10);
-            applyConnectionHeaders(response, exchange.keepAlive);
             exchange.responseStarted = true;
             exchange.status = status;
         } else if (exchange.skipInterimLast) {
@@ -474,11 +519,22 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             metrics.bytesSent.add(n);
         }
         ctx.write(part, ctx.voidPromise());
-        if (part instanceof LastHttpContent) {
-            exchange.responseDone = true;
-            logExchange(exchange);
-            finishIfDone();
-        }
+        if (part instanceof LastHttpContent) responseEnded();
+    }
+
+    private void responseEnded() {
+        exchange.responseDone = true;
+        logExchange(exchange);
+        finishIfDone();
+    }
+
+    /**
+     * Where relayed bytes are written: below the HTTP/1.1 codec, whose encoder they skip (they are HTTP already). The
+     * codec writes its own objects to the same place, synchronously, so the two kinds of writes keep their order.
+     */
+    private ChannelHandlerContext rawOut() {
+        if (rawOut == null) rawOut = ctx.pipeline().context(Http1ServerCodec.class);
+        return rawOut;
     }
 
     /**
@@ -496,11 +552,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         switching = new Switch();
         ChannelPipeline down = ctx.pipeline();
         if (down.get(HttpServerUpgradeHandler.class) != null) down.remove(HttpServerUpgradeHandler.class);
-        if (down.get(HttpServerCodec.class) != null) down.remove(HttpServerCodec.class);
+        if (down.get(Http1ServerCodec.class) != null) down.remove(Http1ServerCodec.class);
         if (down.get(HeaderTimeout.class) != null) down.remove(HeaderTimeout.class);
         headerTimeout = null;
         headerTimeoutFound = true;
-        if (from.pipeline().get(HttpClientCodec.class) != null) from.pipeline().remove(HttpClientCodec.class);
+        if (from.pipeline().get(UpstreamCodec.class) != null) from.pipeline().remove(UpstreamCodec.class);
         Switch done = switching;
         switching = null;
         while (!done.toClient.isEmpty()) ctx.write(done.toClient.poll(), ctx.voidPromise());
@@ -528,12 +584,21 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     void onUpstreamReadComplete() { ctx.flush(); }
 
+    /** The upstream's response is not valid HTTP (the connection closes next): the client is told why. */
+    void onUpstreamInvalid(Channel from, String why) {
+        if (from != upstream) return;
+        log.warn("Invalid response from upstream {}: {}", upstreamDialer, why);
+        invalidResponse = why;
+    }
+
     void onUpstreamWritabilityChanged() { updateReading(); }
 
     void onUpstreamInactive(Channel from) {
         if (from != upstream) return;
         upstream = null;
         upstreamDialer = null;
+        String invalid = invalidResponse;
+        invalidResponse = null;
         if (tunnel) { // the server ended the upgraded connection: deliver what it sent, then close
             closing = true;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -541,7 +606,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (exchange != null && !exchange.local) {
             if (!exchange.responseStarted) {
-                respondLocally(EdgeError.upstreamFailed(exchange.sandboxId, exchange.port));
+                respondLocally(invalid != null ? EdgeError.upstreamInvalidResponse(exchange.sandboxId, exchange.port, invalid)
+                        : EdgeError.upstreamFailed(exchange.sandboxId, exchange.port));
             } else if (!exchange.responseDone) {
                 // Cut mid-response: close (HTTP/2: reset the stream) so the client cannot take it for complete.
                 exchange.edgeCode = "upstream_cut";
@@ -585,6 +651,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         // A client waiting for 100 Continue will not send its body; closing is the only way to stay in step.
         boolean closeNow = !http2 && (!ex.keepAlive || (ex.expectContinue && !ex.requestDone));
         applyConnectionHeaders(response, !closeNow);
+        if (!http2) ((Http1ServerCodec) rawOut().handler()).answeringHead(ex.head);
         if (closeNow) {
             closing = true;
             releaseAll(pipelined);
@@ -683,7 +750,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         // The plain port switched this connection to HTTP/2 (h2c): streams get their own DownstreamHandlers.
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent
-                || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
+                || evt == CleartextHttp2Detector.PRIOR_KNOWLEDGE) {
             if (ctx.pipeline().get(HeaderTimeout.class) != null) ctx.pipeline().remove(HeaderTimeout.class);
             ctx.pipeline().remove(this);
         }

@@ -94,6 +94,19 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
         return new EdgeError(502, "upstream_failed", message, sandboxId, port, null, Style.TYPED);
     }
 
+    /**
+     * The upstream answered with something that is not valid HTTP/1.x, which the edge does not pass on: a client could
+     * read its framing differently from the edge (see {@link ResponseHead}).
+     */
+    static EdgeError upstreamInvalidResponse(String sandboxId, Integer port, String why) {
+        String who = sandboxId == null ? "The Cove control plane"
+                : port == null || port == dev.cove.core.routing.SandboxHost.AGENT_PORT ? "The agent of sandbox " + sandboxId
+                : "The server on port " + port + " of sandbox " + sandboxId;
+        return new EdgeError(502, "upstream_invalid_response", who + " sent a response that is not valid HTTP/1.1 (" + why
+                + "), so Cove did not pass it on. Fix how the server writes its response headers, then try again.",
+                sandboxId, port, null, Style.TYPED);
+    }
+
     /** Too many connections (per sandbox or in total): the client may retry after {@code retryAfterSeconds}. */
     static EdgeError rateLimited(String sandboxId, Integer port, String message, int limit, int retryAfterSeconds) {
         Map<String, Object> details = new LinkedHashMap<>();
@@ -143,6 +156,7 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
             case "exposure_expired" -> "Port No Longer Exposed";
             case "port_not_listening" -> "Port Not Reachable";
             case "upstream_failed" -> "Upstream Failed";
+            case "upstream_invalid_response" -> "Invalid Response From The Server";
             case "request_header_too_large" -> "Request Header Fields Too Large";
             case "rate_limited" -> "Too Many Connections";
             case "request_timeout" -> "Request Timeout";

@@ -8,9 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -28,9 +26,9 @@ import io.netty.util.AsciiString;
  *
  * <pre>
  * TLS port:   Limits → IdleTimeout → SslHandler → AlpnHandler ─┬─ h2:       Http2FrameCodec → Http2MultiplexHandler
- *                                                           └─ http/1.1: HeaderTimeout → HttpServerCodec → DownstreamHandler
- * plain port: Limits → IdleTimeout → HeaderTimeout → CleartextHttp2ServerUpgradeHandler (h2c by prior
- *                                    knowledge or Upgrade) → [HttpServerCodec → HttpServerUpgradeHandler (first request only)] → DownstreamHandler
+ *                                                           └─ http/1.1: HeaderTimeout → Http1ServerCodec → DownstreamHandler
+ * plain port: Limits → IdleTimeout → HeaderTimeout → CleartextHttp2Detector (h2c by prior knowledge, first bytes
+ *             only) → Http1ServerCodec → HttpServerUpgradeHandler (h2c by Upgrade, first request only) → DownstreamHandler
  * after a 101 (WebSocket): the HTTP handlers and HeaderTimeout leave; DownstreamHandler relays raw bytes
  * each HTTP/2 stream: Http2StreamFrameToHttpObjectCodec → DownstreamHandler
  * </pre>
@@ -65,7 +63,7 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast(ssl.newHandler(ch.alloc()), new AlpnHandler(this));
             return;
         }
-        HttpServerCodec http1 = http1Codec();
+        Http1ServerCodec http1 = http1Codec();
         // h2c by Upgrade is honoured on a connection's first request only (as curl and Netty's own clients send it;
         // RFC 9113 has dropped the mechanism): the handler then leaves, and keep-alive requests skip it.
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1,
@@ -74,7 +72,7 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
                         : null,
                 MAX_UPGRADE_REQUEST_SIZE, DefaultHttpHeadersFactory.headersFactory(), DefaultHttpHeadersFactory.trailersFactory(),
                 true);
-        p.addLast(headerTimeout(), new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new Http2Setup()),
+        p.addLast(headerTimeout(), new CleartextHttp2Detector(http1, upgrade, new Http2Setup()),
                 downstream()); // these two remove themselves when the connection turns HTTP/2
     }
 
@@ -90,8 +88,8 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(http2FrameCodec(), http2Multiplexer());
     }
 
-    private HttpServerCodec http1Codec() {
-        return new HttpServerCodec(new HttpDecoderConfig()
+    private Http1ServerCodec http1Codec() {
+        return new Http1ServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH)
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK_SIZE));

@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The upstream side of the proxy, below {@code HttpClientCodec}. It only reports to its {@link DownstreamHandler},
+ * The upstream side of the proxy, below {@link UpstreamCodec} (or, for HTTP/2 streams, {@code HttpClientCodec}). It only reports to its {@link DownstreamHandler},
  * which owns the exchange state; both run on the same event loop.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
@@ -40,7 +40,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("Upstream connection {} failed: {}", ctx.channel(), cause.toString());
+        if (cause instanceof ResponseHead.InvalidResponse invalid) downstream.onUpstreamInvalid(ctx.channel(), invalid.getMessage());
+        else log.debug("Upstream connection {} failed: {}", ctx.channel(), cause.toString());
         ctx.close(); // → channelInactive, where the downstream decides what the client sees
     }
 }

@@ -1,0 +1,64 @@
+package dev.cove.edge;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
+
+/**
+ * The client leg's HTTP/1.1 codec: Netty's request decoder, and a response encoder for the answers the edge writes
+ * as objects (its own errors and redirects, 100 Continue). Relayed responses do not pass the encoder: they are bytes
+ * already ({@link UpstreamCodec}) and are written from this handler's context, below it.
+ *
+ * <p>Unlike Netty's {@code HttpServerCodec} it keeps no queue of request methods to pair with encoded responses (the
+ * relayed ones would never take theirs out); {@link DownstreamHandler} says when an answer is for a HEAD request.
+ */
+final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder, Http1ServerCodec.ResponseEncoder>
+        implements HttpServerUpgradeHandler.SourceCodec {
+
+    Http1ServerCodec(HttpDecoderConfig config) {
+        init(new RequestDecoder(config), new ResponseEncoder());
+    }
+
+    /** The next response the edge writes answers a HEAD request: its head goes out without the body. */
+    void answeringHead(boolean head) {
+        outboundHandler().headRequest = head;
+    }
+
+    @Override
+    public void upgradeFrom(ChannelHandlerContext ctx) {
+        ctx.pipeline().remove(this);
+    }
+
+    private static final class RequestDecoder extends HttpRequestDecoder {
+        RequestDecoder(HttpDecoderConfig config) {
+            super(config);
+        }
+
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+            // Both framings at once is a smuggling attempt or a broken client: answer this request, then close.
+            super.handleTransferEncodingChunkedWithContentLength(message);
+            HttpUtil.setKeepAlive(message, false);
+        }
+    }
+
+    static final class ResponseEncoder extends HttpResponseEncoder {
+        private boolean headRequest;
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpResponse msg) {
+            if (msg.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                return super.isContentAlwaysEmpty(msg);
+            }
+            boolean head = headRequest;
+            headRequest = false;
+            return head || super.isContentAlwaysEmpty(msg);
+        }
+    }
+}

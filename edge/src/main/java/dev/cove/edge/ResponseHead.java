@@ -1,0 +1,365 @@
+package dev.cove.edge;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An upstream response's head, parsed in place: the status, each header line as offsets into the head's bytes, and
+ * what decides the body's framing. The head the client gets is copied from the same bytes (runs of kept lines in one
+ * copy each), minus the hop-by-hop headers (RFC 9110 §7.6.1), plus the edge's own framing and connection headers.
+ * No header object is made per line: turning each head into a header map and back was most of the relay's work.
+ *
+ * <p>Parsing is strict where a lenient reading could let the client and the edge see different framing (a response
+ * smuggled into the next one on a shared client connection): obs-fold, bare CR, control characters, a malformed or
+ * conflicting Content-Length, and anything but {@code HTTP/1.0} or {@code HTTP/1.1} are refused.
+ */
+final class ResponseHead {
+    /** The framing of the body as the upstream sends it. */
+    enum Framing { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
+
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+    private static final byte[] HTTP_1_1 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HTTP_1_0 = "HTTP/1.0 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COLON_SPACE = ": ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CHUNKED_LINE = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CLOSE_LINE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEEP_ALIVE_LINE = "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UPGRADE_LINES = "connection: upgrade\r\nupgrade: ".getBytes(StandardCharsets.US_ASCII);
+    /** Per header: line start, colon, value start, value end (trailing whitespace excluded), next line's start, {@link Name}. */
+    private static final int SPAN = 6;
+    private static final Name[] NAMES = Name.values();
+
+    private final byte[] bytes;
+    final int status;
+    /** Where the status code begins (after the version) and where the status line's text ends. */
+    private final int codeStart;
+    private final int statusLineEnd;
+    private int[] spans = new int[SPAN * 16];
+    private int count;
+    /** Dropped header lines, one bit per header (heads with more than 64 headers keep a second word per 64). */
+    private long[] dropped = new long[1];
+    /** Every line ended in CRLF: runs of kept lines can be copied as they are. */
+    private boolean crlf = true;
+    private long contentLength = -1;
+    private boolean transferEncoding;
+    private boolean chunked;
+    private int upgradeIndex = -1;
+    private boolean connectionHeader;
+
+    /** Set by the decoder once it knows the request this head answers. */
+    private Framing framing = Framing.NONE;
+    private boolean clientHttp10;
+
+    private ResponseHead(byte[] bytes, int status, int codeStart, int statusLineEnd) {
+        this.bytes = bytes;
+        this.status = status;
+        this.codeStart = codeStart;
+        this.statusLineEnd = statusLineEnd;
+    }
+
+    /** A response that is not valid HTTP/1.x; the upstream connection is closed and the client told (502) or cut off. */
+    static final class InvalidResponse extends io.netty.handler.codec.DecoderException {
+        InvalidResponse(String message) {
+            super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() { return this; } // a reason, not a bug: no trace to fill
+    }
+
+    /**
+     * Parses a head: {@code bytes} holds exactly the status line, the header lines and the blank line ending them,
+     * each line ended by CRLF or a bare LF.
+     */
+    static ResponseHead parse(byte[] bytes) {
+        int length = bytes.length;
+        int lf = indexOfLf(bytes, 0, length);
+        int lineEnd = lineEnd(bytes, 0, lf);
+        // HTTP/1.x SP 3DIGIT [SP reason]
+        if (lineEnd < 12 || !startsWithVersion(bytes) || bytes[8] != ' ') throw new InvalidResponse("bad status line");
+        int status = 0;
+        for (int i = 9; i < 12; i++) {
+            byte d = bytes[i];
+            if (d < '0' || d > '9') throw new InvalidResponse("bad status code");
+            status = status * 10 + (d - '0');
+        }
+        if (status < 100 || status > 599 || (lineEnd > 12 && bytes[12] != ' ')) throw new InvalidResponse("bad status code");
+        checkText(bytes, 12, lineEnd, "status line");
+        ResponseHead head = new ResponseHead(bytes, status, 9, lineEnd);
+        if (lineEnd != lf - 1) head.crlf = false;
+        int start = lf + 1;
+        while (true) {
+            lf = indexOfLf(bytes, start, length);
+            lineEnd = lineEnd(bytes, start, lf);
+            if (lineEnd != lf - 1) head.crlf = false;
+            if (lineEnd == start) {
+                if (lf + 1 != length) throw new InvalidResponse("bytes after the head");
+                break;
+            }
+            head.addHeaderLine(start, lineEnd, lf + 1);
+            start = lf + 1;
+        }
+        head.dropConnectionNamedHeaders();
+        if (head.transferEncoding && head.contentLength >= 0) {
+            // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, and an intermediary removes the latter.
+            head.contentLength = -1;
+            head.dropAll(Name.CONTENT_LENGTH);
+        }
+        return head;
+    }
+
+    private static boolean startsWithVersion(byte[] b) {
+        return b[0] == 'H' && b[1] == 'T' && b[2] == 'T' && b[3] == 'P' && b[4] == '/' && b[5] == '1' && b[6] == '.'
+                && (b[7] == '1' || b[7] == '0');
+    }
+
+    private static int indexOfLf(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) if (b[i] == LF) return i;
+        throw new InvalidResponse("unterminated line");
+    }
+
+    /** The end of a line's text: before its CR LF or bare LF. */
+    private static int lineEnd(byte[] b, int start, int lf) {
+        return lf > start && b[lf - 1] == CR ? lf - 1 : lf;
+    }
+
+    /** Field values and reason phrases: visible characters, spaces, tabs and obs-text; no CR, LF, NUL or other controls. */
+    private static void checkText(byte[] b, int from, int to, String what) {
+        for (int i = from; i < to; i++) {
+            int c = b[i] & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) throw new InvalidResponse("control character in " + what);
+        }
+    }
+
+    private void addHeaderLine(int start, int lineEnd, int next) {
+        byte first = bytes[start];
+        if (first == ' ' || first == '\t') throw new InvalidResponse("obsolete line folding");
+        int colon = start;
+        while (colon < lineEnd && bytes[colon] != ':') {
+            if (!isTokenChar(bytes[colon])) throw new InvalidResponse("bad header name");
+            colon++;
+        }
+        if (colon == start || colon == lineEnd) throw new InvalidResponse("bad header line");
+        int valueStart = colon + 1;
+        while (valueStart < lineEnd && (bytes[valueStart] == ' ' || bytes[valueStart] == '\t')) valueStart++;
+        int valueEnd = lineEnd;
+        while (valueEnd > valueStart && (bytes[valueEnd - 1] == ' ' || bytes[valueEnd - 1] == '\t')) valueEnd--;
+        checkText(bytes, valueStart, valueEnd, "header value");
+        int index = count++;
+        if (spans.length < count * SPAN) spans = java.util.Arrays.copyOf(spans, spans.length * 2);
+        if (dropped.length * 64 < count) dropped = java.util.Arrays.copyOf(dropped, dropped.length * 2);
+        int at = index * SPAN;
+        spans[at] = start;
+        spans[at + 1] = colon;
+        spans[at + 2] = valueStart;
+        spans[at + 3] = valueEnd;
+        spans[at + 4] = next;
+        Name name = Name.of(bytes, start, colon - start);
+        spans[at + 5] = name.ordinal();
+        switch (name) {
+            case CONTENT_LENGTH -> {
+                long value = parseLength(valueStart, valueEnd);
+                if (contentLength >= 0 && contentLength != value) throw new InvalidResponse("conflicting Content-Length");
+                contentLength = value;
+            }
+            case TRANSFER_ENCODING -> {
+                transferEncoding = true;
+                chunked = lastTokenIsChunked(valueStart, valueEnd);
+                drop(index);
+            }
+            case UPGRADE -> {
+                upgradeIndex = index;
+                drop(index);
+            }
+            case CONNECTION -> {
+                connectionHeader = true;
+                drop(index);
+            }
+            case KEEP_ALIVE, PROXY_CONNECTION, TE -> drop(index);
+            case OTHER -> { }
+        }
+    }
+
+    private long parseLength(int from, int to) {
+        if (from == to || to - from > 18) throw new InvalidResponse("bad Content-Length");
+        long value = 0;
+        for (int i = from; i < to; i++) {
+            byte d = bytes[i];
+            if (d < '0' || d > '9') throw new InvalidResponse("bad Content-Length");
+            value = value * 10 + (d - '0');
+        }
+        return value;
+    }
+
+    /** Whether the last transfer coding is chunked (only then is the body chunked; otherwise it runs until close). */
+    private boolean lastTokenIsChunked(int from, int to) {
+        int comma = to;
+        while (comma > from && bytes[comma - 1] != ',') comma--;
+        int start = comma;
+        while (start < to && (bytes[start] == ' ' || bytes[start] == '\t')) start++;
+        return to - start == 7 && Name.equalsIgnoreCase(bytes, start, "chunked");
+    }
+
+    /** Drops the headers a Connection header names (never Host or Content-Length: see {@link ProxyHeaders}). */
+    private void dropConnectionNamedHeaders() {
+        if (!connectionHeader) return;
+        for (int c = 0; c < count; c++) {
+            int at = c * SPAN;
+            if (NAMES[spans[at + 5]] != Name.CONNECTION) continue;
+            int to = spans[at + 3];
+            int token = spans[at + 2];
+            while (token < to) {
+                int end = token;
+                while (end < to && bytes[end] != ',') end++;
+                int s = token;
+                int e = end;
+                while (s < e && (bytes[s] == ' ' || bytes[s] == '\t')) s++;
+                while (e > s && (bytes[e - 1] == ' ' || bytes[e - 1] == '\t')) e--;
+                // close and keep-alive (the usual tokens) name no header still kept; Content-Length and Host stay.
+                if (e > s && !Name.equalsIgnoreCase(bytes, s, "close", e - s) && !Name.equalsIgnoreCase(bytes, s, "keep-alive", e - s)
+                        && !Name.equalsIgnoreCase(bytes, s, "content-length", e - s) && !Name.equalsIgnoreCase(bytes, s, "host", e - s)) {
+                    for (int h = 0; h < count; h++) {
+                        int hs = h * SPAN;
+                        if (spans[hs + 1] - spans[hs] == e - s && Name.regionEqualsIgnoreCase(bytes, spans[hs], bytes, s, e - s)) drop(h);
+                    }
+                }
+                token = end + 1;
+            }
+        }
+    }
+
+    private void dropAll(Name name) {
+        for (int h = 0; h < count; h++) {
+            int at = h * SPAN;
+            if (NAMES[spans[at + 5]] == name) drop(h);
+        }
+    }
+
+    private void drop(int index) { dropped[index >>> 6] |= 1L << index; }
+
+    private boolean isDropped(int index) { return (dropped[index >>> 6] & (1L << index)) != 0; }
+
+    private static boolean isTokenChar(byte c) {
+        // RFC 9110 tchar: ALPHA DIGIT and !#$%&'*+-.^_`|~
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '-' || c == '_' || c == '.' || c == '!' || c == '#' || c == '$' || c == '%' || c == '&'
+                || c == '\'' || c == '*' || c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
+    }
+
+    // ---- facts for the decoder and the relay --------------------------------------------------------------------
+
+    boolean informational() { return status < 200; }
+
+    long contentLength() { return contentLength; }
+
+    /** The upstream's body framing, for a response to a request of this kind (RFC 9112 §6.3). */
+    Framing upstreamFraming(boolean headRequest) {
+        if (headRequest || status < 200 || status == 204 || status == 304) return Framing.NONE;
+        if (transferEncoding) return chunked ? Framing.CHUNKED : Framing.UNTIL_CLOSE;
+        if (contentLength >= 0) return Framing.LENGTH;
+        return Framing.UNTIL_CLOSE;
+    }
+
+    /** What the decoder found: how the body comes, and whether the client speaks HTTP/1.0 (no chunked coding). */
+    void answering(Framing framing, boolean clientHttp10) {
+        this.framing = framing;
+        this.clientHttp10 = clientHttp10;
+    }
+
+    /** The client's body is delimited by closing its connection: an HTTP/1.0 client and a body of unknown length. */
+    boolean closesClient() {
+        return clientHttp10 && (framing == Framing.CHUNKED || framing == Framing.UNTIL_CLOSE);
+    }
+
+    /** The client's body is sent chunked: an HTTP/1.1 client and a body of unknown length. */
+    boolean chunkedForClient() {
+        return !clientHttp10 && (framing == Framing.CHUNKED || framing == Framing.UNTIL_CLOSE);
+    }
+
+    /** The Upgrade header's value, or null. */
+    String upgrade() {
+        if (upgradeIndex < 0) return null;
+        int at = upgradeIndex * SPAN;
+        return new String(bytes, spans[at + 2], spans[at + 3] - spans[at + 2], StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The head for the client.
+     *
+     * @param keepAlive  whether the client connection stays open after this response
+     * @param switchTo   for a 101: the protocol the connection switches to (its Connection/Upgrade pair), else null
+     */
+    ByteBuf encode(ByteBufAllocator alloc, boolean keepAlive, String switchTo) {
+        ByteBuf out = alloc.buffer(bytes.length + 64 + (switchTo == null ? 0 : switchTo.length()));
+        out.writeBytes(clientHttp10 ? HTTP_1_0 : HTTP_1_1);
+        out.writeBytes(bytes, codeStart, statusLineEnd - codeStart).writeByte(CR).writeByte(LF);
+        if (crlf) {
+            int run = count == 0 ? 0 : spans[0];
+            for (int h = 0; h < count; h++) {
+                int at = h * SPAN;
+                if (!isDropped(h)) continue;
+                if (spans[at] > run) out.writeBytes(bytes, run, spans[at] - run);
+                run = spans[at + 4];
+            }
+            if (count > 0 && spans[(count - 1) * SPAN + 4] > run) out.writeBytes(bytes, run, spans[(count - 1) * SPAN + 4] - run);
+        } else {
+            for (int h = 0; h < count; h++) {
+                if (isDropped(h)) continue;
+                int at = h * SPAN;
+                out.writeBytes(bytes, spans[at], spans[at + 1] - spans[at]).writeBytes(COLON_SPACE)
+                        .writeBytes(bytes, spans[at + 2], spans[at + 3] - spans[at + 2]).writeByte(CR).writeByte(LF);
+            }
+        }
+        if (switchTo != null) {
+            out.writeBytes(UPGRADE_LINES).writeCharSequence(switchTo, StandardCharsets.ISO_8859_1);
+            out.writeByte(CR).writeByte(LF);
+        } else {
+            if (chunkedForClient()) out.writeBytes(CHUNKED_LINE);
+            if (!keepAlive && !clientHttp10) out.writeBytes(CLOSE_LINE);
+            if (keepAlive && clientHttp10) out.writeBytes(KEEP_ALIVE_LINE);
+        }
+        return out.writeByte(CR).writeByte(LF);
+    }
+
+    /** The header names the relay acts on, matched without regard to case; by length first. */
+    enum Name {
+        CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, UPGRADE, OTHER;
+
+        static Name of(byte[] b, int start, int length) {
+            return switch (length) {
+                case 2 -> equalsIgnoreCase(b, start, "te") ? TE : OTHER;
+                case 7 -> equalsIgnoreCase(b, start, "upgrade") ? UPGRADE : OTHER;
+                case 10 -> equalsIgnoreCase(b, start, "connection") ? CONNECTION
+                        : equalsIgnoreCase(b, start, "keep-alive") ? KEEP_ALIVE : OTHER;
+                case 14 -> equalsIgnoreCase(b, start, "content-length") ? CONTENT_LENGTH : OTHER;
+                case 16 -> equalsIgnoreCase(b, start, "proxy-connection") ? PROXY_CONNECTION : OTHER;
+                case 17 -> equalsIgnoreCase(b, start, "transfer-encoding") ? TRANSFER_ENCODING : OTHER;
+                default -> OTHER;
+            };
+        }
+
+        /** Whether the bytes at {@code start} spell {@code lower} (lower case ASCII), in any case. */
+        static boolean equalsIgnoreCase(byte[] b, int start, String lower) {
+            for (int i = 0; i < lower.length(); i++) {
+                if ((b[start + i] | 0x20) != lower.charAt(i)) return false;
+            }
+            return true;
+        }
+
+        static boolean equalsIgnoreCase(byte[] b, int start, String lower, int length) {
+            return length == lower.length() && equalsIgnoreCase(b, start, lower);
+        }
+
+        static boolean regionEqualsIgnoreCase(byte[] a, int aStart, byte[] b, int bStart, int length) {
+            for (int i = 0; i < length; i++) {
+                int x = a[aStart + i];
+                int y = b[bStart + i];
+                if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z')) return false;
+            }
+            return true;
+        }
+    }
+}

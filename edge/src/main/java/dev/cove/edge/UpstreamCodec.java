@@ -1,0 +1,305 @@
+package dev.cove.edge;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ByteProcessor;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The upstream leg's HTTP/1.1 codec for an HTTP/1.1 client: requests go out through Netty's encoder as objects (the
+ * edge rewrites their headers), responses come back as bytes for the client, not as objects. For each response it
+ * hands on, in order:
+ * <ol>
+ *   <li>a {@link ResponseHead} (interim 1xx heads too, without the rest),</li>
+ *   <li>the body as {@link ByteBuf}s already framed for the client: as they came for a length-delimited body,
+ *       chunked for a chunked one (chunk lines normalised) or for one that runs until the upstream closes (the
+ *       client connection then stays open), plain data for an HTTP/1.0 client, which knows no chunks,</li>
+ *   <li>{@link #RESPONSE_END} after the last byte.</li>
+ * </ol>
+ * After a 101 every further byte is handed on raw (the connection has become a tunnel). HTTP/2 client streams keep
+ * Netty's {@code HttpClientCodec}: their responses become HTTP/2 frames, which need the headers as objects.
+ */
+final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.ResponseDecoder, UpstreamCodec.RequestEncoder> {
+    /** Follows the last byte of a response's body (or its head, when it has none). */
+    static final Object RESPONSE_END = new Object() {
+        @Override
+        public String toString() { return "RESPONSE_END"; }
+    };
+
+    private static final int MAX_CHUNK_LINE = 4096;
+    private static final ByteBuf CRLF = constant("\r\n");
+    private static final ByteBuf LAST_CHUNK = constant("0\r\n");
+    private static final ByteBuf LAST_CHUNK_AND_END = constant("0\r\n\r\n");
+
+    /** What the response to each request sent (and not yet answered) needs: was it HEAD, was the client HTTP/1.0. */
+    private final ArrayDeque<Integer> awaiting = new ArrayDeque<>(2);
+    private static final int HEAD = 1;
+    private static final int HTTP_1_0 = 2;
+
+    UpstreamCodec(int maxHeadSize) {
+        init(new ResponseDecoder(maxHeadSize), new RequestEncoder());
+    }
+
+    private static ByteBuf constant(String text) {
+        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(text.length()).writeBytes(text.getBytes(StandardCharsets.US_ASCII))).asReadOnly();
+    }
+
+    /** Notes each request as it goes out, so the decoder knows what answers it. */
+    final class RequestEncoder extends HttpRequestEncoder {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof HttpRequest request) {
+                awaiting.add((request.method().equals(HttpMethod.HEAD) ? HEAD : 0)
+                        | (request.protocolVersion().equals(HttpVersion.HTTP_1_0) ? HTTP_1_0 : 0));
+            }
+            super.write(ctx, msg, promise);
+        }
+    }
+
+    private enum State { HEAD, LENGTH, CHUNK_LINE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, UPGRADED, BROKEN }
+
+    final class ResponseDecoder extends ByteToMessageDecoder {
+        private final int maxHeadSize;
+        private State state = State.HEAD;
+        /** Bytes of the body (or chunk) still to come. */
+        private long remaining;
+        /** HTTP/1.0 client: chunk framing is taken off. */
+        private boolean dechunk;
+        /** How far a partial head has been searched for its end already. */
+        private int searched;
+        private int trailerBytes;
+
+        ResponseDecoder(int maxHeadSize) {
+            this.maxHeadSize = maxHeadSize;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            switch (state) {
+                case HEAD -> head(in, out);
+                case LENGTH -> {
+                    int n = (int) Math.min(remaining, in.readableBytes());
+                    if (n == 0) return;
+                    out.add(in.readRetainedSlice(n));
+                    remaining -= n;
+                    if (remaining == 0) end(out);
+                }
+                case CHUNK_LINE -> chunkLine(in, out);
+                case CHUNK_DATA -> {
+                    int n = (int) Math.min(remaining, in.readableBytes());
+                    if (n == 0) return;
+                    out.add(in.readRetainedSlice(n));
+                    remaining -= n;
+                    if (remaining == 0) state = State.CHUNK_DATA_END;
+                }
+                case CHUNK_DATA_END -> chunkDataEnd(in, out);
+                case TRAILERS -> trailers(in, out);
+                case UNTIL_CLOSE -> untilClose(in, out);
+                case UPGRADED -> out.add(in.readRetainedSlice(in.readableBytes()));
+                case BROKEN -> in.skipBytes(in.readableBytes());
+            }
+        }
+
+        @Override
+        protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+            super.decodeLast(ctx, in, out);
+            if (state == State.UNTIL_CLOSE) { // the close is the body's end; any other state ends cut short
+                if (!dechunk) out.add(LAST_CHUNK_AND_END.duplicate());
+                end(out);
+            }
+        }
+
+        private void head(ByteBuf in, List<Object> out) {
+            int start = in.readerIndex();
+            int end = headEnd(in, start);
+            if (end < 0) {
+                if (in.readableBytes() > maxHeadSize) throw fail("head larger than " + maxHeadSize + " bytes");
+                return;
+            }
+            searched = 0;
+            byte[] bytes = new byte[end - start];
+            in.readBytes(bytes);
+            ResponseHead head;
+            try {
+                head = ResponseHead.parse(bytes);
+            } catch (ResponseHead.InvalidResponse invalid) {
+                state = State.BROKEN;
+                throw invalid;
+            }
+            if (head.status == 101) {
+                awaiting.poll();
+                out.add(head);
+                out.add(RESPONSE_END);
+                state = State.UPGRADED;
+                return;
+            }
+            if (head.informational()) { // 100, 103: the final head is still to come
+                out.add(head);
+                return;
+            }
+            Integer request = awaiting.poll();
+            if (request == null) throw fail("a response nobody asked for");
+            dechunk = (request & HTTP_1_0) != 0;
+            ResponseHead.Framing framing = head.upstreamFraming((request & HEAD) != 0);
+            head.answering(framing, dechunk);
+            out.add(head);
+            switch (framing) {
+                case NONE -> end(out);
+                case LENGTH -> {
+                    remaining = head.contentLength();
+                    if (remaining == 0) end(out);
+                    else state = State.LENGTH;
+                }
+                case CHUNKED -> state = State.CHUNK_LINE;
+                case UNTIL_CLOSE -> state = State.UNTIL_CLOSE;
+            }
+        }
+
+        /** The index just after the blank line that ends the head, or -1 while it has not arrived. */
+        private int headEnd(ByteBuf in, int start) {
+            int limit = in.writerIndex();
+            int from = Math.max(start, start + searched - 3);
+            while (from < limit) {
+                int lf = in.forEachByte(from, limit - from, ByteProcessor.FIND_LF);
+                if (lf < 0) break;
+                // A blank line: LF right after the previous line's LF, or after its CR LF.
+                if (lf > start && in.getByte(lf - 1) == '\n') return lf + 1;
+                if (lf > start + 1 && in.getByte(lf - 1) == '\r' && in.getByte(lf - 2) == '\n') return lf + 1;
+                from = lf + 1;
+            }
+            searched = in.readableBytes();
+            return -1;
+        }
+
+        private void chunkLine(ByteBuf in, List<Object> out) {
+            int start = in.readerIndex();
+            int lf = in.forEachByte(start, Math.min(in.readableBytes(), MAX_CHUNK_LINE), ByteProcessor.FIND_LF);
+            if (lf < 0) {
+                if (in.readableBytes() >= MAX_CHUNK_LINE) throw fail("chunk size line too long");
+                return;
+            }
+            int end = lf > start && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+            long size = 0;
+            int i = start;
+            for (; i < end; i++) {
+                int digit = Character.digit(in.getByte(i), 16);
+                if (digit < 0) break;
+                if (size > (Long.MAX_VALUE >>> 5)) throw fail("chunk size too large");
+                size = size * 16 + digit;
+            }
+            if (i == start) throw fail("bad chunk size");
+            boolean plain = i == end && end == lf - 1; // hex digits and CRLF: forwarded as they are
+            if (i < end) { // chunk extensions (ignored, as RFC 9112 §7.1.1 lets a recipient): ;name[=value] ...
+                int c = i;
+                while (c < end && (in.getByte(c) == ' ' || in.getByte(c) == '\t')) c++;
+                if (c == end || in.getByte(c) != ';') throw fail("bad chunk size");
+                for (; c < end; c++) {
+                    int b = in.getByte(c) & 0xff;
+                    if ((b < 0x20 && b != '\t') || b == 0x7f) throw fail("control character in a chunk extension");
+                }
+            }
+            if (size == 0) {
+                in.skipBytes(lf + 1 - start);
+                trailerBytes = 0;
+                if (!dechunk) out.add(LAST_CHUNK.duplicate());
+                state = State.TRAILERS;
+                return;
+            }
+            if (dechunk) {
+                in.skipBytes(lf + 1 - start);
+            } else if (plain) {
+                out.add(in.readRetainedSlice(lf + 1 - start));
+            } else {
+                in.skipBytes(lf + 1 - start);
+                out.add(in.alloc().buffer(18).writeBytes(Long.toHexString(size).getBytes(StandardCharsets.US_ASCII)).writeBytes(CRLF.duplicate()));
+            }
+            remaining = size;
+            state = State.CHUNK_DATA;
+        }
+
+        private void chunkDataEnd(ByteBuf in, List<Object> out) {
+            int first = in.getByte(in.readerIndex());
+            if (first == '\n') {
+                in.skipBytes(1);
+                if (!dechunk) out.add(CRLF.duplicate());
+            } else if (first == '\r') {
+                if (in.readableBytes() < 2) return;
+                if (in.getByte(in.readerIndex() + 1) != '\n') throw fail("chunk data not followed by CRLF");
+                if (dechunk) in.skipBytes(2);
+                else out.add(in.readRetainedSlice(2));
+            } else {
+                throw fail("chunk data not followed by CRLF");
+            }
+            state = State.CHUNK_LINE;
+        }
+
+        /** The trailer section after the last chunk: fields forwarded as they came (checked like a head's), then the end. */
+        private void trailers(ByteBuf in, List<Object> out) {
+            int start = in.readerIndex();
+            int lf = in.forEachByte(start, in.readableBytes(), ByteProcessor.FIND_LF);
+            if (lf < 0) {
+                if (trailerBytes + in.readableBytes() > maxHeadSize) throw fail("trailers larger than " + maxHeadSize + " bytes");
+                return;
+            }
+            int length = lf + 1 - start;
+            trailerBytes += length;
+            if (trailerBytes > maxHeadSize) throw fail("trailers larger than " + maxHeadSize + " bytes");
+            int end = lf > start && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+            if (end == start) { // the blank line: the message is complete
+                in.skipBytes(length);
+                if (!dechunk) out.add(CRLF.duplicate());
+                end(out);
+                return;
+            }
+            // Checked through the head parser, as a one-field head, so a trailer cannot smuggle what a header cannot.
+            byte[] line = new byte[13 + (end - start) + 2];
+            System.arraycopy("HTTP/1.1 200\n".getBytes(StandardCharsets.US_ASCII), 0, line, 0, 13);
+            in.getBytes(start, line, 13, end - start);
+            line[line.length - 2] = '\n';
+            line[line.length - 1] = '\n';
+            try {
+                ResponseHead.parse(line);
+            } catch (ResponseHead.InvalidResponse invalid) {
+                state = State.BROKEN;
+                throw fail("bad trailer field");
+            }
+            if (dechunk) {
+                in.skipBytes(length);
+            } else if (end == lf - 1) {
+                out.add(in.readRetainedSlice(length));
+            } else {
+                in.skipBytes(length);
+                out.add(in.alloc().buffer(end - start + 2).writeBytes(line, 13, end - start).writeBytes(CRLF.duplicate()));
+            }
+        }
+
+        private void untilClose(ByteBuf in, List<Object> out) {
+            int n = in.readableBytes();
+            if (n == 0) return;
+            if (!dechunk) out.add(in.alloc().buffer(10).writeBytes(Integer.toHexString(n).getBytes(StandardCharsets.US_ASCII)).writeBytes(CRLF.duplicate()));
+            out.add(in.readRetainedSlice(n));
+            if (!dechunk) out.add(CRLF.duplicate());
+        }
+
+        private void end(List<Object> out) {
+            out.add(RESPONSE_END);
+            state = State.HEAD;
+        }
+
+        private ResponseHead.InvalidResponse fail(String why) {
+            state = State.BROKEN;
+            return new ResponseHead.InvalidResponse(why);
+        }
+    }
+}
