@@ -450,11 +450,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** An HTTP/1.1 client's response head, relayed as bytes (see {@link UpstreamCodec}). */
+    /** An HTTP/1.1 client's response head (with its body when complete), relayed as bytes (see {@link UpstreamCodec}). */
     private void relayHead(Channel from, ResponseHead head) {
         int status = head.status;
         if (status == 101) {
             if (exchange.upgrade == null) { // a switch nobody asked for: the connection is out of step
+                head.release();
                 from.close();
                 return;
             }
@@ -463,18 +464,26 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             exchange.responseStarted = true;
             exchange.switching = true;
             rawOut().write(head.encode(ctx.alloc(), true, protocol != null ? protocol : exchange.upgrade), ctx.voidPromise());
+            head.release();
             return; // RESPONSE_END follows, and the codecs come out
         }
         if (head.informational()) { // interim: only a 100 the client waits for goes on
             if (status == 100 && exchange.expectContinue) {
                 rawOut().writeAndFlush(Unpooled.wrappedBuffer(CONTINUE), ctx.voidPromise());
             }
+            head.release();
             return;
         }
         exchange.keepAlive &= !head.closesClient();
         exchange.responseStarted = true;
         exchange.status = status;
+        int bodyBytes = head.bodyBytes();
+        exchange.bytesOut += bodyBytes;
+        metrics.bytesSent.add(bodyBytes);
         rawOut().write(head.encode(ctx.alloc(), exchange.keepAlive, null), ctx.voidPromise());
+        boolean complete = head.complete();
+        head.release();
+        if (complete) responseEnded();
     }
 
     private void relayBody(ByteBuf body) {

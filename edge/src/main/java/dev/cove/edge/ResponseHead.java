@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * smuggled into the next one on a shared client connection): obs-fold, bare CR, control characters, a malformed or
  * conflicting Content-Length, and anything but {@code HTTP/1.0} or {@code HTTP/1.1} are refused.
  */
-final class ResponseHead {
+final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
     /** The framing of the body as the upstream sends it. */
     enum Framing { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
 
@@ -52,6 +52,9 @@ final class ResponseHead {
     /** Set by the decoder once it knows the request this head answers. */
     private Framing framing = Framing.NONE;
     private boolean clientHttp10;
+    /** The whole response came with its head: no body parts and no end follow ({@link #body} holds a short body). */
+    private boolean complete;
+    private ByteBuf body;
 
     private ResponseHead(byte[] bytes, int status, int codeStart, int statusLineEnd) {
         this.bytes = bytes;
@@ -269,6 +272,34 @@ final class ResponseHead {
         this.clientHttp10 = clientHttp10;
     }
 
+    /**
+     * The response is complete with this head: no body parts and no {@link UpstreamCodec#RESPONSE_END} follow. A short
+     * body (null for none) is written with the head, in one buffer: one write instead of three messages per response.
+     */
+    void complete(ByteBuf body) {
+        this.complete = true;
+        this.body = body;
+    }
+
+    boolean complete() { return complete; }
+
+    /** The length of the body that comes with the head (0 for none). */
+    int bodyBytes() { return body == null ? 0 : body.readableBytes(); }
+
+    @Override
+    protected void deallocate() {
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+    }
+
+    @Override
+    public ResponseHead touch(Object hint) {
+        if (body != null) body.touch(hint);
+        return this;
+    }
+
     /** The client's body is delimited by closing its connection: an HTTP/1.0 client and a body of unknown length. */
     boolean closesClient() {
         return clientHttp10 && (framing == Framing.CHUNKED || framing == Framing.UNTIL_CLOSE);
@@ -287,13 +318,13 @@ final class ResponseHead {
     }
 
     /**
-     * The head for the client.
+     * The head for the client, followed by the body that came with it (see {@link #complete(ByteBuf)}).
      *
      * @param keepAlive  whether the client connection stays open after this response
      * @param switchTo   for a 101: the protocol the connection switches to (its Connection/Upgrade pair), else null
      */
     ByteBuf encode(ByteBufAllocator alloc, boolean keepAlive, String switchTo) {
-        ByteBuf out = alloc.buffer(bytes.length + 64 + (switchTo == null ? 0 : switchTo.length()));
+        ByteBuf out = alloc.buffer(bytes.length + 64 + bodyBytes() + (switchTo == null ? 0 : switchTo.length()));
         out.writeBytes(clientHttp10 ? HTTP_1_0 : HTTP_1_1);
         out.writeBytes(bytes, codeStart, statusLineEnd - codeStart).writeByte(CR).writeByte(LF);
         if (crlf) {
@@ -321,7 +352,9 @@ final class ResponseHead {
             if (!keepAlive && !clientHttp10) out.writeBytes(CLOSE_LINE);
             if (keepAlive && clientHttp10) out.writeBytes(KEEP_ALIVE_LINE);
         }
-        return out.writeByte(CR).writeByte(LF);
+        out.writeByte(CR).writeByte(LF);
+        if (body != null) out.writeBytes(body, body.readerIndex(), body.readableBytes());
+        return out;
     }
 
     /** The header names the relay acts on, matched without regard to case; by length first. */

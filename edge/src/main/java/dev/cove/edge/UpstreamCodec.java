@@ -27,6 +27,9 @@ import java.util.List;
  *       client connection then stays open), plain data for an HTTP/1.0 client, which knows no chunks,</li>
  *   <li>{@link #RESPONSE_END} after the last byte.</li>
  * </ol>
+ * A response that is complete with its head (no body, or a short one that arrived with it) is one message: the
+ * head, {@linkplain ResponseHead#complete() complete}, carrying its body; no parts and no end follow.
+ * Heads are reference counted for the body they may carry.
  * After a 101 every further byte is handed on raw (the connection has become a tunnel). HTTP/2 client streams keep
  * Netty's {@code HttpClientCodec}: their responses become HTTP/2 frames, which need the headers as objects.
  */
@@ -38,6 +41,8 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
     };
 
     private static final int MAX_CHUNK_LINE = 4096;
+    /** A body up to this long that has arrived with its head is written in one buffer with the head. */
+    private static final int SHORT_BODY = 2048;
     private static final ByteBuf CRLF = constant("\r\n");
     private static final ByteBuf LAST_CHUNK = constant("0\r\n");
     private static final ByteBuf LAST_CHUNK_AND_END = constant("0\r\n\r\n");
@@ -153,16 +158,22 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             dechunk = (request & HTTP_1_0) != 0;
             ResponseHead.Framing framing = head.upstreamFraming((request & HEAD) != 0);
             head.answering(framing, dechunk);
+            long length = head.contentLength();
+            if (framing == ResponseHead.Framing.NONE || (framing == ResponseHead.Framing.LENGTH && length == 0)) {
+                head.complete(null);
+            } else if (framing == ResponseHead.Framing.LENGTH && length <= SHORT_BODY && in.readableBytes() >= length) {
+                head.complete(in.readRetainedSlice((int) length));
+            }
             out.add(head);
+            if (head.complete()) return; // state stays HEAD
             switch (framing) {
-                case NONE -> end(out);
                 case LENGTH -> {
-                    remaining = head.contentLength();
-                    if (remaining == 0) end(out);
-                    else state = State.LENGTH;
+                    remaining = length;
+                    state = State.LENGTH;
                 }
                 case CHUNKED -> state = State.CHUNK_LINE;
                 case UNTIL_CLOSE -> state = State.UNTIL_CLOSE;
+                case NONE -> throw new IllegalStateException("complete above");
             }
         }
 
