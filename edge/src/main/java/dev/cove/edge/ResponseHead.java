@@ -73,37 +73,60 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
         public synchronized Throwable fillInStackTrace() { return this; } // a reason, not a bug: no trace to fill
     }
 
+    /** Character classes for the one pass over a head: name characters (RFC 9110 tchar), field text. */
+    private static final byte TOKEN = 1;
+    private static final byte TEXT = 2;
+    private static final byte[] CHAR_CLASS = new byte[256];
+
+    static {
+        for (int c = 0; c < 256; c++) {
+            // Field values and reason phrases: visible characters, space, tab and obs-text; no CR, LF, NUL, other controls.
+            boolean text = (c >= 0x20 && c != 0x7f) || c == '\t';
+            boolean token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            CHAR_CLASS[c] = (byte) ((token ? TOKEN : 0) | (text ? TEXT : 0));
+        }
+    }
+
     /**
-     * Parses a head: {@code bytes} holds exactly the status line, the header lines and the blank line ending them,
-     * each line ended by CRLF or a bare LF.
+     * Parses a head, in one pass: {@code bytes} holds exactly the status line, the header lines and the blank line
+     * ending them, each line ended by CRLF or a bare LF.
      */
     static ResponseHead parse(byte[] bytes) {
         int length = bytes.length;
-        int lf = indexOfLf(bytes, 0, length);
-        int lineEnd = lineEnd(bytes, 0, lf);
         // HTTP/1.x SP 3DIGIT [SP reason]
-        if (lineEnd < 12 || !startsWithVersion(bytes) || bytes[8] != ' ') throw new InvalidResponse("bad status line");
+        if (length < 14 || !startsWithVersion(bytes) || bytes[8] != ' ') throw new InvalidResponse("bad status line");
         int status = 0;
         for (int i = 9; i < 12; i++) {
             byte d = bytes[i];
             if (d < '0' || d > '9') throw new InvalidResponse("bad status code");
             status = status * 10 + (d - '0');
         }
-        if (status < 100 || status > 599 || (lineEnd > 12 && bytes[12] != ' ')) throw new InvalidResponse("bad status code");
-        checkText(bytes, 12, lineEnd, "status line");
+        if (status < 100 || status > 599) throw new InvalidResponse("bad status code");
+        int lineEnd = bytes[12] == ' ' ? textEnd(bytes, 13, "status line") : 12;
+        if (bytes[lineEnd] != CR && bytes[lineEnd] != LF) throw new InvalidResponse("bad status code");
         ResponseHead head = new ResponseHead(bytes, status, 9, lineEnd);
-        if (lineEnd != lf - 1) head.crlf = false;
-        int start = lf + 1;
+        int next = head.nextLine(lineEnd);
         while (true) {
-            lf = indexOfLf(bytes, start, length);
-            lineEnd = lineEnd(bytes, start, lf);
-            if (lineEnd != lf - 1) head.crlf = false;
-            if (lineEnd == start) {
-                if (lf + 1 != length) throw new InvalidResponse("bytes after the head");
+            int start = next;
+            if (start >= length) throw new InvalidResponse("unterminated head");
+            byte first = bytes[start];
+            if (first == CR || first == LF) { // the blank line
+                if (first == CR && (start + 1 >= length || bytes[start + 1] != LF)) throw new InvalidResponse("control character in the head");
+                if (head.nextLine(start) != length) throw new InvalidResponse("bytes after the head");
                 break;
             }
-            head.addHeaderLine(start, lineEnd, lf + 1);
-            start = lf + 1;
+            if (first == ' ' || first == '\t') throw new InvalidResponse("obsolete line folding");
+            int colon = start;
+            while (colon < length && (CHAR_CLASS[bytes[colon] & 0xff] & TOKEN) != 0) colon++;
+            if (colon == start || colon >= length || bytes[colon] != ':') throw new InvalidResponse("bad header name");
+            int valueStart = colon + 1;
+            while (valueStart < length && (bytes[valueStart] == ' ' || bytes[valueStart] == '\t')) valueStart++;
+            int end = textEnd(bytes, valueStart, "header value");
+            int valueEnd = end;
+            while (valueEnd > valueStart && (bytes[valueEnd - 1] == ' ' || bytes[valueEnd - 1] == '\t')) valueEnd--;
+            next = head.nextLine(end);
+            head.addHeader(start, colon, valueStart, valueEnd, next);
         }
         head.dropConnectionNamedHeaders();
         if (head.transferEncoding && head.contentLength >= 0) {
@@ -119,38 +142,31 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
                 && (b[7] == '1' || b[7] == '0');
     }
 
-    private static int indexOfLf(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) if (b[i] == LF) return i;
-        throw new InvalidResponse("unterminated line");
-    }
-
-    /** The end of a line's text: before its CR LF or bare LF. */
-    private static int lineEnd(byte[] b, int start, int lf) {
-        return lf > start && b[lf - 1] == CR ? lf - 1 : lf;
-    }
-
-    /** Field values and reason phrases: visible characters, spaces, tabs and obs-text; no CR, LF, NUL or other controls. */
-    private static void checkText(byte[] b, int from, int to, String what) {
-        for (int i = from; i < to; i++) {
-            int c = b[i] & 0xff;
-            if ((c < 0x20 && c != '\t') || c == 0x7f) throw new InvalidResponse("control character in " + what);
+    /**
+     * Where the text from {@code i} ends: at its line's CR LF, or bare LF. A control character, a CR not followed by
+     * LF among them, is refused.
+     */
+    private static int textEnd(byte[] b, int i, String what) {
+        int length = b.length;
+        while (i < length) {
+            byte c = b[i];
+            if ((CHAR_CLASS[c & 0xff] & TEXT) == 0) {
+                if (c == LF || (c == CR && i + 1 < length && b[i + 1] == LF)) return i;
+                throw new InvalidResponse("control character in " + what);
+            }
+            i++;
         }
+        throw new InvalidResponse("unterminated head");
     }
 
-    private void addHeaderLine(int start, int lineEnd, int next) {
-        byte first = bytes[start];
-        if (first == ' ' || first == '\t') throw new InvalidResponse("obsolete line folding");
-        int colon = start;
-        while (colon < lineEnd && bytes[colon] != ':') {
-            if (!isTokenChar(bytes[colon])) throw new InvalidResponse("bad header name");
-            colon++;
-        }
-        if (colon == start || colon == lineEnd) throw new InvalidResponse("bad header line");
-        int valueStart = colon + 1;
-        while (valueStart < lineEnd && (bytes[valueStart] == ' ' || bytes[valueStart] == '\t')) valueStart++;
-        int valueEnd = lineEnd;
-        while (valueEnd > valueStart && (bytes[valueEnd - 1] == ' ' || bytes[valueEnd - 1] == '\t')) valueEnd--;
-        checkText(bytes, valueStart, valueEnd, "header value");
+    /** The start of the next line, given where this one's terminator begins; notes a bare LF. */
+    private int nextLine(int terminator) {
+        if (bytes[terminator] == CR) return terminator + 2;
+        crlf = false;
+        return terminator + 1;
+    }
+
+    private void addHeader(int start, int colon, int valueStart, int valueEnd, int next) {
         int index = count++;
         if (spans.length < count * SPAN) spans = java.util.Arrays.copyOf(spans, spans.length * 2);
         if (dropped.length * 64 < count) dropped = java.util.Arrays.copyOf(dropped, dropped.length * 2);
@@ -244,13 +260,6 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
     private void drop(int index) { dropped[index >>> 6] |= 1L << index; }
 
     private boolean isDropped(int index) { return (dropped[index >>> 6] & (1L << index)) != 0; }
-
-    private static boolean isTokenChar(byte c) {
-        // RFC 9110 tchar: ALPHA DIGIT and !#$%&'*+-.^_`|~
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '-' || c == '_' || c == '.' || c == '!' || c == '#' || c == '$' || c == '%' || c == '&'
-                || c == '\'' || c == '*' || c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
-    }
 
     // ---- facts for the decoder and the relay --------------------------------------------------------------------
 

@@ -182,7 +182,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             int limit = in.writerIndex();
             int from = Math.max(start, start + searched - 3);
             while (from < limit) {
-                int lf = in.forEachByte(from, limit - from, ByteProcessor.FIND_LF);
+                int lf = in.indexOf(from, limit, (byte) '\n');
                 if (lf < 0) break;
                 // A blank line: LF right after the previous line's LF, or after its CR LF.
                 if (lf > start && in.getByte(lf - 1) == '\n') return lf + 1;

@@ -246,6 +246,8 @@ class UpstreamCodecTest {
             "HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 0\r\n\r\n",          // obs-fold
             "HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 0\r\n\r\n",                  // bare CR in a value
             "HTTP/1.1 200 OK\r\nX-Nul: a\u0000b\r\nContent-Length: 0\r\n\r\n",              // NUL
+            "HTTP/1.1 200 O\u0001K\r\nContent-Length: 0\r\n\r\n",                         // control in the reason
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\rX\r\n\r\n",                         // bare CR starting a line
             "HTTP/1.1 200 OK\r\nX Bad: a\r\nContent-Length: 0\r\n\r\n",                     // space in a name
             "HTTP/1.1 200 OK\r\nX-Bad : a\r\nContent-Length: 0\r\n\r\n",                    // space before the colon
             "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",      // conflicting lengths
