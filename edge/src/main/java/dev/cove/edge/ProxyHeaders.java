@@ -99,16 +99,9 @@ final class ProxyHeaders {
         return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true) ? upgrade : null;
     }
 
-    /** Puts an upgrade request's (or 101 response's) hop-by-hop pair back, for the next hop to act on. */
+    /** Puts an upgrade request's hop-by-hop pair back, for the next hop to act on (a 101's: {@link ResponseHead#encode}). */
     static void setUpgrade(HttpHeaders headers, String protocol) {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, protocol);
-    }
-
-    /** A 101 for the client: hop-by-hop headers dropped, {@code Connection: upgrade} and the chosen protocol kept. */
-    static void prepareSwitchingResponse(HttpResponse response, String requested) {
-        String protocol = response.headers().get(HttpHeaderNames.UPGRADE, requested);
-        removeHopByHop(response.headers());
-        setUpgrade(response.headers(), protocol);
     }
 
     /** Rewrites the Cookie headers without the cookies named {@code cove_*} (Cove's share-link cookies). */

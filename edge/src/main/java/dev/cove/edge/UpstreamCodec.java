@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.ByteProcessor;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -133,6 +132,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 return;
             }
             searched = 0;
+            if (end - start > maxHeadSize) throw fail("head larger than " + maxHeadSize + " bytes");
             byte[] bytes = new byte[end - start];
             in.readBytes(bytes);
             ResponseHead head;
@@ -195,7 +195,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
 
         private void chunkLine(ByteBuf in, List<Object> out) {
             int start = in.readerIndex();
-            int lf = in.forEachByte(start, Math.min(in.readableBytes(), MAX_CHUNK_LINE), ByteProcessor.FIND_LF);
+            int lf = in.indexOf(start, start + Math.min(in.readableBytes(), MAX_CHUNK_LINE), (byte) '\n');
             if (lf < 0) {
                 if (in.readableBytes() >= MAX_CHUNK_LINE) throw fail("chunk size line too long");
                 return;
@@ -258,7 +258,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
         /** The trailer section after the last chunk: fields forwarded as they came (checked like a head's), then the end. */
         private void trailers(ByteBuf in, List<Object> out) {
             int start = in.readerIndex();
-            int lf = in.forEachByte(start, in.readableBytes(), ByteProcessor.FIND_LF);
+            int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
             if (lf < 0) {
                 if (trailerBytes + in.readableBytes() > maxHeadSize) throw fail("trailers larger than " + maxHeadSize + " bytes");
                 return;

@@ -284,6 +284,13 @@ class UpstreamCodecTest {
         assertThatThrownBy(() -> channel.writeInbound(bytes("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(2000))))
                 .isInstanceOf(ResponseHead.InvalidResponse.class).hasMessageContaining("larger than 1024");
         channel.finishAndReleaseAll();
+        // and one that arrives whole
+        EmbeddedChannel whole = new EmbeddedChannel(new UpstreamCodec(1024));
+        whole.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
+        ReferenceCountUtil.release(whole.readOutbound());
+        assertThatThrownBy(() -> whole.writeInbound(bytes("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(2000) + "\r\nContent-Length: 0\r\n\r\n")))
+                .isInstanceOf(ResponseHead.InvalidResponse.class).hasMessageContaining("larger than 1024");
+        whole.finishAndReleaseAll();
     }
 
     private static void releaseAll(EmbeddedChannel channel) {
