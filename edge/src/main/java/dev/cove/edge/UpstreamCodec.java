@@ -93,19 +93,11 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             switch (state) {
                 case HEAD -> head(in, out);
                 case LENGTH -> {
-                    int n = (int) Math.min(remaining, in.readableBytes());
-                    if (n == 0) return;
-                    out.add(in.readRetainedSlice(n));
-                    remaining -= n;
-                    if (remaining == 0) end(out);
+                    if (passRemaining(in, out)) end(out);
                 }
                 case CHUNK_LINE -> chunkLine(in, out);
                 case CHUNK_DATA -> {
-                    int n = (int) Math.min(remaining, in.readableBytes());
-                    if (n == 0) return;
-                    out.add(in.readRetainedSlice(n));
-                    remaining -= n;
-                    if (remaining == 0) state = State.CHUNK_DATA_END;
+                    if (passRemaining(in, out)) state = State.CHUNK_DATA_END;
                 }
                 case CHUNK_DATA_END -> chunkDataEnd(in, out);
                 case TRAILERS -> trailers(in, out);
@@ -301,6 +293,15 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             if (!dechunk) out.add(in.alloc().buffer(10).writeBytes(Integer.toHexString(n).getBytes(StandardCharsets.US_ASCII)).writeBytes(CRLF.duplicate()));
             out.add(in.readRetainedSlice(n));
             if (!dechunk) out.add(CRLF.duplicate());
+        }
+
+        /** Hands on what has arrived of the {@link #remaining} body (or chunk) bytes; true once they are all through. */
+        private boolean passRemaining(ByteBuf in, List<Object> out) {
+            int n = (int) Math.min(remaining, in.readableBytes());
+            if (n == 0) return false;
+            out.add(in.readRetainedSlice(n));
+            remaining -= n;
+            return remaining == 0;
         }
 
         private void end(List<Object> out) {

@@ -610,7 +610,7 @@ class EdgeProxyTest {
         }
     }
 
-    /** HTTP/1.1 by hand, for what the JDK client refuses to send; reads responses with a Content-Length. */
+    /** HTTP/1.1 by hand, for what the JDK client refuses to send, and to read exactly what the edge sends. */
     static final class RawClient implements AutoCloseable {
         private final Socket socket;
         private final InputStream in;
@@ -628,17 +628,62 @@ class EdgeProxyTest {
         }
 
         String readResponse() throws IOException {
+            String head = readHead();
+            int length = 0;
+            for (String line : head.split("\r\n")) {
+                if (line.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(line.substring(15).trim());
+            }
+            return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        }
+
+        /** A response's head, up to and including its blank line (the body is left to read). */
+        String readHead() throws IOException {
             StringBuilder head = new StringBuilder();
             while (!head.toString().endsWith("\r\n\r\n")) {
                 int c = in.read();
                 if (c < 0) throw new IOException("connection closed after: " + head);
                 head.append((char) c);
             }
-            int length = 0;
-            for (String line : head.toString().split("\r\n")) {
-                if (line.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(line.substring(15).trim());
+            return head.toString();
+        }
+
+        String read(int n) throws IOException {
+            return new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+        }
+
+        private String readLine() throws IOException {
+            String line = "";
+            while (!line.endsWith("\r\n")) {
+                int c = in.read();
+                if (c < 0) throw new IOException("connection closed after: " + line);
+                line += (char) c;
             }
-            return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            return line.substring(0, line.length() - 2);
+        }
+
+        /** A chunked body, checking its framing. */
+        String readChunked() throws IOException {
+            StringBuilder body = new StringBuilder();
+            while (true) {
+                int size = Integer.parseInt(readLine(), 16);
+                if (size == 0) {
+                    assertThat(readLine()).isEmpty();
+                    return body.toString();
+                }
+                body.append(read(size));
+                assertThat(readLine()).isEmpty();
+            }
+        }
+
+        /** Everything until the edge closes the connection (a reset fails: the client would take the body as cut). */
+        String readToEnd() throws IOException {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            try {
+                in.transferTo(all);
+            } catch (java.net.SocketException reset) {
+                throw new AssertionError("reset instead of closed after: " + all);
+            }
+            return all.toString(StandardCharsets.ISO_8859_1);
         }
 
         boolean atEof() throws IOException {

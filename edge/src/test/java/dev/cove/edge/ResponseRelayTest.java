@@ -1,11 +1,11 @@
 package dev.cove.edge;
 
+import dev.cove.edge.EdgeProxyTest.RawClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +13,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -58,7 +57,7 @@ class ResponseRelayTest {
     /** The answer to HEAD has no body, though it names a length: the next response on the connection is read right. */
     @Test
     void headAnswersKeepTheConnectionInStep() throws Exception {
-        try (RawConnection client = new RawConnection(edge.httpPort())) {
+        try (RawClient client = new RawClient(edge.httpPort())) {
             client.send("HEAD /head HTTP/1.1\r\nHost: " + HOST + "\r\n\r\nGET /hello HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
             assertThat(client.readHead()).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Length: 1234\r\n");
             String next = client.readHead();
@@ -72,7 +71,7 @@ class ResponseRelayTest {
     @Test
     void theEdgesOwnAnswersToHeadHaveNoBody() throws Exception {
         String unknown = "3000-nosuch0sandbox00000." + EdgeProxyTest.DOMAIN;
-        try (RawConnection client = new RawConnection(edge.httpPort())) {
+        try (RawClient client = new RawClient(edge.httpPort())) {
             client.send("HEAD / HTTP/1.1\r\nHost: " + unknown + "\r\n\r\nGET /hello HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
             assertThat(client.readHead()).startsWith("HTTP/1.1 404 Not Found\r\n").containsIgnoringCase("content-length:");
             assertThat(client.readHead()).startsWith("HTTP/1.1 200 OK\r\n");
@@ -83,7 +82,7 @@ class ResponseRelayTest {
     /** A body that ends when the server closes reaches an HTTP/1.1 client chunked, and its connection stays usable. */
     @Test
     void aBodyUntilCloseIsChunkedAndTheClientConnectionStays() throws Exception {
-        try (RawConnection client = new RawConnection(edge.httpPort())) {
+        try (RawClient client = new RawClient(edge.httpPort())) {
             client.send("GET /until-close HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
             assertThat(client.readHead()).contains("transfer-encoding: chunked\r\n").doesNotContainIgnoringCase("connection: close");
             assertThat(client.readChunked()).isEqualTo("streamed until close");
@@ -96,7 +95,7 @@ class ResponseRelayTest {
     /** HTTP/1.0 knows no chunks: a chunked body arrives as plain data, delimited by the close. */
     @Test
     void anHttp10ClientGetsAChunkedBodyPlainThenTheClose() throws Exception {
-        try (RawConnection client = new RawConnection(edge.httpPort())) {
+        try (RawClient client = new RawClient(edge.httpPort())) {
             client.send("GET /chunked HTTP/1.0\r\nHost: " + HOST + "\r\n\r\n");
             String head = client.readHead();
             assertThat(head).startsWith("HTTP/1.0 200 OK\r\n").doesNotContainIgnoringCase("transfer-encoding");
@@ -107,7 +106,7 @@ class ResponseRelayTest {
     /** A response the edge refuses to relay is a typed 502 that says why, and the client connection goes on. */
     @Test
     void anInvalidResponseIsA502ThatSaysWhy() throws Exception {
-        try (RawConnection client = new RawConnection(edge.httpPort())) {
+        try (RawClient client = new RawClient(edge.httpPort())) {
             client.send("GET /folded HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
             String head = client.readHead();
             assertThat(head).startsWith("HTTP/1.1 502 Bad Gateway\r\n");
@@ -123,7 +122,7 @@ class ResponseRelayTest {
     /** Expect: 100-continue: the upstream's 100 reaches the client, which only then sends its body. */
     @Test
     void theUpstreams100ContinueReachesAWaitingClient() throws Exception {
-        try (RawConnection client = new RawConnection(edge.httpPort())) {
+        try (RawClient client = new RawClient(edge.httpPort())) {
             client.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
             assertThat(client.readHead()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
             client.send("data");
@@ -138,74 +137,6 @@ class ResponseRelayTest {
             if (line.toLowerCase().startsWith("content-length:")) return Integer.parseInt(line.substring(15).trim());
         }
         throw new AssertionError("no Content-Length in " + head);
-    }
-
-    /** A client that reads exactly what the edge sends. */
-    static final class RawConnection implements AutoCloseable {
-        private final Socket socket;
-        private final InputStream in;
-
-        RawConnection(int port) throws IOException {
-            socket = new Socket(InetAddress.getLoopbackAddress(), port);
-            socket.setSoTimeout(10_000);
-            in = socket.getInputStream();
-        }
-
-        void send(String text) throws IOException {
-            socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-        }
-
-        String readHead() throws IOException {
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int c = in.read();
-                if (c < 0) throw new IOException("closed after: " + head);
-                head.append((char) c);
-            }
-            return head.toString();
-        }
-
-        String read(int n) throws IOException {
-            return new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
-        }
-
-        String readLine() throws IOException {
-            StringBuilder line = new StringBuilder();
-            while (!line.toString().endsWith("\r\n")) {
-                int c = in.read();
-                if (c < 0) throw new IOException("closed after: " + line);
-                line.append((char) c);
-            }
-            return line.substring(0, line.length() - 2);
-        }
-
-        /** A chunked body, checking its framing. */
-        String readChunked() throws IOException {
-            StringBuilder body = new StringBuilder();
-            while (true) {
-                int size = Integer.parseInt(readLine(), 16);
-                if (size == 0) {
-                    assertThat(readLine()).isEmpty();
-                    return body.toString();
-                }
-                body.append(read(size));
-                assertThat(readLine()).isEmpty();
-            }
-        }
-
-        String readToEnd() throws IOException {
-            ByteArrayOutputStream all = new ByteArrayOutputStream();
-            try {
-                in.transferTo(all);
-            } catch (SocketException reset) {
-                throw new AssertionError("reset instead of closed after: " + all);
-            }
-            return all.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        @Override
-        public void close() throws IOException { socket.close(); }
     }
 
     /**
