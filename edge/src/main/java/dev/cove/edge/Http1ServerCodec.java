@@ -3,12 +3,10 @@ package dev.cove.edge;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http.HttpUtil;
 
 /**
  * The client leg's HTTP/1.1 codec: Netty's request decoder, and a response encoder for the answers the edge writes
@@ -22,7 +20,8 @@ final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDec
         implements HttpServerUpgradeHandler.SourceCodec {
 
     Http1ServerCodec(HttpDecoderConfig config) {
-        init(new RequestDecoder(config), new ResponseEncoder());
+        // Netty's decoder refuses a request framed both ways (RFC 9112 §6.1), so the edge answers it 400 and closes.
+        init(new HttpRequestDecoder(config), new ResponseEncoder());
     }
 
     /** The next response the edge writes answers a HEAD request: its head goes out without the body. */
@@ -33,19 +32,6 @@ final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDec
     @Override
     public void upgradeFrom(ChannelHandlerContext ctx) {
         ctx.pipeline().remove(this);
-    }
-
-    private static final class RequestDecoder extends HttpRequestDecoder {
-        RequestDecoder(HttpDecoderConfig config) {
-            super(config);
-        }
-
-        @Override
-        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
-            // Both framings at once is a smuggling attempt or a broken client: answer this request, then close.
-            super.handleTransferEncodingChunkedWithContentLength(message);
-            HttpUtil.setKeepAlive(message, false);
-        }
     }
 
     static final class ResponseEncoder extends HttpResponseEncoder {

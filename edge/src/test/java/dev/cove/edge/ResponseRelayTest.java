@@ -132,6 +132,18 @@ class ResponseRelayTest {
         }
     }
 
+    /** A request framed both ways (a smuggling attempt or a broken client) is refused, and the connection closes. */
+    @Test
+    void aRequestWithBothFramingsIsRefusedAndTheConnectionCloses() throws Exception {
+        try (RawClient client = new RawClient(edge.httpPort())) {
+            client.send("POST /hello HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "4\r\ndata\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+            String head = client.readHead();
+            assertThat(head).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("connection: close\r\n");
+            assertThat(client.readToEnd()).contains("\"code\":\"bad_request\"").doesNotContain("hello"); // nothing behind it is read
+        }
+    }
+
     private static int contentLength(String head) {
         for (String line : head.split("\r\n")) {
             if (line.toLowerCase().startsWith("content-length:")) return Integer.parseInt(line.substring(15).trim());
@@ -175,7 +187,9 @@ class ResponseRelayTest {
                 while (true) {
                     String head = readHead(in);
                     if (head == null) return;
-                    String path = head.split(" ", 3)[1];
+                    String[] requestLine = head.split(" ", 3);
+                    if (requestLine.length < 3) return; // not a request (e.g. a chunked body this server does not read)
+                    String path = requestLine[1];
                     String lower = head.toLowerCase();
                     if (lower.contains("\r\nexpect: 100-continue")) out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
