@@ -116,10 +116,7 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
                 if (head.nextLine(start) != length) throw new InvalidResponse("bytes after the head");
                 break;
             }
-            if (first == ' ' || first == '\t') throw new InvalidResponse("obsolete line folding");
-            int colon = start;
-            while (colon < length && (CHAR_CLASS[bytes[colon] & 0xff] & TOKEN) != 0) colon++;
-            if (colon == start || colon >= length || bytes[colon] != ':') throw new InvalidResponse("bad header name");
+            int colon = fieldColon(bytes, start);
             int valueStart = colon + 1;
             while (valueStart < length && (bytes[valueStart] == ' ' || bytes[valueStart] == '\t')) valueStart++;
             int end = textEnd(bytes, valueStart, "header value");
@@ -135,6 +132,25 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
             head.dropAll(Name.CONTENT_LENGTH);
         }
         return head;
+    }
+
+    /**
+     * Checks one field line (a header or a trailer) that ends with LF in {@code b}: a name of token characters, a
+     * colon, then text; no obs-fold. The same rules for both, so a trailer cannot carry what a header could not.
+     *
+     * @return the index of the colon (see {@link #checkField} for the whole line)
+     */
+    private static int fieldColon(byte[] b, int start) {
+        if (b[start] == ' ' || b[start] == '\t') throw new InvalidResponse("obsolete line folding");
+        int colon = start;
+        while (colon < b.length && (CHAR_CLASS[b[colon] & 0xff] & TOKEN) != 0) colon++;
+        if (colon == start || colon >= b.length || b[colon] != ':') throw new InvalidResponse("bad header name");
+        return colon;
+    }
+
+    /** Checks a field line on its own ({@code line}: the line's text, then LF): its name, colon and value. */
+    static void checkField(byte[] line) {
+        textEnd(line, fieldColon(line, 0) + 1, "trailer value");
     }
 
     private static boolean startsWithVersion(byte[] b) {

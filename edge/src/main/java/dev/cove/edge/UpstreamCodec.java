@@ -265,17 +265,13 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 end(out);
                 return;
             }
-            // Checked through the head parser, as a one-field head, so a trailer cannot smuggle what a header cannot.
-            byte[] line = new byte[13 + (end - start) + 2];
-            System.arraycopy("HTTP/1.1 200\n".getBytes(StandardCharsets.US_ASCII), 0, line, 0, 13);
-            in.getBytes(start, line, 13, end - start);
-            line[line.length - 2] = '\n';
+            byte[] line = new byte[end - start + 1]; // the field's text and LF, checked as a header line is
+            in.getBytes(start, line, 0, end - start);
             line[line.length - 1] = '\n';
             try {
-                ResponseHead.parse(line);
+                ResponseHead.checkField(line);
             } catch (ResponseHead.InvalidResponse invalid) {
-                state = State.BROKEN;
-                throw fail("bad trailer field");
+                throw fail("bad trailer field (" + invalid.getMessage() + ")");
             }
             if (dechunk) {
                 in.skipBytes(length);
@@ -283,7 +279,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 out.add(in.readRetainedSlice(length));
             } else {
                 in.skipBytes(length);
-                out.add(in.alloc().buffer(end - start + 2).writeBytes(line, 13, end - start).writeBytes(CRLF.duplicate()));
+                out.add(in.alloc().buffer(end - start + 2).writeBytes(line, 0, end - start).writeBytes(CRLF.duplicate()));
             }
         }
 
