@@ -108,7 +108,10 @@ measure() {
   done
   awk -v c="$(mean "${rps[cove]}")" -v n="$(mean "${rps[nginx]}")" -v cs="${rps[cove]}" -v ns="${rps[nginx]}" 'BEGIN {
     printf "  throughput Cove/nginx: %.2f (per round:", c/n; k=split(cs, a, " "); split(ns, b, " ")
-    for (i=1;i<=k;i++) printf " %.2f", a[i]/b[i]; print ")" }'
+    for (i=1;i<=k;i++) { r[i]=a[i]/b[i]; printf " %.2f", r[i] }
+    # The median of the rounds as well: on shared cores one noisy round moves the mean of a few rounds by several %.
+    for (i=2;i<=k;i++) { v=r[i]; for (j=i-1; j>=1 && r[j]>v; j--) r[j+1]=r[j]; r[j+1]=v }
+    printf "; median %.2f)\n", (k%2 ? r[(k+1)/2] : (r[k/2]+r[k/2+1])/2) }'
   awk -v c="$(mean "${p99[cove]}")" -v n="$(mean "${p99[nginx]}")" -v d="$(mean "${p99[direct]}")" \
     'BEGIN { printf "  p99 added over direct: Cove %+.3f ms, nginx %+.3f ms\n", c-d, n-d }'
   echo

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -25,7 +26,14 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -110,6 +118,12 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private Switch switching;
     /** The HTTP/1.1 codec's context, where relayed response bytes are written (see {@link #rawOut}). */
     private ChannelHandlerContext rawOut;
+    /** The upstream is an HTTP/2 stream on its own h2c connection (see {@link #openH2cStream}). */
+    private boolean upstreamH2c;
+    /** The current h2c upstream connection (the stream's parent), from its registration; null otherwise. */
+    private Channel h2cConnection;
+    /** The h2c upstream's server sent its HTTP/2 settings: it speaks HTTP/2 (else a failure is explained as not). */
+    private boolean upstreamSpokeHttp2;
     /** Why the upstream's response was refused, until its connection's close is handled. */
     private String invalidResponse;
 
@@ -137,6 +151,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         String sandboxId;
         Integer port;
         String target = "none";
+        /** The request goes to the port over HTTP/2 (h2c): a gRPC call from an HTTP/2 client. */
+        boolean h2cUpstream;
         /** The protocol an upgrade request asks for (sandbox ports, HTTP/1.1), else null. */
         String upgrade;
         /** How a sandbox port request got through ({@code public}, {@code token}, {@code link}) or {@code denied}; null otherwise. */
@@ -281,8 +297,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 }
                 exchange.target = proxy.sandbox() == null ? "control_plane" : proxy.agent() ? "agent" : "sandbox";
                 String upgrade = !http2 && proxy.sandboxPort() ? ProxyHeaders.requestedUpgrade(request) : null;
+                // gRPC needs HTTP/2 end to end (and its trailers): it goes to the port over h2c, everything else over HTTP/1.1.
+                boolean grpc = http2 && proxy.sandboxPort() && ProxyHeaders.isGrpc(request);
+                boolean teTrailers = grpc && ProxyHeaders.asksForTrailers(request);
                 ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, clientIp(connection),
                         secure, localPort(connection), proxy.sandboxPort());
+                if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
+                exchange.h2cUpstream = grpc;
                 if (proxy.sandboxPort()) {
                     String masked = proxy.route().maskedHost(exchange.port);
                     if (masked != null) request.headers().set(HttpHeaderNames.HOST, masked); // X-Forwarded-Host keeps the public one
@@ -291,7 +312,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                         exchange.upgrade = upgrade;
                     }
                 }
-                ensureUpstream(proxy.dialer(), proxy.sandboxPort() ? exchange.sandboxId : null);
+                ensureUpstream(proxy.dialer(), proxy.sandboxPort() ? exchange.sandboxId : null, grpc);
             }
         }
     }
@@ -340,8 +361,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     // ---- upstream connection -------------------------------------------------------------------------------
 
     /** Pins one upstream connection per client connection (stream), reused while requests go the same way. */
-    private void ensureUpstream(UpstreamDialer dialer, String limitedSandbox) {
-        if (dialer.equals(upstreamDialer) && (upstream != null || connecting != null)) return;
+    private void ensureUpstream(UpstreamDialer dialer, String limitedSandbox, boolean h2c) {
+        if (dialer.equals(upstreamDialer) && h2c == upstreamH2c && (upstream != null || connecting != null)) return;
         closeUpstream();
         if (limitedSandbox != null && !limits.acquire(limitedSandbox)) {
             metrics.connectionsRefused.increment();
@@ -351,10 +372,22 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         upstreamDialer = dialer;
+        upstreamH2c = h2c;
+        upstreamSpokeHttp2 = false;
         dialStarted = System.nanoTime();
         Future<Channel> dial = dialer.dial(ctx.channel().eventLoop(), new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (h2c) {
+                    h2cConnection = ch;
+                    // The connection's own frames (settings, pings) are always read; backpressure is per stream
+                    // (the stream channel's autoRead, HTTP/2 flow control).
+                    ch.config().setAutoRead(true);
+                    ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
+                                    .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)).build(),
+                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), new Http2SettingsWatch(ch));
+                    return;
+                }
                 // An HTTP/1.1 client gets the upstream's response bytes relayed; an HTTP/2 stream needs them as objects.
                 ch.pipeline().addLast(http2
                                 ? new HttpClientCodec(new HttpDecoderConfig()
@@ -364,14 +397,93 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                         new UpstreamHandler(DownstreamHandler.this));
             }
         });
-        connecting = dial;
+        Future<Channel> ready = h2c ? openH2cStream(dial) : dial;
+        connecting = ready;
         dial.addListener(done -> {
             if (limitedSandbox != null) { // the slot lives as long as the upstream connection
                 if (dial.isSuccess()) dial.getNow().closeFuture().addListener(closed -> limits.release(limitedSandbox));
                 else limits.release(limitedSandbox);
             }
-            onUpstreamConnected(dial);
         });
+        ready.addListener(done -> onUpstreamConnected(ready));
+    }
+
+    /**
+     * The stream a gRPC call goes on, once its h2c connection is up: the request and response pass it as Netty's
+     * objects, as on the client's stream, so trailers go through. Each client stream has its own connection, which
+     * closes with the stream.
+     */
+    private Future<Channel> openH2cStream(Future<Channel> dial) {
+        io.netty.util.concurrent.Promise<Channel> stream = ctx.executor().newPromise();
+        dial.addListener(connected -> {
+            if (!dial.isSuccess()) {
+                stream.setFailure(dial.cause());
+                return;
+            }
+            Channel connection = dial.getNow();
+            // A stream's frames may only follow the connection preface, which goes out once the channel is active: the
+            // dial can complete before that.
+            Future<Void> preface = connection.pipeline().get(Http2SettingsWatch.class).prefaceWritten;
+            preface.addListener(written -> {
+                if (!preface.isSuccess()) {
+                    stream.setFailure(preface.cause());
+                    return;
+                }
+                new Http2StreamChannelBootstrap(connection).handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamHandler(DownstreamHandler.this));
+                        ch.closeFuture().addListener(closed -> connection.close());
+                    }
+                }).open().addListener(opened -> {
+                    if (opened.isSuccess()) {
+                        stream.setSuccess((Channel) opened.getNow());
+                    } else {
+                        connection.close();
+                        stream.setFailure(opened.cause());
+                    }
+                });
+            });
+        });
+        return stream;
+    }
+
+    /**
+     * Watches an h2c upstream connection's own frames and events (they pass here, not to streams): when the preface has
+     * gone out (streams may open), and whether the server sent its HTTP/2 settings (it speaks HTTP/2).
+     */
+    private final class Http2SettingsWatch extends ChannelInboundHandlerAdapter {
+        private final Channel connection;
+        final io.netty.util.concurrent.Promise<Void> prefaceWritten;
+
+        Http2SettingsWatch(Channel connection) {
+            this.connection = connection;
+            this.prefaceWritten = connection.eventLoop().newPromise();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof Http2ConnectionPrefaceAndSettingsFrameWrittenEvent) prefaceWritten.trySuccess(null);
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            prefaceWritten.tryFailure(new java.nio.channels.ClosedChannelException());
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2SettingsFrame && connection == h2cConnection) upstreamSpokeHttp2 = true;
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("h2c upstream connection {} failed: {}", ctx.channel(), cause.toString());
+            ctx.close();
+        }
     }
 
     private void onUpstreamConnected(Future<Channel> dial) {
@@ -408,6 +520,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (old != null) old.close();
         connecting = null; // onUpstreamConnected closes it when it completes
         upstreamDialer = null;
+        h2cConnection = null;
     }
 
     // ---- upstream → client (called by UpstreamHandler) -----------------------------------------------------
@@ -603,6 +716,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
     void onUpstreamInactive(Channel from) {
         if (from != upstream) return;
+        // What the upstream sent last goes out now: an HTTP/2 upstream stream that ends with its last frame is closed
+        // before its read completes, so the flush in onUpstreamReadComplete does not come.
+        ctx.flush();
         upstream = null;
         upstreamDialer = null;
         String invalid = invalidResponse;
@@ -615,6 +731,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (exchange != null && !exchange.local) {
             if (!exchange.responseStarted) {
                 respondLocally(invalid != null ? EdgeError.upstreamInvalidResponse(exchange.sandboxId, exchange.port, invalid)
+                        : exchange.h2cUpstream && !upstreamSpokeHttp2 ? EdgeError.upstreamNotHttp2(exchange.sandboxId, exchange.port)
                         : EdgeError.upstreamFailed(exchange.sandboxId, exchange.port));
             } else if (!exchange.responseDone) {
                 // Cut mid-response: close (HTTP/2: reset the stream) so the client cannot take it for complete.

@@ -107,6 +107,17 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
                 sandboxId, port, null, Style.TYPED);
     }
 
+    /**
+     * A gRPC request (HTTP/2 end to end) reached a port whose server did not answer in HTTP/2: it closed the connection
+     * without its HTTP/2 settings (an HTTP/1.1-only server answers the connection preface with an error).
+     */
+    static EdgeError upstreamNotHttp2(String sandboxId, int port) {
+        return new EdgeError(502, "upstream_not_http2", "The server on port " + port + " of sandbox " + sandboxId
+                + " did not answer in HTTP/2. gRPC requests go to the port over HTTP/2 without TLS (h2c, prior knowledge):"
+                + " serve gRPC on this port in plaintext (for example grpc-go or grpc-java with plaintext), not behind TLS"
+                + " or HTTP/1.1.", sandboxId, port, null, Style.TYPED);
+    }
+
     /** Too many connections (per sandbox or in total): the client may retry after {@code retryAfterSeconds}. */
     static EdgeError rateLimited(String sandboxId, Integer port, String message, int limit, int retryAfterSeconds) {
         Map<String, Object> details = new LinkedHashMap<>();

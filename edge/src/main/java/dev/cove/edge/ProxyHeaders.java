@@ -99,6 +99,21 @@ final class ProxyHeaders {
         return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true) ? upgrade : null;
     }
 
+    /**
+     * Whether a request is a gRPC call: {@code application/grpc}, alone or with a {@code +format} or parameters. Not
+     * gRPC-Web ({@code application/grpc-web*}), which is HTTP/1.1-compatible by design.
+     */
+    static boolean isGrpc(HttpRequest request) {
+        String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (type == null || !type.regionMatches(true, 0, "application/grpc", 0, 16)) return false;
+        return type.length() == 16 || type.charAt(16) == '+' || type.charAt(16) == ';';
+    }
+
+    /** Whether a request says it accepts trailers ({@code TE: trailers}, which gRPC servers require). */
+    static boolean asksForTrailers(HttpRequest request) {
+        return request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+    }
+
     /** Puts an upgrade request's hop-by-hop pair back, for the next hop to act on (a 101's: {@link ResponseHead#encode}). */
     static void setUpgrade(HttpHeaders headers, String protocol) {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, protocol);

@@ -1,6 +1,7 @@
 package dev.cove.edge;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
@@ -25,15 +27,29 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** HTTP/2 over cleartext with prior knowledge (what {@code curl --http2-prior-knowledge} does); the JDK client cannot. */
+/**
+ * HTTP/2 over cleartext with prior knowledge (what {@code curl --http2-prior-knowledge} and gRPC clients do); the JDK
+ * client cannot, nor can it show trailers.
+ */
 final class H2cPriorKnowledgeClient {
     private H2cPriorKnowledgeClient() {}
 
+    /** The parts of a response a test looks at; trailers are empty when none came. */
+    record Response(int status, HttpHeaders headers, String body, HttpHeaders trailers) {}
+
     /** @return "{status} {body}" */
     static String get(int port, String authority, String path) throws Exception {
+        Response response = exchange(port, authority, HttpMethod.GET, path, Map.of(), new byte[0]);
+        return response.status() + " " + response.body();
+    }
+
+    /** One request on a new connection (its own stream), with {@code headers} and {@code body}; the whole response. */
+    static Response exchange(int port, String authority, HttpMethod method, String path, Map<String, String> headers, byte[] body)
+            throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel connection = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -45,7 +61,7 @@ final class H2cPriorKnowledgeClient {
                         }
                     })
                     .connect(InetAddress.getLoopbackAddress(), port).sync().channel();
-            CompletableFuture<String> result = new CompletableFuture<>();
+            CompletableFuture<Response> result = new CompletableFuture<>();
             Http2StreamChannel stream = new Http2StreamChannelBootstrap(connection)
                     .handler(new ChannelInitializer<Http2StreamChannel>() {
                         @Override
@@ -54,8 +70,8 @@ final class H2cPriorKnowledgeClient {
                                     new SimpleChannelInboundHandler<FullHttpResponse>() {
                                         @Override
                                         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-                                            result.complete(response.status().code() + " "
-                                                    + response.content().toString(StandardCharsets.UTF_8));
+                                            result.complete(new Response(response.status().code(), response.headers().copy(),
+                                                    response.content().toString(StandardCharsets.UTF_8), response.trailingHeaders().copy()));
                                         }
 
                                         @Override
@@ -66,8 +82,10 @@ final class H2cPriorKnowledgeClient {
                         }
                     })
                     .open().sync().getNow();
-            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path, Unpooled.wrappedBuffer(body));
             request.headers().set(HttpHeaderNames.HOST, authority);
+            headers.forEach(request.headers()::set);
+            if (body.length > 0) request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             stream.writeAndFlush(request);
             return result.get(10, TimeUnit.SECONDS);
         } finally {

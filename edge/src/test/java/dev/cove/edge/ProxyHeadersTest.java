@@ -37,6 +37,19 @@ class ProxyHeadersTest {
     }
 
     @Test
+    void grpcIsTheGrpcContentTypeNotGrpcWeb() {
+        assertThat(ProxyHeaders.isGrpc(request("Content-Type", "application/grpc"))).isTrue();
+        assertThat(ProxyHeaders.isGrpc(request("Content-Type", "Application/GRPC+proto"))).isTrue();
+        assertThat(ProxyHeaders.isGrpc(request("Content-Type", "application/grpc;charset=utf-8"))).isTrue();
+        assertThat(ProxyHeaders.isGrpc(request("Content-Type", "application/grpc-web+proto"))).isFalse();
+        assertThat(ProxyHeaders.isGrpc(request("Content-Type", "application/grpcx"))).isFalse();
+        assertThat(ProxyHeaders.isGrpc(request("Content-Type", "application/json"))).isFalse();
+        assertThat(ProxyHeaders.isGrpc(request("Host", "h"))).isFalse();
+        assertThat(ProxyHeaders.asksForTrailers(request("TE", "deflate, Trailers"))).isTrue();
+        assertThat(ProxyHeaders.asksForTrailers(request("TE", "deflate"))).isFalse();
+    }
+
+    @Test
     void forwardingHeadersAreTheEdgesOwn() {
         HttpRequest request = request("Host", "3000-sbx.cove.localhost", "X-Forwarded-For", "6.6.6.6", "x-forwarded-proto", "https",
                 "X-Forwarded-Host", "evil", "X-Forwarded-Port", "1", "Forwarded", "for=6.6.6.6", "X-Cove-Sandbox-Id", "forged",

@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -53,6 +54,7 @@ class SandboxPortsTest {
     static final String SECURED = "sbx0ports0secured001";
     static final String TOKEN = "t0k3n-for-traffic";
     static final String HIDDEN_ADDRESS = "10.211.254.7";
+    static final int GRPC_PORT = 50051;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir static Path dataDir;
@@ -73,7 +75,8 @@ class SandboxPortsTest {
         ns.startServer("::", 3003);
         ns.startServer(HIDDEN_ADDRESS, 3004);
         ns.startServer("127.0.0.1", 5173, "--allowed-host", "localhost:5173"); // a Vite-style Host check
-        for (int port : new int[] {3000, 3001, 3002, 3003, 3004, 5173}) ns.awaitListening(port);
+        ns.startH2cServer("127.0.0.1", GRPC_PORT); // HTTP/2 only, as a gRPC server is
+        for (int port : new int[] {3000, 3001, 3002, 3003, 3004, 5173, GRPC_PORT}) ns.awaitListening(port);
 
         directory.put(new SandboxRoute(SBX, State.RUNNING, ns.path.toString(), null, null));
         directory.put(new SandboxRoute(MASKED, State.RUNNING, ns.path.toString(), null, null, "localhost:${PORT}", null, false));
@@ -345,10 +348,10 @@ class SandboxPortsTest {
             assertThat(body.path("code").asText()).isEqualTo("port_not_listening");
             assertThat(body.path("sandboxId").asText()).isEqualTo(SBX);
             assertThat(body.path("port").asInt()).isEqualTo(4000);
-            assertThat(body.path("message").asText()).contains("Nothing listens on port 4000").contains("3000, 3001, 3002, 3003, 3004, 5173");
+            assertThat(body.path("message").asText()).contains("Nothing listens on port 4000").contains("3000, 3001, 3002, 3003, 3004, 5173, 50051");
             List<Integer> listening = new ArrayList<>();
             body.path("listening").forEach(n -> listening.add(n.asInt()));
-            assertThat(listening).containsExactly(3000, 3001, 3002, 3003, 3004, 5173);
+            assertThat(listening).containsExactly(3000, 3001, 3002, 3003, 3004, 5173, GRPC_PORT);
         }
         HttpResponse<String> page = get(http1, http(SBX, 4000, "/"), "User-Agent", EdgeProxyTest.BROWSER_UA, "Accept", "text/html");
         assertThat(page.statusCode()).isEqualTo(502);
@@ -369,6 +372,61 @@ class SandboxPortsTest {
             assertThat(reply).startsWith("HTTP/1.1 200").contains("Content-Length: 1000");
             assertThat(reply.substring(reply.indexOf("\r\n\r\n") + 4)).isEqualTo("partial");
         }
+    }
+
+    // ---- gRPC: HTTP/2 end to end -----------------------------------------------------------------------------
+
+    static final Map<String, String> GRPC_HEADERS = Map.of("content-type", "application/grpc+proto", "te", "trailers");
+
+    /**
+     * A gRPC call (HTTP/2 client, application/grpc) reaches an HTTP/2-only server over h2c, and its trailers come
+     * back: over h2c with prior knowledge (as gRPC clients speak to a plain port) and over TLS.
+     */
+    @Test
+    void grpcGoesOverHttp2EndToEndWithItsTrailers() throws Exception {
+        String host = GRPC_PORT + "-" + SBX + "." + DOMAIN;
+        byte[] message = "\0\0\0\0\5hello".getBytes(StandardCharsets.ISO_8859_1); // a gRPC frame: flag, length, payload
+        H2cPriorKnowledgeClient.Response response = H2cPriorKnowledgeClient.exchange(edge.httpPort(), host + ":" + edge.httpPort(),
+                io.netty.handler.codec.http.HttpMethod.POST, "/echo.Echo/Say", GRPC_HEADERS, message);
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(new String(message, StandardCharsets.ISO_8859_1));
+        assertThat(response.trailers().get("grpc-status")).isEqualTo("0");
+        assertThat(response.trailers().get("grpc-message")).isEqualTo("echoed 10 bytes");
+        assertThat(response.headers().get("x-saw-path")).isEqualTo("/echo.Echo/Say");
+        assertThat(response.headers().get("x-saw-te")).as("gRPC servers require TE: trailers").isEqualTo("trailers");
+        assertThat(response.headers().get("x-saw-content-type")).isEqualTo("application/grpc+proto");
+        assertThat(response.headers().get("x-saw-authority")).isEqualTo(host + ":" + edge.httpPort());
+        assertThat(response.headers().get("x-saw-forwarded-for")).isEqualTo("127.0.0.1");
+
+        HttpResponse<String> overTls = http2.send(HttpRequest.newBuilder(https(SBX, GRPC_PORT, "/echo.Echo/Say"))
+                .timeout(Duration.ofSeconds(20)).header("content-type", "application/grpc").header("te", "trailers")
+                .POST(BodyPublishers.ofByteArray(message)).build(), BodyHandlers.ofString(StandardCharsets.ISO_8859_1));
+        assertThat(overTls.statusCode()).as(overTls.body()).isEqualTo(200);
+        assertThat(overTls.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(overTls.body()).isEqualTo(new String(message, StandardCharsets.ISO_8859_1));
+        assertThat(overTls.headers().firstValue("x-saw-te")).hasValue("trailers");
+    }
+
+    /** A gRPC call to a port whose server speaks only HTTP/1.1 is told so, not handed a bare 502. */
+    @Test
+    void grpcToAnHttp1OnlyServerSaysTheServerDoesNotSpeakHttp2() throws Exception {
+        H2cPriorKnowledgeClient.Response response = H2cPriorKnowledgeClient.exchange(edge.httpPort(),
+                "3000-" + SBX + "." + DOMAIN, io.netty.handler.codec.http.HttpMethod.POST, "/echo.Echo/Say", GRPC_HEADERS,
+                new byte[5]);
+        assertThat(response.status()).isEqualTo(502);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.path("code").asText()).isEqualTo("upstream_not_http2");
+        assertThat(body.path("message").asText()).contains("port 3000").contains("did not answer in HTTP/2").contains("h2c");
+    }
+
+    /** Other HTTP/2 requests, gRPC-Web among them, still reach the port over HTTP/1.1, which every dev server speaks. */
+    @Test
+    void grpcWebAndOtherHttp2RequestsReachHttp1Servers() throws Exception {
+        H2cPriorKnowledgeClient.Response response = H2cPriorKnowledgeClient.exchange(edge.httpPort(),
+                "3000-" + SBX + "." + DOMAIN, io.netty.handler.codec.http.HttpMethod.GET, "/web", Map.of("content-type", "application/grpc-web+proto"),
+                new byte[0]);
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).path("path").asText()).isEqualTo("/web");
     }
 
     /** Before any response byte, a dying upstream is a typed 502. */

@@ -11,13 +11,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A network namespace the test creates itself ({@code covetest-edge-*}), with only loopback up, and the servers a
  * sandbox user would start in it ({@code sandbox-server.py} via {@code ip netns exec}). Nothing outside it is
- * reachable from it, and the edge reaches in only by dialing inside. {@link #close()} removes every trace.
+ * reachable from it, and the edge reaches in only by dialing inside. An HTTP/2-only server ({@code h2c-server.js} under
+ * Node) stands in for a gRPC server. {@link #close()} removes every trace.
  */
 final class TestNamespace implements AutoCloseable {
     final String name;
     final Path path;
     private final Path script;
     private final List<Process> servers = new ArrayList<>();
+    private final List<Path> scripts = new ArrayList<>();
 
     TestNamespace() throws Exception {
         name = "covetest-edge-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
@@ -36,6 +38,17 @@ final class TestNamespace implements AutoCloseable {
                 "--bind", bind, "--port", String.valueOf(port)));
         cmd.addAll(List.of(extra));
         servers.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+    }
+
+    /** Starts {@code h2c-server.js <bind> <port>} (an HTTP/2-only server, like a gRPC server) inside the namespace. */
+    void startH2cServer(String bind, int port) throws IOException {
+        Path js = Files.createTempFile("h2c-server", ".js");
+        try (var in = TestNamespace.class.getResourceAsStream("/h2c-server.js")) {
+            Files.write(js, in.readAllBytes());
+        }
+        scripts.add(js);
+        servers.add(new ProcessBuilder("ip", "netns", "exec", name, "node", js.toString(), bind, String.valueOf(port))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
     }
 
     /** Waits until {@code port} listens inside the namespace (the socket table the edge reads, too). */
@@ -75,5 +88,6 @@ final class TestNamespace implements AutoCloseable {
         }
         run("ip", "netns", "del", name);
         Files.deleteIfExists(script);
+        for (Path js : scripts) Files.deleteIfExists(js);
     }
 }
