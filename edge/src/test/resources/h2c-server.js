@@ -1,12 +1,25 @@
 // Test upstream for the edge: a server that speaks only HTTP/2 without TLS (h2c, prior knowledge), as gRPC servers do.
-// Every request is answered like a unary gRPC call: the request body echoed back, then trailers with grpc-status 0
-// and a message naming the body's length. Response headers say what the server saw (TE, :authority, :path, type).
+// /ticks.Ticks/Stream answers like a server-streaming call (5 lines, 300 ms apart). Every other request is answered
+// like a unary gRPC call: the request body echoed back, then trailers with grpc-status 0
+// and a message naming the body's length. Response headers say what the server saw (TE, :authority, :path, type, and
+// the connection: its remote port).
 //   node h2c-server.js <bind> <port>
 'use strict';
 const http2 = require('http2');
 const [bind, port] = [process.argv[2], Number(process.argv[3])];
 const server = http2.createServer();
 server.on('stream', (stream, headers) => {
+  if (headers[':path'] === '/ticks.Ticks/Stream') { // server streaming: 5 lines 300 ms apart, then the trailers
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    let n = 0;
+    const tick = setInterval(() => {
+      stream.write('tick ' + n + '\n');
+      if (++n === 5) { clearInterval(tick); stream.end(); }
+    }, 300);
+    stream.on('close', () => clearInterval(tick));
+    return;
+  }
   const chunks = [];
   stream.on('data', (chunk) => chunks.push(chunk));
   stream.on('end', () => {
@@ -19,6 +32,7 @@ server.on('stream', (stream, headers) => {
       'x-saw-path': String(headers[':path']),
       'x-saw-content-type': String(headers['content-type']),
       'x-saw-forwarded-for': String(headers['x-forwarded-for']),
+      'x-saw-connection': String(stream.session.socket.remotePort),
     }, { waitForTrailers: true });
     stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'echoed ' + body.length + ' bytes' }));
     stream.end(body);

@@ -26,11 +26,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -118,12 +113,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private Switch switching;
     /** The HTTP/1.1 codec's context, where relayed response bytes are written (see {@link #rawOut}). */
     private ChannelHandlerContext rawOut;
-    /** The upstream is an HTTP/2 stream on its own h2c connection (see {@link #openH2cStream}). */
+    /** The upstream is a stream on a shared h2c connection (see {@link #openH2cStream}). */
     private boolean upstreamH2c;
-    /** The current h2c upstream connection (the stream's parent), from its registration; null otherwise. */
-    private Channel h2cConnection;
-    /** The h2c upstream's server sent its HTTP/2 settings: it speaks HTTP/2 (else a failure is explained as not). */
-    private boolean upstreamSpokeHttp2;
+    /** That connection, whose server may or may not have spoken HTTP/2 (which explains a failure); null otherwise. */
+    private H2cUpstreams.Connection h2cConnection;
     /** Why the upstream's response was refused, until its connection's close is handled. */
     private String invalidResponse;
 
@@ -151,8 +144,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         String sandboxId;
         Integer port;
         String target = "none";
-        /** The request goes to the port over HTTP/2 (h2c): a gRPC call from an HTTP/2 client. */
-        boolean h2cUpstream;
         /** The protocol an upgrade request asks for (sandbox ports, HTTP/1.1), else null. */
         String upgrade;
         /** How a sandbox port request got through ({@code public}, {@code token}, {@code link}) or {@code denied}; null otherwise. */
@@ -303,7 +294,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                 ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, clientIp(connection),
                         secure, localPort(connection), proxy.sandboxPort());
                 if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
-                exchange.h2cUpstream = grpc;
                 if (proxy.sandboxPort()) {
                     String masked = proxy.route().maskedHost(exchange.port);
                     if (masked != null) request.headers().set(HttpHeaderNames.HOST, masked); // X-Forwarded-Host keeps the public one
@@ -364,30 +354,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private void ensureUpstream(UpstreamDialer dialer, String limitedSandbox, boolean h2c) {
         if (dialer.equals(upstreamDialer) && h2c == upstreamH2c && (upstream != null || connecting != null)) return;
         closeUpstream();
+        if (h2c) {
+            openH2cStream(dialer, limitedSandbox);
+            return;
+        }
         if (limitedSandbox != null && !limits.acquire(limitedSandbox)) {
-            metrics.connectionsRefused.increment();
-            respondLocally(EdgeError.rateLimited(exchange.sandboxId, exchange.port, "Sandbox " + limitedSandbox
-                    + " has too many open connections (" + limits.maxPerSandbox + "). Retry in a moment.",
-                    limits.maxPerSandbox, ConnectionLimits.RETRY_AFTER_SECONDS));
+            refuseOverSandboxLimit(limitedSandbox);
             return;
         }
         upstreamDialer = dialer;
-        upstreamH2c = h2c;
-        upstreamSpokeHttp2 = false;
         dialStarted = System.nanoTime();
         Future<Channel> dial = dialer.dial(ctx.channel().eventLoop(), new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                if (h2c) {
-                    h2cConnection = ch;
-                    // The connection's own frames (settings, pings) are always read; backpressure is per stream
-                    // (the stream channel's autoRead, HTTP/2 flow control).
-                    ch.config().setAutoRead(true);
-                    ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
-                                    .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)).build(),
-                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), new Http2SettingsWatch(ch));
-                    return;
-                }
                 // An HTTP/1.1 client gets the upstream's response bytes relayed; an HTTP/2 stream needs them as objects.
                 ch.pipeline().addLast(http2
                                 ? new HttpClientCodec(new HttpDecoderConfig()
@@ -397,93 +376,65 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
                         new UpstreamHandler(DownstreamHandler.this));
             }
         });
-        Future<Channel> ready = h2c ? openH2cStream(dial) : dial;
-        connecting = ready;
+        connecting = dial;
         dial.addListener(done -> {
-            if (limitedSandbox != null) { // the slot lives as long as the upstream connection
-                if (dial.isSuccess()) dial.getNow().closeFuture().addListener(closed -> limits.release(limitedSandbox));
-                else limits.release(limitedSandbox);
-            }
+            if (limitedSandbox != null) holdSlotWhileOpen(dial, limitedSandbox);
+            onUpstreamConnected(dial);
         });
-        ready.addListener(done -> onUpstreamConnected(ready));
+    }
+
+    private void refuseOverSandboxLimit(String sandbox) {
+        metrics.connectionsRefused.increment();
+        respondLocally(EdgeError.rateLimited(exchange.sandboxId, exchange.port, "Sandbox " + sandbox
+                + " has too many open connections (" + limits.maxPerSandbox + "). Retry in a moment.",
+                limits.maxPerSandbox, ConnectionLimits.RETRY_AFTER_SECONDS));
+    }
+
+    /** A connection to a sandbox holds one of its connection slots for as long as it is open. */
+    private void holdSlotWhileOpen(Future<Channel> dial, String sandbox) {
+        if (dial.isSuccess()) dial.getNow().closeFuture().addListener(closed -> limits.release(sandbox));
+        else limits.release(sandbox);
     }
 
     /**
-     * The stream a gRPC call goes on, once its h2c connection is up: the request and response pass it as Netty's
-     * objects, as on the client's stream, so trailers go through. Each client stream has its own connection, which
-     * closes with the stream.
+     * A gRPC call's upstream: a stream of its own on the h2c connection this client connection shares for the port
+     * ({@link H2cUpstreams}; dialed, and given a connection slot, by the first call). The request and response pass it
+     * as Netty's objects, as on the client's stream, so trailers go through.
      */
-    private Future<Channel> openH2cStream(Future<Channel> dial) {
-        io.netty.util.concurrent.Promise<Channel> stream = ctx.executor().newPromise();
-        dial.addListener(connected -> {
-            if (!dial.isSuccess()) {
-                stream.setFailure(dial.cause());
+    private void openH2cStream(UpstreamDialer dialer, String limitedSandbox) {
+        H2cUpstreams shared = H2cUpstreams.of(ctx.channel().parent());
+        H2cUpstreams.Connection connection = shared.get(dialer);
+        if (connection == null) {
+            if (limitedSandbox != null && !limits.acquire(limitedSandbox)) {
+                refuseOverSandboxLimit(limitedSandbox);
                 return;
             }
-            Channel connection = dial.getNow();
-            // A stream's frames may only follow the connection preface, which goes out once the channel is active: the
-            // dial can complete before that.
-            Future<Void> preface = connection.pipeline().get(Http2SettingsWatch.class).prefaceWritten;
-            preface.addListener(written -> {
-                if (!preface.isSuccess()) {
-                    stream.setFailure(preface.cause());
-                    return;
+            connection = shared.dial(dialer, ctx.channel().eventLoop());
+            Future<Channel> dial = connection.dialed;
+            if (limitedSandbox != null) dial.addListener(done -> holdSlotWhileOpen(dial, limitedSandbox));
+        }
+        upstreamDialer = dialer;
+        upstreamH2c = true;
+        h2cConnection = connection;
+        dialStarted = System.nanoTime();
+        io.netty.util.concurrent.Promise<Channel> stream = ctx.executor().newPromise();
+        connection.ready.addListener((Future<Channel> ready) -> {
+            if (!ready.isSuccess()) {
+                stream.setFailure(ready.cause());
+                return;
+            }
+            new Http2StreamChannelBootstrap(ready.getNow()).handler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel ch) {
+                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamHandler(DownstreamHandler.this));
                 }
-                new Http2StreamChannelBootstrap(connection).handler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel ch) {
-                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamHandler(DownstreamHandler.this));
-                        ch.closeFuture().addListener(closed -> connection.close());
-                    }
-                }).open().addListener(opened -> {
-                    if (opened.isSuccess()) {
-                        stream.setSuccess((Channel) opened.getNow());
-                    } else {
-                        connection.close();
-                        stream.setFailure(opened.cause());
-                    }
-                });
+            }).open().addListener(opened -> {
+                if (opened.isSuccess()) stream.setSuccess((Channel) opened.getNow());
+                else stream.setFailure(opened.cause());
             });
         });
-        return stream;
-    }
-
-    /**
-     * Watches an h2c upstream connection's own frames and events (they pass here, not to streams): when the preface has
-     * gone out (streams may open), and whether the server sent its HTTP/2 settings (it speaks HTTP/2).
-     */
-    private final class Http2SettingsWatch extends ChannelInboundHandlerAdapter {
-        private final Channel connection;
-        final io.netty.util.concurrent.Promise<Void> prefaceWritten;
-
-        Http2SettingsWatch(Channel connection) {
-            this.connection = connection;
-            this.prefaceWritten = connection.eventLoop().newPromise();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof Http2ConnectionPrefaceAndSettingsFrameWrittenEvent) prefaceWritten.trySuccess(null);
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            prefaceWritten.tryFailure(new java.nio.channels.ClosedChannelException());
-            ctx.fireChannelInactive();
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Http2SettingsFrame && connection == h2cConnection) upstreamSpokeHttp2 = true;
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("h2c upstream connection {} failed: {}", ctx.channel(), cause.toString());
-            ctx.close();
-        }
+        connecting = stream;
+        stream.addListener(done -> onUpstreamConnected(stream));
     }
 
     private void onUpstreamConnected(Future<Channel> dial) {
@@ -520,6 +471,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (old != null) old.close();
         connecting = null; // onUpstreamConnected closes it when it completes
         upstreamDialer = null;
+        upstreamH2c = false;
         h2cConnection = null;
     }
 
@@ -731,7 +683,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (exchange != null && !exchange.local) {
             if (!exchange.responseStarted) {
                 respondLocally(invalid != null ? EdgeError.upstreamInvalidResponse(exchange.sandboxId, exchange.port, invalid)
-                        : exchange.h2cUpstream && !upstreamSpokeHttp2 ? EdgeError.upstreamNotHttp2(exchange.sandboxId, exchange.port)
+                        : h2cConnection != null && !h2cConnection.spokeHttp2 ? EdgeError.upstreamNotHttp2(exchange.sandboxId, exchange.port)
                         : EdgeError.upstreamFailed(exchange.sandboxId, exchange.port));
             } else if (!exchange.responseDone) {
                 // Cut mid-response: close (HTTP/2: reset the stream) so the client cannot take it for complete.

@@ -27,6 +27,8 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +52,12 @@ final class H2cPriorKnowledgeClient {
     /** One request on a new connection (its own stream), with {@code headers} and {@code body}; the whole response. */
     static Response exchange(int port, String authority, HttpMethod method, String path, Map<String, String> headers, byte[] body)
             throws Exception {
+        return exchanges(port, authority, method, path, headers, body, 1).get(0);
+    }
+
+    /** The same request {@code times} times, one after the other, each on its own stream of one connection. */
+    static List<Response> exchanges(int port, String authority, HttpMethod method, String path, Map<String, String> headers,
+                                    byte[] body, int times) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel connection = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -61,33 +69,37 @@ final class H2cPriorKnowledgeClient {
                         }
                     })
                     .connect(InetAddress.getLoopbackAddress(), port).sync().channel();
-            CompletableFuture<Response> result = new CompletableFuture<>();
-            Http2StreamChannel stream = new Http2StreamChannelBootstrap(connection)
-                    .handler(new ChannelInitializer<Http2StreamChannel>() {
-                        @Override
-                        protected void initChannel(Http2StreamChannel ch) {
-                            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new HttpObjectAggregator(1 << 20),
-                                    new SimpleChannelInboundHandler<FullHttpResponse>() {
-                                        @Override
-                                        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-                                            result.complete(new Response(response.status().code(), response.headers().copy(),
-                                                    response.content().toString(StandardCharsets.UTF_8), response.trailingHeaders().copy()));
-                                        }
+            List<Response> responses = new ArrayList<>();
+            for (int n = 0; n < times; n++) {
+                CompletableFuture<Response> result = new CompletableFuture<>();
+                Http2StreamChannel stream = new Http2StreamChannelBootstrap(connection)
+                        .handler(new ChannelInitializer<Http2StreamChannel>() {
+                            @Override
+                            protected void initChannel(Http2StreamChannel ch) {
+                                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new HttpObjectAggregator(1 << 20),
+                                        new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                            @Override
+                                            protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+                                                result.complete(new Response(response.status().code(), response.headers().copy(),
+                                                        response.content().toString(StandardCharsets.UTF_8), response.trailingHeaders().copy()));
+                                            }
 
-                                        @Override
-                                        public void channelInactive(ChannelHandlerContext ctx) {
-                                            result.completeExceptionally(new IllegalStateException("stream closed without a response"));
-                                        }
-                                    });
-                        }
-                    })
-                    .open().sync().getNow();
-            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path, Unpooled.wrappedBuffer(body));
-            request.headers().set(HttpHeaderNames.HOST, authority);
-            headers.forEach(request.headers()::set);
-            if (body.length > 0) request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            stream.writeAndFlush(request);
-            return result.get(10, TimeUnit.SECONDS);
+                                            @Override
+                                            public void channelInactive(ChannelHandlerContext ctx) {
+                                                result.completeExceptionally(new IllegalStateException("stream closed without a response"));
+                                            }
+                                        });
+                            }
+                        })
+                        .open().sync().getNow();
+                FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path, Unpooled.wrappedBuffer(body));
+                request.headers().set(HttpHeaderNames.HOST, authority);
+                headers.forEach(request.headers()::set);
+                if (body.length > 0) request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                stream.writeAndFlush(request);
+                responses.add(result.get(10, TimeUnit.SECONDS));
+            }
+            return responses;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }

@@ -407,6 +407,40 @@ class SandboxPortsTest {
         assertThat(overTls.headers().firstValue("x-saw-te")).hasValue("trailers");
     }
 
+    /** A server-streaming call's messages arrive as the server sends them, not buffered to the end of the call. */
+    @Test
+    void grpcStreamsArriveIncrementally() throws Exception {
+        HttpResponse<InputStream> response = http2.send(HttpRequest.newBuilder(https(SBX, GRPC_PORT, "/ticks.Ticks/Stream"))
+                .timeout(Duration.ofSeconds(20)).header("content-type", "application/grpc").header("te", "trailers")
+                .POST(BodyPublishers.ofByteArray(new byte[5])).build(), BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Long> arrivals = new ArrayList<>();
+        long start = System.nanoTime();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.startsWith("tick ")) arrivals.add((System.nanoTime() - start) / 1_000_000);
+            }
+        }
+        assertThat(arrivals).hasSize(5);
+        assertThat(arrivals.getLast() - arrivals.getFirst()).as("spread of arrivals " + arrivals).isGreaterThan(900);
+    }
+
+    /**
+     * Calls a client multiplexes on one connection share one connection to the port, each on its own stream (not a
+     * connection per call, which would leave a closed socket in the sandbox per call); another client gets its own.
+     */
+    @Test
+    void grpcCallsOfOneClientConnectionShareOneUpstreamConnection() throws Exception {
+        String authority = GRPC_PORT + "-" + SBX + "." + DOMAIN;
+        List<H2cPriorKnowledgeClient.Response> calls = H2cPriorKnowledgeClient.exchanges(edge.httpPort(), authority,
+                io.netty.handler.codec.http.HttpMethod.POST, "/echo.Echo/Say", GRPC_HEADERS, new byte[5], 3);
+        assertThat(calls).allSatisfy(call -> assertThat(call.trailers().get("grpc-status")).isEqualTo("0"));
+        assertThat(calls.stream().map(call -> call.headers().get("x-saw-connection")).distinct()).hasSize(1);
+        H2cPriorKnowledgeClient.Response other = H2cPriorKnowledgeClient.exchange(edge.httpPort(), authority,
+                io.netty.handler.codec.http.HttpMethod.POST, "/echo.Echo/Say", GRPC_HEADERS, new byte[5]);
+        assertThat(other.headers().get("x-saw-connection")).isNotEqualTo(calls.get(0).headers().get("x-saw-connection"));
+    }
+
     /** A gRPC call to a port whose server speaks only HTTP/1.1 is told so, not handed a bare 502. */
     @Test
     void grpcToAnHttp1OnlyServerSaysTheServerDoesNotSpeakHttp2() throws Exception {
