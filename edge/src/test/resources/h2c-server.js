@@ -1,6 +1,6 @@
 // Test upstream for the edge: a server that speaks only HTTP/2 without TLS (h2c, prior knowledge), as gRPC servers do.
 // /ticks.Ticks/Stream answers like a server-streaming call (5 lines, 300 ms apart). Every other request is answered
-// like a unary gRPC call: the request body echoed back, then trailers with grpc-status 0
+// like a unary gRPC call (/goaway.Go/Away answers, then sends GOAWAY on its connection): the request body echoed back, then trailers with grpc-status 0
 // and a message naming the body's length. Response headers say what the server saw (TE, :authority, :path, type, and
 // the connection: its remote port).
 //   node h2c-server.js <bind> <port>
@@ -18,6 +18,12 @@ server.on('stream', (stream, headers) => {
       if (++n === 5) { clearInterval(tick); stream.end(); }
     }, 300);
     stream.on('close', () => clearInterval(tick));
+    return;
+  }
+  if (headers[':path'] === '/goaway.Go/Away') { // answers, then says GOAWAY (as a server does when it shuts down)
+    const session = stream.session; // the stream lets go of it once it has ended
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' }, { endStream: true });
+    setTimeout(() => { if (!session.destroyed) session.goaway(); }, 50);
     return;
   }
   const chunks = [];

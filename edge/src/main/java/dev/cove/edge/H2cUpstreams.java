@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
@@ -53,7 +54,7 @@ final class H2cUpstreams {
 
     /** Dials a new connection and shares it from now on, until it closes. */
     Connection dial(UpstreamDialer dialer, EventLoop loop) {
-        Connection connection = new Connection(loop);
+        Connection connection = new Connection(loop, retired -> byDialer.remove(dialer, retired));
         byDialer.put(dialer, connection);
         connection.dialed = dialer.dial(loop, new ChannelInitializer<>() {
             @Override
@@ -68,9 +69,9 @@ final class H2cUpstreams {
         });
         connection.dialed.addListener(done -> {
             if (done.isSuccess()) {
-                connection.dialed.getNow().closeFuture().addListener(closed -> byDialer.remove(dialer, connection));
+                connection.dialed.getNow().closeFuture().addListener(closed -> connection.retire());
             } else {
-                byDialer.remove(dialer, connection);
+                connection.retire();
                 connection.ready.tryFailure(done.cause());
             }
         });
@@ -87,16 +88,26 @@ final class H2cUpstreams {
     /**
      * One shared connection, and the last handler of its pipeline: it sees the connection's own frames and events. It
      * is {@linkplain #ready} once the client preface has gone out (a stream's frames may only follow it, and the dial
-     * can complete before the channel is active), and notes whether the server sent its HTTP/2 settings: a server that
-     * closes without them does not speak HTTP/2.
+     * can complete before the channel is active), notes whether the server sent its HTTP/2 settings (a server that
+     * closes without them does not speak HTTP/2), and leaves the shared set when the server closes it or says GOAWAY.
      */
     static final class Connection extends ChannelInboundHandlerAdapter {
         final Promise<Channel> ready;
         Future<Channel> dialed;
         boolean spokeHttp2;
+        /** Takes it out of the shared set: new calls dial a new connection. */
+        private final java.util.function.Consumer<Connection> retirement;
+        private boolean retired;
 
-        private Connection(EventLoop loop) {
-            ready = loop.newPromise();
+        private Connection(EventLoop loop, java.util.function.Consumer<Connection> retirement) {
+            this.ready = loop.newPromise();
+            this.retirement = retirement;
+        }
+
+        private void retire() {
+            if (retired) return;
+            retired = true;
+            retirement.accept(this);
         }
 
         @Override
@@ -108,6 +119,9 @@ final class H2cUpstreams {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Http2SettingsFrame) spokeHttp2 = true;
+            // The server is going away (a dev server reloading, say): calls in flight finish on this connection, and no
+            // new stream may open on it, so the next call gets a new one.
+            if (msg instanceof Http2GoAwayFrame) retire();
             ReferenceCountUtil.release(msg);
         }
 

@@ -58,6 +58,12 @@ final class H2cPriorKnowledgeClient {
     /** The same request {@code times} times, one after the other, each on its own stream of one connection. */
     static List<Response> exchanges(int port, String authority, HttpMethod method, String path, Map<String, String> headers,
                                     byte[] body, int times) throws Exception {
+        return exchanges(port, authority, method, java.util.Collections.nCopies(times, path), headers, body, 0);
+    }
+
+    /** A request to each path, one after the other ({@code pauseMillis} apart), each on its own stream of one connection. */
+    static List<Response> exchanges(int port, String authority, HttpMethod method, List<String> paths, Map<String, String> headers,
+                                    byte[] body, long pauseMillis) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             Channel connection = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -70,7 +76,8 @@ final class H2cPriorKnowledgeClient {
                     })
                     .connect(InetAddress.getLoopbackAddress(), port).sync().channel();
             List<Response> responses = new ArrayList<>();
-            for (int n = 0; n < times; n++) {
+            for (String path : paths) {
+                if (!responses.isEmpty()) Thread.sleep(pauseMillis);
                 CompletableFuture<Response> result = new CompletableFuture<>();
                 Http2StreamChannel stream = new Http2StreamChannelBootstrap(connection)
                         .handler(new ChannelInitializer<Http2StreamChannel>() {

@@ -441,6 +441,17 @@ class SandboxPortsTest {
         assertThat(other.headers().get("x-saw-connection")).isNotEqualTo(calls.get(0).headers().get("x-saw-connection"));
     }
 
+    /** After the server says GOAWAY on the shared connection (shutting down, reloading), the next call gets a new one. */
+    @Test
+    void grpcCallAfterGoawayGetsANewConnection() throws Exception {
+        List<H2cPriorKnowledgeClient.Response> calls = H2cPriorKnowledgeClient.exchanges(edge.httpPort(),
+                GRPC_PORT + "-" + SBX + "." + DOMAIN, io.netty.handler.codec.http.HttpMethod.POST,
+                List.of("/goaway.Go/Away", "/echo.Echo/Say"), GRPC_HEADERS, new byte[5], 300);
+        assertThat(calls.get(0).status()).isEqualTo(200);
+        assertThat(calls.get(1).status()).as(calls.get(1).body()).isEqualTo(200);
+        assertThat(calls.get(1).trailers().get("grpc-status")).isEqualTo("0");
+    }
+
     /** A gRPC call to a port whose server speaks only HTTP/1.1 is told so, not handed a bare 502. */
     @Test
     void grpcToAnHttp1OnlyServerSaysTheServerDoesNotSpeakHttp2() throws Exception {
