@@ -8,37 +8,12 @@
 # Traffic stays on loopback and inside the namespace. Usage (root): bench/ws-echo.sh [messages]   (at most 100000)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); top=$(dirname "$here")
-export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 count=${1:-5000}
 [ "$count" -le 100000 ] || { echo "bounded: at most 100000 messages" >&2; exit 2; }
-ns=covebenchws-$$; hv=cvw$$h; sv=cvw$$s
-work=$(mktemp -d /tmp/cove-ws-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  ip link del "$hv" 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ ! -f "$here/target/classes/dev/cove/bench/WsEchoBench.class" ]; then
-  (cd "$top" && mvn -B -q -o package -DskipTests -pl bench -am)
-fi
-ip netns add "$ns"
-ip link add "$hv" type veth peer name "$sv"
-ip link set "$sv" netns "$ns"
-ip addr add 10.211.251.1/30 dev "$hv"; ip link set "$hv" up
-ip -n "$ns" addr add 10.211.251.2/30 dev "$sv"; ip -n "$ns" link set "$sv" up; ip -n "$ns" link set lo up
-
-ip netns exec "$ns" /usr/bin/python3 "$top/edge/src/test/resources/sandbox-server.py" --bind 0.0.0.0 --port 3000 > "$work/echo.log" 2>&1 &
-pids+=($!)
-"$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx256m --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  -cp "$here/target/classes:$here/target/lib/*" dev.cove.bench.EdgeBenchServer 18092 benchsandbox0000000002 "/run/netns/$ns" "$work/edge-data" \
-  > "$work/edge.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -q "edge ready" "$work/edge.log" && break; sleep 0.1; done
+source "$here/lib/edge-sandbox.sh"
+edge_sandbox ws 10.211.251 18092 benchsandbox0000000002
+sandbox_server /usr/bin/python3 "$top/edge/src/test/resources/sandbox-server.py" --bind 0.0.0.0 --port 3000
+start_edge
 for _ in $(seq 100); do curl -sf -o /dev/null http://10.211.251.2:3000/ && break; sleep 0.1; done
 
 run() { "$JAVA_HOME/bin/java" -cp "$here/target/classes:$here/target/lib/*" dev.cove.bench.WsEchoBench "$@"; }

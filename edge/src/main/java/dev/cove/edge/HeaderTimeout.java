@@ -42,8 +42,10 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
         boolean started = state == State.WAITING && msg instanceof ByteBuf buf && buf.isReadable();
         if (started) state = State.READING_HEADER;
         ctx.fireChannelRead(msg); // usually decodes the whole header at once, and headerReceived() is called inside
-        // Only a header still incomplete after this read needs a timer (none per request on the fast path).
-        if (started && state == State.READING_HEADER && timer == null) {
+        // Only a header still incomplete after this read needs a timer (none per request on the fast path). Not when this
+        // read took the handler out: a connection that turned HTTP/2 by prior knowledge has no HTTP/1.1 header to wait
+        // for, and a timer set now would answer it 408 and close it, streams and all, once it ran.
+        if (started && state == State.READING_HEADER && timer == null && !ctx.isRemoved()) {
             timer = ctx.executor().schedule(this::expire, timeoutMillis, TimeUnit.MILLISECONDS);
         }
     }

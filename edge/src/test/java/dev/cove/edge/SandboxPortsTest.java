@@ -567,6 +567,23 @@ class SandboxPortsTest {
         }
     }
 
+    /**
+     * An HTTP/2 connection by prior knowledge (what gRPC clients open on a plain port) outlives the header timeout: it
+     * has no HTTP/1.1 header to wait for. A timer started by its first read closed it, streams and all, once it ran.
+     */
+    @Test
+    void h2cConnectionsOutliveTheHeaderTimeout() throws Exception {
+        EdgeConfig quick = EdgeProxyTest.config(dataDir.resolve("h"), new InetSocketAddress(InetAddress.getLoopbackAddress(), 9))
+                .headerTimeout(Duration.ofMillis(300)).build();
+        try (EdgeServer edge = new EdgeServer(quick, directory).start()) {
+            List<H2cPriorKnowledgeClient.Response> calls = H2cPriorKnowledgeClient.exchanges(edge.httpPort(),
+                    GRPC_PORT + "-" + SBX + "." + DOMAIN, io.netty.handler.codec.http.HttpMethod.POST,
+                    List.of("/echo.Echo/Say", "/echo.Echo/Say"), GRPC_HEADERS, new byte[5], 900);
+            assertThat(calls).allSatisfy(call -> assertThat(call.trailers().get("grpc-status")).isEqualTo("0"));
+            assertThat(calls.get(1).headers().get("x-saw-connection")).isEqualTo(calls.get(0).headers().get("x-saw-connection"));
+        }
+    }
+
     // ---- observability -----------------------------------------------------------------------------------------
 
     /** The operator port serves Prometheus text with requests, bytes, connections, WebSockets and dial times. */
