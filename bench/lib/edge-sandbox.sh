@@ -4,7 +4,7 @@
 # Set before sourcing: $here (bench/), $top (the repository). Then:
 #   edge_sandbox <name> <subnet prefix, e.g. 10.211.251> <edge port> <sandbox id>   → $ns, $work, $direct_ip
 #   sandbox_server <command...>   starts it inside the namespace (output in $work/server.log)
-#   start_edge                     starts the edge and waits until it is ready
+#   start_edge                     starts the edge and waits until it is ready ($COVE_BENCH_JAVA_OPTS: extra JVM options)
 export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 pids=()
 
@@ -31,7 +31,7 @@ sandbox_server() {
 }
 
 start_edge() {
-  "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xms256m -Xmx256m --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+  "$JAVA_HOME/bin/java" ${COVE_BENCH_JAVA_OPTS:-} -XX:+UseParallelGC -Xms256m -Xmx256m --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     -cp "$here/target/classes:$here/target/lib/*" dev.cove.bench.EdgeBenchServer "$edge_port" "$sandbox_id" "/run/netns/$ns" "$work/edge-data" \
     > "$work/edge.log" 2>&1 &
   pids+=($!)
