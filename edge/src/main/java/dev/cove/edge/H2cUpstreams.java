@@ -34,6 +34,8 @@ final class H2cUpstreams {
     private static final AttributeKey<H2cUpstreams> KEY = AttributeKey.valueOf("cove.h2cUpstreams");
 
     private final Map<UpstreamDialer, Connection> byDialer = new HashMap<>();
+    /** The client connection has closed: a connection dialed now (by a stream still finishing) is closed once up. */
+    private boolean closed;
 
     /** The shared connections of {@code client} (an HTTP/2 connection: the parent of its stream channels). */
     static H2cUpstreams of(Channel client) {
@@ -55,7 +57,7 @@ final class H2cUpstreams {
     /** Dials a new connection and shares it from now on, until it closes. */
     Connection dial(UpstreamDialer dialer, EventLoop loop) {
         Connection connection = new Connection(loop, retired -> byDialer.remove(dialer, retired));
-        byDialer.put(dialer, connection);
+        if (!closed) byDialer.put(dialer, connection);
         connection.dialed = dialer.dial(loop, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -69,20 +71,27 @@ final class H2cUpstreams {
         });
         connection.dialed.addListener(done -> {
             if (done.isSuccess()) {
-                connection.dialed.getNow().closeFuture().addListener(closed -> connection.retire());
+                connection.dialed.getNow().closeFuture().addListener(gone -> connection.retire());
             } else {
                 connection.retire();
                 connection.ready.tryFailure(done.cause());
             }
         });
+        if (closed) closeWhenDialed(connection);
         return connection;
     }
 
+    /** The client connection has closed: so do its upstream connections, also those still being dialed. */
     private void closeAll() {
-        for (Connection connection : new ArrayList<>(byDialer.values())) {
-            if (connection.dialed.isSuccess()) connection.dialed.getNow().close();
-        }
+        closed = true;
+        for (Connection connection : new ArrayList<>(byDialer.values())) closeWhenDialed(connection);
         byDialer.clear();
+    }
+
+    private static void closeWhenDialed(Connection connection) {
+        connection.dialed.addListener(done -> {
+            if (done.isSuccess()) connection.dialed.getNow().close();
+        });
     }
 
     /**
