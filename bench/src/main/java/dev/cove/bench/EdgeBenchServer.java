@@ -16,8 +16,9 @@ import java.util.concurrent.CountDownLatch;
  * plane, no access log (the nginx it is compared with logs nothing either).
  *
  * <p>Usage: {@code EdgeBenchServer <http port> <sandbox id> <netns path> <data dir>} (the data dir holds the TLS
- * material the edge makes at start; the calling script removes it). {@code -Dcove.bench.eventLoopThreads=<n>} overrides
- * the edge's default thread count (two per processor), to compare settings.
+ * material the edge makes at start; the calling script removes it). To compare settings,
+ * {@code -Dcove.bench.transport=auto|io_uring|epoll|nio} picks the edge's transport (as {@code --edge-transport} does)
+ * and {@code -Dcove.bench.eventLoopThreads=<n>} overrides its thread count (one per processor for io_uring, two for epoll).
  */
 public final class EdgeBenchServer {
     public static void main(String[] args) throws Exception {
@@ -31,6 +32,7 @@ public final class EdgeBenchServer {
                 .listen(InetAddress.getLoopbackAddress()).httpPort(port).httpsPort(-1).accessLog(false);
         Integer threads = Integer.getInteger("cove.bench.eventLoopThreads");
         if (threads != null) builder.eventLoopThreads(threads);
+        builder.transport(System.getProperty("cove.bench.transport", "auto"));
         EdgeConfig config = builder.build();
         CountDownLatch stop = new CountDownLatch(1);
         try (EdgeServer edge = new EdgeServer(config, sandboxId -> sandboxId.equals(id) ? route : null).start()) {

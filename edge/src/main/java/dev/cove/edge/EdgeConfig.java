@@ -24,15 +24,19 @@ import java.util.Objects;
  * @param metricsPort     Prometheus {@code /metrics} on {@code metricsAddress}; 0 = ephemeral (tests), -1 = off
  * @param metricsAddress  address of the operator port (default loopback: metrics are for the operator only)
  * @param accessLog       one line per request on the {@code dev.cove.edge.access} logger (no query strings, no secrets)
- * @param eventLoopThreads threads serving all connections (each connection and its upstream stay on one); default two per
- *                        available processor (Netty's default). Measured on 2 cores shared with the client and the
- *                        upstream (bench/edge-vs-nginx.sh): one per processor saves ~5% CPU per request but doubles p99,
- *                        as a preempted loop stalls twice as many connections; four per processor costs throughput
+ * @param transport       the I/O the edge runs on: {@code auto} (io_uring where this host allows it, else epoll),
+ *                        {@code io_uring}, {@code epoll} or {@code nio}; one that is not available here falls back as
+ *                        {@code auto} would, and the start-up log says so
+ * @param eventLoopThreads threads serving all connections (each connection and its upstream stay on one); 0 = as many
+ *                        as the transport runs best with: one per available processor for io_uring, two for epoll and
+ *                        NIO. Measured on 2 cores shared with the client and the upstream (bench/edge-vs-nginx.sh):
+ *                        epoll with one per processor saves ~5% CPU per request but doubles p99, as a preempted loop
+ *                        stalls twice as many connections; io_uring with two per processor loses its CPU saving
  */
 public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int httpsPort, String domain, Path dataDir,
                          InetSocketAddress controlPlane, Duration idleTimeout, int maxHeaderSize, Duration headerTimeout,
                          int maxConnections, int maxConnectionsPerSandbox, int metricsPort, InetAddress metricsAddress,
-                         boolean accessLog, int eventLoopThreads) {
+                         boolean accessLog, String transport, int eventLoopThreads) {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(15);
     public static final int DEFAULT_MAX_HEADER_SIZE = 32 * 1024;
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -40,6 +44,8 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_SANDBOX = 2_000;
+    /** What {@code transport} takes. */
+    public static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
 
     public EdgeConfig {
         listenAddresses = List.copyOf(listenAddresses);
@@ -60,7 +66,11 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
         if (maxConnectionsPerSandbox < 1) throw new IllegalArgumentException("maxConnectionsPerSandbox must be at least 1");
         checkPort("metricsPort", metricsPort);
         Objects.requireNonNull(metricsAddress, "metricsAddress");
-        if (eventLoopThreads < 1) throw new IllegalArgumentException("eventLoopThreads must be at least 1");
+        Objects.requireNonNull(transport, "transport");
+        if (!TRANSPORTS.contains(transport)) {
+            throw new IllegalArgumentException("transport must be one of " + TRANSPORTS + ", got '" + transport + "'");
+        }
+        if (eventLoopThreads < 0) throw new IllegalArgumentException("eventLoopThreads must be 0 (automatic) or more");
     }
 
     private static void checkPort(String name, int port) {
@@ -88,7 +98,8 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
         private int metricsPort = -1;
         private InetAddress metricsAddress = InetAddress.getLoopbackAddress();
         private boolean accessLog = true;
-        private int eventLoopThreads = 2 * Runtime.getRuntime().availableProcessors();
+        private String transport = "auto";
+        private int eventLoopThreads;
 
         private Builder(String domain, Path dataDir, InetSocketAddress controlPlane) {
             this.domain = domain;
@@ -108,12 +119,13 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
         public Builder metrics(InetAddress address, int port) { this.metricsAddress = address; this.metricsPort = port; return this; }
         public Builder metricsPort(int port) { this.metricsPort = port; return this; }
         public Builder accessLog(boolean enabled) { this.accessLog = enabled; return this; }
+        public Builder transport(String transport) { this.transport = transport; return this; }
         public Builder eventLoopThreads(int threads) { this.eventLoopThreads = threads; return this; }
 
         public EdgeConfig build() {
             return new EdgeConfig(listenAddresses, httpPort, httpsPort, domain, dataDir, controlPlane, idleTimeout, maxHeaderSize,
                     headerTimeout, maxConnections, maxConnectionsPerSandbox, metricsPort, metricsAddress, accessLog,
-                    eventLoopThreads);
+                    transport, eventLoopThreads);
         }
     }
 }

@@ -45,6 +45,8 @@ public final class EdgeServer implements AutoCloseable {
     private final EdgeMetrics metrics = new EdgeMetrics();
 
     private EventLoopGroup group;
+    private Transport transport;
+    private int eventLoops;
     private TlsMaterial tls;
     private final List<Channel> listeners = new ArrayList<>();
     private int httpPort = -1;
@@ -109,7 +111,11 @@ public final class EdgeServer implements AutoCloseable {
         Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts,
                 new PortAccessCheck(linkTokens, Clock.systemUTC()), audit);
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerSandbox(), metrics);
-        group = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), new DefaultThreadFactory("cove-edge"), Transport.CURRENT.ioHandlerFactory());
+        Transport.Chosen chosen = Transport.choose(config.transport());
+        transport = chosen.transport();
+        if (chosen.fallbackReason() != null) log.warn("Edge transport {} asked for; {}; running on {}", config.transport(), chosen.fallbackReason(), transport.choice());
+        eventLoops = config.eventLoopThreads() > 0 ? config.eventLoopThreads() : transport.loopsPerCore() * Runtime.getRuntime().availableProcessors();
+        group = new MultiThreadIoEventLoopGroup(eventLoops, new DefaultThreadFactory("cove-edge"), transport.ioHandlerFactory());
         try {
             if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null, metrics, limits));
             if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl, metrics, limits));
@@ -119,20 +125,19 @@ public final class EdgeServer implements AutoCloseable {
             throw e;
         }
         log.info("Edge listening on {} (http {}, https {}, {}), domain {}, control plane {}{}", config.listenAddresses(),
-                httpPort, httpsPort, Transport.CURRENT, config.domain(), config.controlPlane(),
+                httpPort, httpsPort, io(), config.domain(), config.controlPlane(),
                 metricsPort < 0 ? "" : ", metrics on " + config.metricsAddress().getHostAddress() + ":" + metricsPort);
         return this;
     }
 
     /** Binds every listen address on {@code port}; an ephemeral port is chosen by the first bind and reused for the rest. */
     private int bind(int port, EdgeInitializer initializer) throws IOException {
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = transport.childOptions(new ServerBootstrap())
                 .group(group)
-                .channel(Transport.CURRENT.serverChannel())
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 .childHandler(initializer);
         int bound = port;
         for (InetAddress address : config.listenAddresses()) {
@@ -152,7 +157,7 @@ public final class EdgeServer implements AutoCloseable {
     private int bindMetrics() throws IOException {
         InetSocketAddress at = new InetSocketAddress(config.metricsAddress(), config.metricsPort());
         try {
-            Channel listener = new ServerBootstrap().group(group).channel(Transport.CURRENT.serverChannel())
+            Channel listener = new ServerBootstrap().group(group).channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childHandler(new MetricsEndpoint(metrics))
                     .bind(at).syncUninterruptibly().channel();
@@ -169,6 +174,9 @@ public final class EdgeServer implements AutoCloseable {
 
     /** The counters behind {@code /metrics}. */
     public EdgeMetrics metrics() { return metrics; }
+
+    /** The transport the edge runs on and its event loops, e.g. "io_uring, 2 event loops" (once started). */
+    public String io() { return transport.choice() + ", " + eventLoops + " event loops"; }
 
     /** Bound HTTP port, or -1 when not listening. */
     public int httpPort() { return httpPort; }

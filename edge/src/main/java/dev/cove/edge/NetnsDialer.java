@@ -3,7 +3,6 @@ package dev.cove.edge;
 import dev.cove.core.CoveException;
 import dev.cove.core.net.SocketTable;
 import dev.cove.core.routing.SandboxRoute;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -112,11 +111,8 @@ public final class NetnsDialer implements SandboxPortDialer, AutoCloseable {
             if (dial.result().isDone()) return; // the client left meanwhile
             ChannelFuture connect;
             try {
-                connect = inNamespace(dial.target().netnsPath(), () -> new Bootstrap()
-                        .group(dial.loop())
-                        .channel(Transport.CURRENT.socketChannel())
+                connect = inNamespace(dial.target().netnsPath(), () -> Transport.bootstrap(dial.loop())
                         .option(ChannelOption.TCP_NODELAY, true)
-                        .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                         .option(ChannelOption.AUTO_READ, false) // until the real pipeline is in place
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                         .handler(new ChannelInboundHandlerAdapter())

@@ -1,6 +1,5 @@
 package dev.cove.edge;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -18,11 +17,8 @@ record SocketDialer(InetSocketAddress address) implements UpstreamDialer {
     @Override
     public Future<Channel> dial(EventLoop loop, ChannelHandler handler) {
         Promise<Channel> connected = loop.newPromise();
-        ChannelFuture connect = new Bootstrap()
-                .group(loop)
-                .channel(Transport.CURRENT.socketChannel())
+        ChannelFuture connect = Transport.bootstrap(loop)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
                 .handler(handler)
                 .connect(address);

@@ -87,9 +87,11 @@ class EdgeProxyTest {
         directory.put(new SandboxRoute(ENDED, State.ENDED, null, ENDED_AT, "timeout"));
     }
 
+    /** The edge these tests run: the production default, or the transport the pom's second run names (epoll). */
     static EdgeConfig.Builder config(Path dataDir, InetSocketAddress controlPlane) {
         return EdgeConfig.builder(DOMAIN, dataDir, controlPlane)
-                .listen(InetAddress.getLoopbackAddress()).httpPort(0).httpsPort(0);
+                .listen(InetAddress.getLoopbackAddress()).httpPort(0).httpsPort(0)
+                .transport(System.getProperty("cove.test.edge.transport", "auto"));
     }
 
     static SSLContext trusting(Path caCertificate) throws Exception {

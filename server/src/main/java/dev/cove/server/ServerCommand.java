@@ -56,6 +56,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "-1", description = "Prometheus /metrics of the edge on 127.0.0.1:<port>; 0 picks a free one, -1 disables (default ${DEFAULT-VALUE}).")
     int metricsPort;
 
+    @Option(names = "--edge-transport", defaultValue = "auto", description = "I/O of the edge: auto, io_uring, epoll or nio "
+            + "(default ${DEFAULT-VALUE}: io_uring where the kernel and seccomp allow it, else epoll).")
+    String edgeTransport;
+
     @Option(names = "--oci-runtime", defaultValue = "auto", description = "auto, runc or crun (default ${DEFAULT-VALUE}: crun where it works on this host, else runc).")
     String ociRuntime;
 
@@ -118,6 +122,10 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("cove: --default-port-access takes 'private' or 'public' (a share link opens one port)");
             return 2;
         }
+        if (!EdgeConfig.TRANSPORTS.contains(edgeTransport)) {
+            System.err.println("cove: --edge-transport takes " + String.join(", ", EdgeConfig.TRANSPORTS) + "; got '" + edgeTransport + "'");
+            return 2;
+        }
         int http = httpPort == 0 ? freePort(listenAddresses) : httpPort;
         int https = httpsPort == 0 ? freePort(listenAddresses) : httpsPort;
 
@@ -146,7 +154,8 @@ final class ServerCommand implements Callable<Integer> {
         EdgeServer edge;
         try {
             edge = new EdgeServer(EdgeConfig.builder(domain, dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), controlPlane.port()))
-                    .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort).build(), controlPlane.directory())
+                    .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort)
+                    .transport(edgeTransport).build(), controlPlane.directory())
                     .linkTokens(controlPlane.linkTokens())
                     .audit(controlPlane.ingressAudit())
                     .start();
@@ -185,6 +194,7 @@ final class ServerCommand implements Callable<Integer> {
                 + (System.getenv(ApiConfig.API_KEY_ENV) == null ? "   (kept in " + keyFile + ")" : "   (from " + ApiConfig.API_KEY_ENV + ")"));
         out.println("  CA cert:  " + edge.caCertificate());
         out.println("  Runtime:  " + runtime.ociRuntimeName());
+        out.println("  Edge I/O: " + edge.io());
         out.println();
         out.println("Use it with the e2b SDK:");
         out.println("  export E2B_DOMAIN=" + advertisedDomain + " E2B_API_KEY=" + controlPlane.apiKey()
