@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -45,18 +46,24 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
     private final SslContext ssl;
     private final EdgeMetrics metrics;
     private final ConnectionLimits limits;
+    private final ChannelGroup clients;
 
-    /** @param ssl TLS context for the HTTPS port, null for the plain port */
-    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl, EdgeMetrics metrics, ConnectionLimits limits) {
+    /**
+     * @param ssl     TLS context for the HTTPS port, null for the plain port
+     * @param clients every client connection while it is open, for the edge to close at shutdown
+     */
+    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl, EdgeMetrics metrics, ConnectionLimits limits, ChannelGroup clients) {
         this.config = config;
         this.router = router;
         this.ssl = ssl;
         this.metrics = metrics;
         this.limits = limits;
+        this.clients = clients;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        clients.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(limits, new IdleTimeout(config.idleTimeout().toMillis()));
         if (ssl != null) {

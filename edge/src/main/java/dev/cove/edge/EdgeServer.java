@@ -8,9 +8,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,7 @@ public final class EdgeServer implements AutoCloseable {
     private int eventLoops;
     private TlsMaterial tls;
     private final List<Channel> listeners = new ArrayList<>();
+    private final ChannelGroup clients = new DefaultChannelGroup("cove-edge-clients", GlobalEventExecutor.INSTANCE);
     private int httpPort = -1;
     private int httpsPort = -1;
     private int metricsPort = -1;
@@ -112,13 +116,20 @@ public final class EdgeServer implements AutoCloseable {
                 new PortAccessCheck(linkTokens, Clock.systemUTC()), audit);
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerSandbox(), metrics);
         Transport.Chosen chosen = Transport.choose(config.transport());
-        transport = chosen.transport();
-        if (chosen.fallbackReason() != null) log.warn("Edge transport {} asked for; {}; running on {}", config.transport(), chosen.fallbackReason(), transport.choice());
-        eventLoops = config.eventLoopThreads() > 0 ? config.eventLoopThreads() : transport.loopsPerCore() * Runtime.getRuntime().availableProcessors();
-        group = new MultiThreadIoEventLoopGroup(eventLoops, new DefaultThreadFactory("cove-edge"), transport.ioHandlerFactory());
+        if (chosen.fallbackReason() != null) {
+            log.warn("Edge transport {} asked for; {}; running on {}", config.transport(), chosen.fallbackReason(), chosen.transport().choice());
+        }
         try {
-            if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null, metrics, limits));
-            if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl, metrics, limits));
+            group = newEventLoops(chosen.transport());
+        } catch (RuntimeException e) {
+            // io_uring probed fine, yet a ring per event loop could not be made (locked-memory limits on older kernels).
+            if (chosen.transport() != Transport.IO_URING) throw e;
+            log.warn("Edge transport io_uring could not start its event loops ({}); running on epoll", e.toString());
+            group = newEventLoops(Transport.choose("epoll").transport());
+        }
+        try {
+            if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null, metrics, limits, clients));
+            if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl, metrics, limits, clients));
             if (config.metricsPort() >= 0) metricsPort = bindMetrics();
         } catch (IOException | RuntimeException e) {
             close();
@@ -128,6 +139,12 @@ public final class EdgeServer implements AutoCloseable {
                 httpPort, httpsPort, io(), config.domain(), config.controlPlane(),
                 metricsPort < 0 ? "" : ", metrics on " + config.metricsAddress().getHostAddress() + ":" + metricsPort);
         return this;
+    }
+
+    private EventLoopGroup newEventLoops(Transport chosen) {
+        transport = chosen;
+        eventLoops = config.eventLoopThreads() > 0 ? config.eventLoopThreads() : chosen.loopsPerCore() * Runtime.getRuntime().availableProcessors();
+        return new MultiThreadIoEventLoopGroup(eventLoops, new DefaultThreadFactory("cove-edge"), chosen.ioHandlerFactory());
     }
 
     /** Binds every listen address on {@code port}; an ephemeral port is chosen by the first bind and reused for the rest. */
@@ -195,10 +212,15 @@ public final class EdgeServer implements AutoCloseable {
     /** Stops listening and closes every connection. */
     @Override
     public synchronized void close() {
-        listeners.forEach(Channel::close);
+        // Listeners first, so nothing new comes in; then every client connection, whose upstreams close with it. Each
+        // close is waited for, and the loops get a short quiet period for the upstreams' closes: io_uring closes a
+        // socket only once the channel's outstanding reads are cancelled, and loops shut down at once left sockets
+        // open, with clients waiting on them.
+        listeners.forEach(listener -> listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS));
         listeners.clear();
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (group != null) {
-            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+            group.shutdownGracefully(100, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
             group = null;
         }
         if (ownDialer != null) ownDialer.close();

@@ -114,9 +114,11 @@ enum Transport {
 
     IoHandlerFactory ioHandlerFactory() {
         return switch (this) {
-            case IO_URING -> IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(IoUringBufferRingConfig.builder()
-                    .bufferGroupId(BUFFER_GROUP).bufferRingSize((short) 512).batchSize(64)
-                    .allocator(new IoUringAdaptiveBufferRingAllocator(ALLOCATOR)).build()));
+            case IO_URING -> IoUring.isRegisterBufferRingSupported() // kernel 5.19 and later
+                    ? IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(IoUringBufferRingConfig.builder()
+                            .bufferGroupId(BUFFER_GROUP).bufferRingSize((short) 512).batchSize(64)
+                            .allocator(new IoUringAdaptiveBufferRingAllocator(ALLOCATOR)).build()))
+                    : IoUringIoHandler.newFactory();
             case EPOLL -> EpollIoHandler.newFactory();
             case NIO -> NioIoHandler.newFactory();
         };
@@ -126,14 +128,18 @@ enum Transport {
     static Bootstrap bootstrap(EventLoop loop) {
         Transport transport = of(loop);
         Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel()).option(ChannelOption.ALLOCATOR, ALLOCATOR);
-        if (transport == IO_URING) bootstrap.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
+        if (transport == IO_URING && IoUring.isRegisterBufferRingSupported()) {
+            bootstrap.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
+        }
         return bootstrap;
     }
 
     /** The same options for the connections a listener accepts. */
     ServerBootstrap childOptions(ServerBootstrap bootstrap) {
         bootstrap.childOption(ChannelOption.ALLOCATOR, ALLOCATOR);
-        if (this == IO_URING) bootstrap.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
+        if (this == IO_URING && IoUring.isRegisterBufferRingSupported()) {
+            bootstrap.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
+        }
         return bootstrap;
     }
 

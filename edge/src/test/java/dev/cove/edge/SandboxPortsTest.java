@@ -544,6 +544,32 @@ class SandboxPortsTest {
         }
     }
 
+    /**
+     * Closing the edge closes its connections, so clients see the end at once instead of waiting on a socket nobody
+     * serves (io_uring closes a channel only once its outstanding reads are cancelled, which a loop shut down at once
+     * never saw: the socket stayed open, in the test JVM and for its clients).
+     */
+    @Test
+    void closingTheEdgeClosesItsConnectionsAndListeners() throws Exception {
+        EdgeConfig config = EdgeProxyTest.config(dataDir.resolve("k"), new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)).build();
+        EdgeServer closing = new EdgeServer(config, directory).start();
+        int port = closing.httpPort();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 3000-" + SBX + "." + DOMAIN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            assertThat(in.readLine()).startsWith("HTTP/1.1 200");
+            int length = 0;
+            for (String line; !(line = in.readLine()).isEmpty(); ) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) length = Integer.parseInt(line.substring(15).trim());
+            }
+            assertThat(in.skip(length)).isEqualTo(length); // the keep-alive connection is idle now, with its upstream
+            closing.close();
+            assertThat(in.read()).as("the client sees the connection end").isEqualTo(-1);
+        }
+        assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close()).isInstanceOf(java.net.ConnectException.class);
+    }
+
     /** A header that trickles in (slowloris) gets 408 and the connection closes; an idle keep-alive does not. */
     @Test
     void slowHeadersGet408() throws Exception {
