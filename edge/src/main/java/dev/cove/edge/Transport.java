@@ -29,10 +29,11 @@ import io.netty.channel.uring.IoUringSocketChannel;
 /**
  * The edge's I/O: io_uring where the kernel and the process's seccomp profile allow it, epoll where they do not (a
  * container whose profile refuses {@code io_uring_setup}, a kernel with it switched off), NIO off Linux. Measured on
- * 2 cores shared by client, edge and upstream (bench/edge-vs-nginx.sh): io_uring with one event loop per core costs
- * about a fifth less CPU per proxied request than epoll with two per core, which puts the edge above nginx in
- * throughput; epoll needs two loops per core for its p99 (one triples it). io_uring reads into buffers the kernel takes
- * from a ring per event loop (multishot receive), which saves another ~7 % against a receive submitted per read.
+ * 2 cores shared by client, edge and upstream (bench/edge-vs-nginx.sh): io_uring with one event loop per core and a
+ * buffer ring costs about a quarter less CPU per proxied request than epoll with two loops per core (9.9–11.2 against
+ * 13.1–14.3 µs; nginx 11.3–13.2 µs), and takes the edge's throughput to nginx's or above; epoll needs two loops per
+ * core for its p99 (one triples it), io_uring loses its saving with two. The buffer ring (one per event loop; the kernel
+ * picks a buffer per read, multishot receive) saves ~7 % of that against a receive submitted per read.
  *
  * <p>An upstream channel must be of the kind its event loop drives: dialers ask {@link #of(EventLoop)}.
  */
