@@ -149,12 +149,13 @@ public final class EdgeServer implements AutoCloseable {
 
     /** Binds every listen address on {@code port}; an ephemeral port is chosen by the first bind and reused for the rest. */
     private int bind(int port, EdgeInitializer initializer) throws IOException {
-        ServerBootstrap bootstrap = transport.childOptions(new ServerBootstrap())
+        ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 .childHandler(initializer);
         int bound = port;
         for (InetAddress address : config.listenAddresses()) {

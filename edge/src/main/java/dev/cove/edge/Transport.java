@@ -1,7 +1,6 @@
 package dev.cove.edge;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
@@ -18,22 +17,18 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringAdaptiveBufferRingAllocator;
-import io.netty.channel.uring.IoUringBufferRingConfig;
-import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 
 /**
  * The edge's I/O: io_uring where the kernel and the process's seccomp profile allow it, epoll where they do not (a
  * container whose profile refuses {@code io_uring_setup}, a kernel with it switched off), NIO off Linux. Measured on
- * 2 cores shared by client, edge and upstream (bench/edge-vs-nginx.sh): io_uring with one event loop per core and a
- * buffer ring costs about a quarter less CPU per proxied request than epoll with two loops per core (9.9–11.2 against
- * 13.1–14.3 µs; nginx 11.3–13.2 µs), and takes the edge's throughput to nginx's or above; epoll needs two loops per
- * core for its p99 (one triples it), io_uring loses its saving with two. The buffer ring (one per event loop; the kernel
- * picks a buffer per read, multishot receive) saves ~7 % of that against a receive submitted per read.
+ * 2 cores shared by client, edge and upstream (bench/edge-vs-nginx.sh): io_uring with one event loop per core costs
+ * about a fifth less CPU per proxied request than epoll with two loops per core (10.0–11.5 against 13.1–14.3 µs;
+ * nginx 11.3–13.2 µs); epoll needs two loops per core for its p99 (one triples it), io_uring loses its saving with
+ * two. Netty's buffer rings (multishot receive) saved another ~7 % but stalled single connections: p99 added at light
+ * load went from under 0.1 ms to 0.3–10 ms; reads here are one receive each.
  *
  * <p>An upstream channel must be of the kind its event loop drives: dialers ask {@link #of(EventLoop)}.
  */
@@ -41,12 +36,12 @@ enum Transport {
     IO_URING("io_uring", 1), EPOLL("epoll", 2), NIO("nio", 2);
 
     static {
-        // Where a kernel has no buffer rings, Netty reads io_uring channels after a POLLIN poll, and 4.2.18 arms that
-        // poll as multishot, which is edge-triggered: when a peer's data and its connection reset arrive together, the
-        // read after the data waits for an edge that never comes, and the channel never learns the connection is gone
-        // (an upstream dying mid-response left its client waiting forever). One-shot polls see the reset
-        // (TransportTest.ioUringWithoutABufferRingSeesAResetThatComesWithData). Set before IoUring reads its settings;
-        // an operator's own -D wins.
+        // Netty reads io_uring channels after a POLLIN poll, and 4.2.18 arms that poll as multishot, which is
+        // edge-triggered: when a peer's data and its connection reset arrive together, the read after the data waits
+        // for an edge that never comes, and the channel never learns the connection is gone (an upstream dying
+        // mid-response left its client waiting forever). One-shot polls see the reset
+        // (TransportTest.ioUringSeesAResetThatComesWithData). Set before IoUring reads its settings; an operator's own
+        // -D wins.
         if (System.getProperty("io.netty.iouring.pollAddMultishotEnabled") == null) {
             System.setProperty("io.netty.iouring.pollAddMultishotEnabled", "false");
         }
@@ -58,12 +53,6 @@ enum Transport {
      * on this workload the pooled one costs about a microsecond less per request (bench/edge-vs-nginx.sh).
      */
     static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
-
-    /**
-     * The buffer ring of each io_uring event loop: up to 512 buffers, added 64 at a time as reads take them, sized
-     * by what the reads of the loop received (4 KiB at first, 64 KiB at most), from {@link #ALLOCATOR}.
-     */
-    private static final short BUFFER_GROUP = 0;
 
     private final String choice;
     private final int loopsPerCore;
@@ -115,33 +104,15 @@ enum Transport {
 
     IoHandlerFactory ioHandlerFactory() {
         return switch (this) {
-            case IO_URING -> IoUring.isRegisterBufferRingSupported() // kernel 5.19 and later
-                    ? IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(IoUringBufferRingConfig.builder()
-                            .bufferGroupId(BUFFER_GROUP).bufferRingSize((short) 512).batchSize(64)
-                            .allocator(new IoUringAdaptiveBufferRingAllocator(ALLOCATOR)).build()))
-                    : IoUringIoHandler.newFactory();
+            case IO_URING -> IoUringIoHandler.newFactory();
             case EPOLL -> EpollIoHandler.newFactory();
             case NIO -> NioIoHandler.newFactory();
         };
     }
 
-    /** A bootstrap for connections out of {@code loop}: its channel kind and the options the edge reads with. */
+    /** A bootstrap for connections out of {@code loop}: the channel kind its transport needs, the edge's buffers. */
     static Bootstrap bootstrap(EventLoop loop) {
-        Transport transport = of(loop);
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel()).option(ChannelOption.ALLOCATOR, ALLOCATOR);
-        if (transport == IO_URING && IoUring.isRegisterBufferRingSupported()) {
-            bootstrap.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
-        }
-        return bootstrap;
-    }
-
-    /** The same options for the connections a listener accepts. */
-    ServerBootstrap childOptions(ServerBootstrap bootstrap) {
-        bootstrap.childOption(ChannelOption.ALLOCATOR, ALLOCATOR);
-        if (this == IO_URING && IoUring.isRegisterBufferRingSupported()) {
-            bootstrap.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
-        }
-        return bootstrap;
+        return new Bootstrap().group(loop).channel(of(loop).socketChannel()).option(ChannelOption.ALLOCATOR, ALLOCATOR);
     }
 
     Class<? extends ServerSocketChannel> serverChannel() {
