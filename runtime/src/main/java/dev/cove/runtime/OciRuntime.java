@@ -16,10 +16,12 @@ import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.SandboxSpec;
 import dev.cove.runtime.egress.Egress;
+import dev.cove.runtime.egress.Firewall;
 import dev.cove.runtime.internal.CgroupLayout;
 import dev.cove.runtime.internal.Cmd;
 import dev.cove.runtime.internal.FileTrees;
 import dev.cove.runtime.internal.FreezerPause;
+import dev.cove.runtime.internal.HostClaim;
 import dev.cove.runtime.internal.Linux;
 import dev.cove.runtime.internal.MountTable;
 import dev.cove.runtime.internal.Network;
@@ -104,6 +106,7 @@ public final class OciRuntime implements SandboxRuntime {
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private final FileChannel dataDirLockChannel;
     private final FileLock dataDirLock;
+    private final HostClaim claim;
     private volatile String failCreateAfter; // test hook: inject a failure after this create step
 
     /** A sandbox this instance holds. */
@@ -161,12 +164,21 @@ public final class OciRuntime implements SandboxRuntime {
         }
         if (dataDirLock == null)
             throw new IllegalStateException("another Cove runtime already uses " + config.dataDir());
+        try {
+            this.claim = HostClaim.acquire(config.resourcePrefix(), config.poolSubnet(), config.poolSubnet6(),
+                    config.dataDir());
+        } catch (RuntimeException e) {
+            releaseDataDirLock();
+            throw e;
+        }
         enablePerNetnsTcpHash();
         prepareNetnsDir();
         requireTool("nft", "nftables");
         try {
             this.egress = new Egress(config.resourcePrefix(), config.poolSubnet(), config.poolSubnet6(), config.egress());
         } catch (IOException e) {
+            claim.close();
+            releaseDataDirLock();
             throw new UncheckedIOException("cannot set up egress control: " + e.getMessage(), e);
         }
         log.info("runtime: {} ({}), data {}, templates {}, pool {} / {}, {} slots", oci.name(), cgroups.describe(),
@@ -204,6 +216,7 @@ public final class OciRuntime implements SandboxRuntime {
         String template = spec.template() == null ? "base" : spec.template();
         if (!templates.knows(template)) throw TemplateStore.notFound(template);
         Path lower = templates.ensure(template, Progress.NONE);
+        egress.compile(spec.egress()); // a policy it cannot honour is a 400 before anything is made
         ReentrantLock lock = lockFor(id);
         lock.lock();
         try {
@@ -224,9 +237,8 @@ public final class OciRuntime implements SandboxRuntime {
                 Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 j.write(dir);
                 step("journal");
+                egress.attach(id, net(j), spec.egress(), dir); // before the veth exists: its first packet meets them
                 Network.create(j);
-                egress.attach(id, slot, j.netns(), j.hostVeth(), j.hostIpv4(), j.hostIpv6(), j.ipv4(), j.ipv6(),
-                        spec.egress(), dir);
                 long tNet = System.nanoTime();
                 step("network");
                 prepareRootfs(j, lower, dir);
@@ -363,16 +375,21 @@ public final class OciRuntime implements SandboxRuntime {
         if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
             problems.add("cannot unmount " + j.rootfs() + ": " + Linux.strerror(errno));
         long tUmount = System.nanoTime();
-        try {
-            egress.detach(j.id(), j.slot(), j.hostVeth());
-        } catch (IOException | RuntimeException e) {
-            log.warn("sandbox {}: removing its firewall entries failed (replaced when the slot is reused): {}", j.id(),
-                    e.getMessage());
-        }
+        boolean networkGone = false;
         try {
             Network.delete(j.netns(), j.hostVeth());
+            networkGone = true;
         } catch (IOException e) {
             problems.add(e.getMessage());
+        }
+        // The entries confine the veth for as long as it exists: they go only after it.
+        if (networkGone) {
+            try {
+                egress.detach(j.id(), j.slot() < 0 ? null : net(j));
+            } catch (IOException | RuntimeException e) {
+                log.warn("sandbox {}: removing its firewall entries failed (pruned at the next start): {}", j.id(),
+                        e.getMessage());
+            }
         }
         long tNet = System.nanoTime();
         if (!problems.isEmpty()) throw new IOException(String.join("; ", problems));
@@ -416,8 +433,7 @@ public final class OciRuntime implements SandboxRuntime {
                         slots.reserve(j.slot());
                         held.put(id, found);
                         try {
-                            egress.attach(id, j.slot(), j.netns(), j.hostVeth(), j.hostIpv4(), j.hostIpv6(), j.ipv4(),
-                                    j.ipv6(), Egress.readPolicy(dir), dir);
+                            egress.attach(id, net(j), Egress.readPolicy(dir), dir);
                         } catch (IOException | RuntimeException e) {
                             log.warn("recover: sandbox {}: egress rules not restored: {}", id, e.getMessage());
                         }
@@ -448,7 +464,30 @@ public final class OciRuntime implements SandboxRuntime {
             }
         }
         sweepOrphanContainers(seen);
+        pruneFirewall();
         return adopted;
+    }
+
+    /** Firewall entries of veths that no held sandbox owns and that no longer exist (a crash mid-teardown). */
+    private void pruneFirewall() {
+        try {
+            Set<String> owned = new HashSet<>();
+            for (Held h : held.values()) owned.add(h.journal().hostVeth());
+            for (String veth : egress.firewallInterfaces()) {
+                if (owned.contains(veth) || Network.linkExists(veth)) continue;
+                int slot = slots.slotOf(veth);
+                if (slot < 0) continue;
+                egress.detach("", new Firewall.SandboxNet(slot, veth, slots.hostIpv4(slot), slots.sandboxIpv4(slot),
+                        slots.hostIpv6(slot), slots.sandboxIpv6(slot)));
+                log.info("recover: removed the firewall entries of {} (its sandbox is gone)", veth);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("recover: cannot prune firewall entries: {}", e.getMessage());
+        }
+    }
+
+    private static Firewall.SandboxNet net(SandboxJournal j) {
+        return new Firewall.SandboxNet(j.slot(), j.hostVeth(), j.hostIpv4(), j.ipv4(), j.hostIpv6(), j.ipv6());
     }
 
     /**
@@ -960,10 +999,12 @@ public final class OciRuntime implements SandboxRuntime {
 
     @Override
     public void updateEgress(String id, EgressPolicy policy) {
-        Held h = held(id);
-        SandboxJournal j = h.journal();
-        egress.update(id, policy, sandboxesDir.resolve(id), j.hostIpv4(), j.hostIpv6());
+        held(id);
+        egress.update(id, policy, sandboxesDir.resolve(id));
     }
+
+    @Override
+    public void checkEgress(EgressPolicy policy) { egress.compile(policy); }
 
     @Override
     public List<EgressDenial> egressDenials(String id) {
@@ -988,6 +1029,11 @@ public final class OciRuntime implements SandboxRuntime {
         spawners.close();
         held.clear();
         egress.close(sandboxesDir);
+        claim.close();
+        releaseDataDirLock();
+    }
+
+    private void releaseDataDirLock() {
         try {
             dataDirLock.release();
             dataDirLockChannel.close();

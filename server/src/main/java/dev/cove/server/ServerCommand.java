@@ -93,6 +93,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--dns-upstream", split = ",", description = "Resolvers the sandboxes' resolver forwards to, ip or ip:port, comma separated (default: the host's /etc/resolv.conf nameservers).")
     java.util.List<String> dnsUpstreams = new java.util.ArrayList<>();
 
+    @Option(names = "--allow-private", split = ",", description = "Private or special ranges (RFC 1918, CGNAT, ULA, benchmarking, ...) that sandboxes may reach, comma separated or repeated; all are closed by default, and a sandbox's allowOut may name one only inside these. Link-local, loopback and multicast cannot be opened.")
+    java.util.List<String> allowPrivate = new java.util.ArrayList<>();
+
     @Option(names = "--user-sudo", description = "Let processes of 'user' use sudo (no no_new_privs for them), as E2B's base template does.")
     boolean userSudo;
 
@@ -129,7 +132,10 @@ final class ServerCommand implements Callable<Integer> {
         int http = httpPort == 0 ? freePort(listenAddresses) : httpPort;
         int https = httpsPort == 0 ? freePort(listenAddresses) : httpsPort;
 
-        RuntimeConfig runtimeConfig = RuntimeConfig.defaults(dataDir)
+        RuntimeConfig runtimeConfig;
+        OciRuntime runtime;
+        try {
+            runtimeConfig = RuntimeConfig.defaults(dataDir)
                 .withTemplateDir(templateDir)
                 .withResourcePrefix(resourcePrefix)
                 .withPool(poolSubnet, poolSubnet6)
@@ -137,8 +143,14 @@ final class ServerCommand implements Callable<Integer> {
                 .withDefaultLimits(defaultCpu, defaultMemoryMB, defaultPids)
                 .withUserSudo(userSudo)
                 .withFastSpawn(!noFastSpawn)
-                .withEgress(dev.cove.runtime.egress.EgressConfig.DEFAULT.withDenyOut(denyOut).withDnsUpstreams(dnsUpstreams));
-        OciRuntime runtime = new OciRuntime(runtimeConfig);
+                .withEgress(dev.cove.runtime.egress.EgressConfig.DEFAULT.withDenyOut(denyOut).withDnsUpstreams(dnsUpstreams)
+                        .withAllowPrivate(allowPrivate));
+            // refuses a second owner of the prefix or pools, in one line naming the flag and the owner
+            runtime = new OciRuntime(runtimeConfig);
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            System.err.println("cove: " + e.getMessage());
+            return 2;
+        }
         long t0 = System.nanoTime();
         runtime.ensureTemplate("base", line -> out.println("  template base: " + line));
         out.printf("Template 'base' ready (%.1f s)%n", (System.nanoTime() - t0) / 1e9);

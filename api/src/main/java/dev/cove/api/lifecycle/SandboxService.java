@@ -92,6 +92,7 @@ public final class SandboxService implements AutoCloseable {
      */
     public SandboxRecord create(NewSandbox req) {
         checkTemplate(req.template());
+        runtime.checkEgress(egressPolicy(req.allowInternetAccess(), req.network()));
         Instant requestedAt = now();
         String id = SandboxId.generate();
         int cpuCount = req.cpuCount() != null ? req.cpuCount() : config.cpuCount();

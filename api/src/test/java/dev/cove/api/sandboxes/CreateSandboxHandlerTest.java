@@ -118,6 +118,17 @@ class CreateSandboxHandlerTest extends ApiTest {
         assertThat(net.get("maskRequestHost").asText()).isEqualTo("localhost:${PORT}");
     }
 
+    /** An allowOut range the node cannot honour is a 400 before anything is made: no sandbox, no tombstone. */
+    @Test
+    void aPrivateAllowOutTheOperatorDidNotOpenIsRefused() {
+        int before = api.get("/v2/sandboxes?state=running,paused").json().size();
+        Resp r = api.post("/sandboxes", """
+                {"templateID":"base","network":{"allowOut":["192.168.1.0/24"],"denyOut":["0.0.0.0/0"]}}""");
+        assertThat(r.status()).as(r.toString()).isEqualTo(400);
+        assertThat(r.json().get("message").asText()).contains("192.168.1.0/24").contains("--allow-private");
+        assertThat(api.get("/v2/sandboxes?state=running,paused").json().size()).isEqualTo(before);
+    }
+
     /** Unknown fields (newer clients) and empty forms of unsupported features are accepted. */
     @Test
     void unknownFieldsAndEmptyUnsupportedFieldsAreIgnored() {

@@ -29,11 +29,11 @@ class UpdateNetworkHandlerTest extends ApiTest {
         assertThat(api.get("/sandboxes/" + id).json().get("allowInternetAccess").asBoolean()).isFalse();
 
         Resp put = api.call("PUT", "/sandboxes/" + id + "/network",
-                "{\"allowOut\":[\"example.com\",\"10.9.0.0/16\"],\"denyOut\":[\"0.0.0.0/0\"]}");
+                "{\"allowOut\":[\"example.com\",\"93.184.0.0/16\"],\"denyOut\":[\"0.0.0.0/0\"]}");
         assertThat(put.status()).as(put.toString()).isEqualTo(204);
         JsonNode d = api.get("/sandboxes/" + id).json();
         assertThat(d.get("allowInternetAccess") == null || d.get("allowInternetAccess").isNull()).isTrue();
-        assertThat(d.get("network").get("allowOut").toString()).contains("example.com", "10.9.0.0/16");
+        assertThat(d.get("network").get("allowOut").toString()).contains("example.com", "93.184.0.0/16");
         assertThat(d.get("network").get("denyOut").toString()).contains("0.0.0.0/0");
         assertThat(d.get("network").get("maskRequestHost").asText()).isEqualTo("localhost:${PORT}"); // ingress kept
 
@@ -51,6 +51,10 @@ class UpdateNetworkHandlerTest extends ApiTest {
         Resp badDeny = api.call("PUT", "/sandboxes/" + id + "/network", "{\"denyOut\":[\"example.com\"]}");
         assertThat(badDeny.status()).isEqualTo(400);
         assertThat(badDeny.json().get("message").asText()).isEqualTo("invalid denied CIDR example.com");
+        // a private range the operator has not opened (cove server --allow-private): refused, saying how to open it
+        Resp lan = api.call("PUT", "/sandboxes/" + id + "/network", "{\"allowOut\":[\"10.9.0.0/16\"]}");
+        assertThat(lan.status()).isEqualTo(400);
+        assertThat(lan.json().get("message").asText()).contains("10.9.0.0/16").contains("--allow-private");
         Resp proxy = api.call("PUT", "/sandboxes/" + id + "/network", "{\"egressProxy\":{\"address\":\"h:1\"}}");
         assertThat(proxy.status()).isEqualTo(400);
         assertThat(api.call("PUT", "/sandboxes/nosuchsandbox/network", "{}").status()).isEqualTo(404);

@@ -77,6 +77,13 @@ public interface SandboxRuntime extends AutoCloseable {
         throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime has no egress control");
     }
 
+    /**
+     * Refuses (400, saying why) an egress policy this node cannot honour, before anything is made: for example an
+     * allowOut range inside a private range the operator has not opened.
+     */
+    default void checkEgress(EgressPolicy policy) {
+    }
+
     /** The sandbox's recent egress denials, oldest first (bounded; older ones are counted, not kept). */
     default List<EgressDenial> egressDenials(String id) {
         return List.of();

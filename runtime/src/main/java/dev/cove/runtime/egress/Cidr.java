@@ -15,6 +15,7 @@ public record Cidr(byte[] network, int prefix) {
         byte[] bytes;
         try {
             bytes = InetAddress.ofLiteral(addr).getAddress();
+            if (bytes.length == 4 && addr.contains(":")) bytes = mapped(bytes); // Java turns ::ffff:a.b.c.d into IPv4
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not an IP address or CIDR: '" + text + "'");
         }
@@ -29,6 +30,20 @@ public record Cidr(byte[] network, int prefix) {
             if (prefix < 0 || prefix > max) throw new IllegalArgumentException("prefix out of range in '" + text + "'");
         }
         return new Cidr(mask(bytes, prefix), prefix);
+    }
+
+    private static byte[] mapped(byte[] v4) {
+        byte[] out = new byte[16];
+        out[10] = (byte) 0xFF;
+        out[11] = (byte) 0xFF;
+        System.arraycopy(v4, 0, out, 12, 4);
+        return out;
+    }
+
+    private boolean isMapped() {
+        if (network.length != 16) return false;
+        for (int i = 0; i < 10; i++) if (network[i] != 0) return false;
+        return network[10] == (byte) 0xFF && network[11] == (byte) 0xFF;
     }
 
     /** True when the text is an IP or CIDR (not a domain). */
@@ -70,11 +85,18 @@ public record Cidr(byte[] network, int prefix) {
     /** nft syntax ({@code 10.0.0.0/8}, {@code 198.18.1.10}, {@code fe80:0:0:0:0:0:0:0/10}: nft takes the long v6 form). */
     public String nft() {
         try {
-            String host = InetAddress.getByAddress(network).getHostAddress();
+            String host = isMapped() ? "::ffff:" + InetAddress.getByAddress(Arrays.copyOfRange(network, 12, 16)).getHostAddress()
+                    : InetAddress.getByAddress(network).getHostAddress();
             return prefix == network.length * 8 ? host : host + "/" + prefix;
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** True when every address of {@code other} is inside this range (same family). */
+    public boolean covers(Cidr other) {
+        return other.network.length == network.length && other.prefix >= prefix
+                && Arrays.equals(mask(other.network, prefix), network);
     }
 
     @Override

@@ -19,8 +19,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,24 +49,28 @@ public final class Egress implements AutoCloseable {
     private final EgressFilter filter;
     private final NflogReader nflog;
     private final List<Cidr> never;
+    private final List<Cidr> opened;
+    private final ScheduledExecutorService watchdog;
+    static final int WATCH_SECONDS = 2;
+    private static final List<Cidr> CLOSED = SpecialRanges.closed();
     private final Map<InetAddress, SandboxEgress> bySource = new ConcurrentHashMap<>();
     private final Map<String, SandboxEgress> byId = new ConcurrentHashMap<>();
 
     /** A sandbox as egress control sees it: its addresses, current policy and recent denials. */
     public static final class SandboxEgress {
         private final String id;
-        private final int slot;
-        private final String hostVeth;
+        private final Firewall.SandboxNet net;
         private final InetAddress ipv4;
         private final InetAddress ipv6;
         private volatile CompiledPolicy policy;
         private final ArrayDeque<EgressDenial> denials = new ArrayDeque<>();
         private final AtomicLong count = new AtomicLong();
+        /** Connections of this sandbox through the egress filter now. */
+        final AtomicInteger filterConnections = new AtomicInteger();
 
-        SandboxEgress(String id, int slot, String hostVeth, InetAddress ipv4, InetAddress ipv6, CompiledPolicy policy) {
+        SandboxEgress(String id, Firewall.SandboxNet net, InetAddress ipv4, InetAddress ipv6, CompiledPolicy policy) {
             this.id = id;
-            this.slot = slot;
-            this.hostVeth = hostVeth;
+            this.net = net;
             this.ipv4 = ipv4;
             this.ipv6 = ipv6;
             this.policy = policy;
@@ -89,16 +97,19 @@ public final class Egress implements AutoCloseable {
 
     public Egress(String prefix, String pool4, String pool6, EgressConfig config) throws IOException {
         List<Cidr> operator = config.denyOut().stream().map(Cidr::parse).toList();
+        this.opened = config.opened();
         List<Cidr> never = new ArrayList<>(operator);
         never.add(Cidr.parse(pool4));
         never.add(Cidr.parse(pool6));
-        for (String c : Firewall.LINK_LOCAL4) never.add(Cidr.parse(c));
-        for (String c : Firewall.LINK_LOCAL6) never.add(Cidr.parse(c));
+        never.addAll(SpecialRanges.never());
         this.never = List.copyOf(never);
         enableForwarding();
         int firstGroup = 0x4300 + Math.floorMod(prefix.hashCode(), 0x400) * 8;
         this.nflog = NflogReader.open(firstGroup, this::logged);
-        this.dns = new Dns(config.dnsUpstreams(), a -> sandbox(a) != null);
+        this.dns = new Dns(config.dnsUpstreams(), a -> {
+            SandboxEgress s = sandbox(a);
+            return s == null ? null : s.policy();
+        });
         this.filter = new EgressFilter(new EgressFilter.Decider() {
             @Override
             public SandboxEgress sandbox(InetAddress source) { return Egress.this.sandbox(source); }
@@ -107,35 +118,59 @@ public final class Egress implements AutoCloseable {
             public List<InetAddress> resolveAllowed(String name) { return Egress.this.resolveAllowed(name); }
         });
         this.ports = new Firewall.Ports(dns.port(), filter.httpPort(), filter.tlsPort());
-        this.firewall = new Firewall(prefix, Cidr.parse(pool4).nft(), Cidr.parse(pool6).nft(), operator,
+        this.firewall = new Firewall(prefix, Cidr.parse(pool4).nft(), Cidr.parse(pool6).nft(), operator, opened,
                 nflog == null ? 0 : nflog.group());
         firewall.install(ports);
-        log.info("egress: nft table inet {}, resolver :{} (upstreams {}), filter :{}/:{}, NFLOG group {}",
-                firewall.table(), ports.dns(), dns.upstreams(), ports.http(), ports.tls(),
-                nflog == null ? "none" : nflog.group());
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("cove-firewall-watch").factory());
+        watchdog.scheduleWithFixedDelay(this::reinstallIfGone, WATCH_SECONDS, WATCH_SECONDS, TimeUnit.SECONDS);
+        log.info("egress: nft table inet {}, resolver :{} (upstreams {}), filter :{}/:{}, NFLOG group {}, private"
+                        + " ranges opened: {}", firewall.table(), ports.dns(), dns.upstreams(), ports.http(), ports.tls(),
+                nflog == null ? "none" : nflog.group(), opened.isEmpty() ? "none" : opened);
     }
 
-    /** Sets up a new (or re-adopted) sandbox: firewall entries and policy file (the default route is Network's). */
-    public void attach(String id, int slot, String netns, String hostVeth, String hostIpv4, String hostIpv6,
-                       String ipv4, String ipv6, EgressPolicy policy, Path sandboxDir) throws IOException {
+    /**
+     * Sets up a new (or re-adopted) sandbox: firewall entries and policy file. For a new sandbox this runs before
+     * its veth exists, so its first packet meets its rules.
+     */
+    public void attach(String id, Firewall.SandboxNet net, EgressPolicy policy, Path sandboxDir) throws IOException {
         long t0 = System.nanoTime();
         CompiledPolicy p = compile(policy);
         writePolicy(sandboxDir, policy);
-        SandboxEgress s = new SandboxEgress(id, slot, hostVeth, InetAddress.ofLiteral(ipv4), InetAddress.ofLiteral(ipv6), p);
+        SandboxEgress s = new SandboxEgress(id, net, InetAddress.ofLiteral(net.ipv4()), InetAddress.ofLiteral(net.ipv6()), p);
         byId.put(id, s);
         bySource.put(s.ipv4, s);
         bySource.put(s.ipv6, s);
-        firewall.put(slot, hostVeth, hostIpv4, hostIpv6, p, ports);
+        firewall.put(net, p, ports);
         log.debug("egress: sandbox {} attached in {} us", id, (System.nanoTime() - t0) / 1000);
     }
 
+    /**
+     * Puts the tables back when something else removed them while Cove runs: {@code nft flush ruleset} in a
+     * firewall reload (Debian's {@code nftables.service}, firewalld) deletes every table on the host. Between the
+     * removal and this check (at most {@link #WATCH_SECONDS} s) the sandboxes are not confined; an operator's
+     * firewall must leave the {@code cove_*} tables alone (docs/network.md).
+     */
+    void reinstallIfGone() {
+        if (firewall.installed()) return;
+        log.error("egress: the nft table {} was removed from outside Cove (a firewall reload that flushes the ruleset?);"
+                + " putting it back with the rules of {} sandboxes. Make the host firewall leave the cove_* tables alone.",
+                firewall.table(), byId.size());
+        try {
+            firewall.install(ports);
+            for (SandboxEgress s : byId.values()) firewall.put(s.net, s.policy, ports);
+        } catch (IOException | RuntimeException e) {
+            log.error("egress: cannot put the nft table {} back: {}", firewall.table(), e.getMessage());
+        }
+    }
+
     /** Replaces the policy of a running sandbox: at once for new connections, and cuts no-longer-allowed ones. */
-    public void update(String id, EgressPolicy policy, Path sandboxDir, String hostIpv4, String hostIpv6) {
+    public void update(String id, EgressPolicy policy, Path sandboxDir) {
         SandboxEgress s = byId.get(id);
         if (s == null) throw CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
         CompiledPolicy p = compile(policy);
         try {
-            firewall.put(s.slot, s.hostVeth, hostIpv4, hostIpv6, p, ports);
+            firewall.put(s.net, p, ports);
             writePolicy(sandboxDir, policy);
         } catch (IOException e) {
             throw new CoveException(500, "egress_update_failed", "could not apply the network policy of sandbox '"
@@ -145,16 +180,22 @@ public final class Egress implements AutoCloseable {
         filter.recheck(s);
     }
 
-    /** Forgets a sandbox (its veth and chains go); tolerates it being unknown. */
-    public void detach(String id, int slot, String hostVeth) throws IOException {
+    /**
+     * Forgets a sandbox and removes its entries; tolerates it being unknown. Called once its veth is gone: the entries
+     * confine the veth for as long as it exists.
+     */
+    public void detach(String id, Firewall.SandboxNet net) throws IOException {
         SandboxEgress s = byId.remove(id);
         if (s != null) {
             bySource.remove(s.ipv4, s);
             bySource.remove(s.ipv6, s);
             filter.drop(s);
         }
-        if (slot >= 0 && hostVeth != null) firewall.remove(slot, hostVeth);
+        if (net != null && net.slot() >= 0 && net.hostVeth() != null) firewall.remove(net);
     }
+
+    /** Host veths with entries in the firewall (a crash between a veth's deletion and its entries' can leave some). */
+    public List<String> firewallInterfaces() throws IOException { return firewall.interfaces(); }
 
     public List<EgressDenial> denials(String id) {
         SandboxEgress s = byId.get(id);
@@ -184,12 +225,33 @@ public final class Egress implements AutoCloseable {
         Files.move(tmp, sandboxDir.resolve(POLICY_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static CompiledPolicy compile(EgressPolicy policy) {
+    /**
+     * The policy as the firewall applies it; 400 for what cannot be honoured: an allowOut range inside a special
+     * range the operator did not open (the firewall would refuse it anyway: say so instead of accepting silently).
+     */
+    public CompiledPolicy compile(EgressPolicy policy) {
+        CompiledPolicy p;
         try {
-            return CompiledPolicy.compile(policy == null ? EgressPolicy.OPEN : policy);
+            p = CompiledPolicy.compile(policy == null ? EgressPolicy.OPEN : policy);
         } catch (IllegalArgumentException e) {
             throw CoveException.badRequest(e.getMessage());
         }
+        for (Cidr c : concat(p.allow4(), p.allow6())) {
+            if (SpecialRanges.isNever(c))
+                throw CoveException.badRequest("allowOut " + c + " is link-local, loopback or multicast (the cloud"
+                        + " metadata service among them): no sandbox may reach it");
+            if (SpecialRanges.isSpecial(c) && opened.stream().noneMatch(o -> o.covers(c)))
+                throw CoveException.badRequest("allowOut " + c + " is a private or special range the operator has not"
+                        + " opened" + (opened.isEmpty() ? " (none is)" : " (opened: " + opened + ")")
+                        + "; the operator opens ranges with `cove server --allow-private CIDR`");
+        }
+        return p;
+    }
+
+    private static List<Cidr> concat(List<Cidr> a, List<Cidr> b) {
+        List<Cidr> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     SandboxEgress sandbox(InetAddress source) {
@@ -198,7 +260,10 @@ public final class Egress implements AutoCloseable {
         return bySource.get(source);
     }
 
-    /** Addresses of a name a sandbox may be spliced to: never the host, a pool, link-local or operator ranges. */
+    /**
+     * Addresses of a name a sandbox may be spliced to: never the host, a pool, link-local or operator ranges, nor a
+     * closed special range outside what the operator opened (the firewall's own order of checks).
+     */
     List<InetAddress> resolveAllowed(String name) {
         List<InetAddress> out = new ArrayList<>();
         List<InetAddress> own = hostAddresses();
@@ -206,6 +271,7 @@ public final class Egress implements AutoCloseable {
             if (a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isMulticastAddress()
                     || own.contains(a)) continue;
             if (never.stream().anyMatch(c -> c.contains(a))) continue;
+            if (CLOSED.stream().anyMatch(c -> c.contains(a)) && opened.stream().noneMatch(c -> c.contains(a))) continue;
             out.add(a);
         }
         return out;
@@ -238,6 +304,9 @@ public final class Egress implements AutoCloseable {
             case "host" -> dst + " is the node itself (sandboxes may only use its resolver)";
             case "sandboxes" -> dst + " belongs to another sandbox";
             case "link-local" -> dst + " is link-local, loopback, multicast or a metadata address";
+            case "private" -> dst + " is in a private or special range the operator has not opened (--allow-private)";
+            case "conn-budget" -> "over the sandbox's budget of " + Firewall.CONNECTIONS + " tracked connections";
+            case "rate-budget" -> "over the sandbox's budget of " + Firewall.NEW_PER_SECOND + " new connections a second";
             case "operator" -> dst + " is in a range the operator denies for every sandbox";
             case "deny-out" -> dst + " is denied by this sandbox's policy (denyOut or allow_internet_access=false)";
             default -> dst + " refused";
@@ -272,6 +341,7 @@ public final class Egress implements AutoCloseable {
     /** Stops the listeners; the table stays (sandboxes outlive the process; the next start rebuilds it). */
     @Override
     public void close() {
+        watchdog.shutdownNow();
         filter.close();
         dns.close();
         if (nflog != null) nflog.close();

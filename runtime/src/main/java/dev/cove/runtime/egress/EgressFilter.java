@@ -13,6 +13,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,11 +26,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * address the sandbox dialed, so an allowed name cannot be pointed at an arbitrary address) and splices the bytes.
  * The name's addresses must pass the node's always-deny ranges too, so a name resolving to the host or to another
  * sandbox gets nowhere. A refusal is an HTTP 403 naming the rule (port 80) or a TCP reset (443).
+ *
+ * <p>Bounded: a sandbox has at most {@link #PER_SANDBOX} connections through the filter at once (more are reset and
+ * logged as denials), a request head must arrive within 10 s, and a spliced connection idle in both directions for
+ * {@link #IDLE_MS} is closed, so a sandbox cannot pin the node's threads and file descriptors.
  */
 public final class EgressFilter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EgressFilter.class);
     private static final int MAX_HEAD = 16 * 1024;
     private static final int CONNECT_TIMEOUT_MS = 5000;
+    /** Connections through the filter per sandbox: far above what a package manager opens in parallel. */
+    static final int PER_SANDBOX = 128;
+    /** A spliced connection with no byte either way for this long is closed. */
+    static final long IDLE_MS = 10 * 60_000;
+    private static final int IDLE_CHECK_MS = 30_000;
 
     /** What the filter needs from the node. */
     public interface Decider {
@@ -93,6 +104,21 @@ public final class EgressFilter implements AutoCloseable {
             reset(client);
             return;
         }
+        if (sb.filterConnections.incrementAndGet() > PER_SANDBOX) {
+            sb.filterConnections.decrementAndGet();
+            sb.deny("tcp", "?", isTls ? 443 : 80, "filter-budget", "over the sandbox's budget of " + PER_SANDBOX
+                    + " connections through the egress filter");
+            reset(client);
+            return;
+        }
+        try {
+            relay(sb, client, isTls);
+        } finally {
+            sb.filterConnections.decrementAndGet();
+        }
+    }
+
+    private void relay(Egress.SandboxEgress sb, Socket client, boolean isTls) {
         String name = null;
         try {
             client.setSoTimeout(10_000);
@@ -145,13 +171,15 @@ public final class EgressFilter implements AutoCloseable {
                 return;
             }
             up.setTcpNoDelay(true);
-            client.setSoTimeout(0);
+            client.setSoTimeout(IDLE_CHECK_MS);
+            up.setSoTimeout(IDLE_CHECK_MS);
             up.getOutputStream().write(head, 0, n);
             Spliced s = new Spliced(sb, name, client, up);
             open.add(s);
             Socket upstream = up;
-            Thread back = Thread.ofVirtual().name("cove-egress-back").start(() -> pump(upstream, client));
-            pump(client, upstream);
+            AtomicLong lastActive = new AtomicLong(System.nanoTime());
+            Thread back = Thread.ofVirtual().name("cove-egress-back").start(() -> pump(upstream, client, lastActive));
+            pump(client, upstream, lastActive);
             try {
                 back.join();
             } catch (InterruptedException e) {
@@ -185,13 +213,22 @@ public final class EgressFilter implements AutoCloseable {
         }
     }
 
-    private static void pump(Socket from, Socket to) {
+    /** Copies until EOF; a read that times out ends the pair only when neither direction moved for {@link #IDLE_MS}. */
+    private static void pump(Socket from, Socket to, AtomicLong lastActive) {
         byte[] buf = new byte[32 * 1024];
         try {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
-            int r;
-            while ((r = in.read(buf)) >= 0) {
+            while (true) {
+                int r;
+                try {
+                    r = in.read(buf);
+                } catch (SocketTimeoutException e) {
+                    if (System.nanoTime() - lastActive.get() < IDLE_MS * 1_000_000L) continue;
+                    throw e;
+                }
+                if (r < 0) break;
+                lastActive.set(System.nanoTime());
                 out.write(buf, 0, r);
             }
             to.shutdownOutput();

@@ -26,6 +26,7 @@ final class NftLib {
     private final MethodHandle bufferOutput;
     private final MethodHandle bufferError;
     private final MethodHandle errorBuffer;
+    private final MethodHandle outputBuffer;
     private final MethodHandle run;
 
     private NftLib(SymbolLookup lib) {
@@ -35,6 +36,7 @@ final class NftLib {
         bufferOutput = l.downcallHandle(lib.find("nft_ctx_buffer_output").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS));
         bufferError = l.downcallHandle(lib.find("nft_ctx_buffer_error").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS));
         errorBuffer = l.downcallHandle(lib.find("nft_ctx_get_error_buffer").orElseThrow(), FunctionDescriptor.of(ADDRESS, ADDRESS));
+        outputBuffer = l.downcallHandle(lib.find("nft_ctx_get_output_buffer").orElseThrow(), FunctionDescriptor.of(ADDRESS, ADDRESS));
         run = l.downcallHandle(lib.find("nft_run_cmd_from_buffer").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     }
 
@@ -48,23 +50,32 @@ final class NftLib {
     }
 
     /** Runs an nft script atomically; returns null on success, else nft's error text. */
-    synchronized String apply(String script) {
+    String apply(String script) { return run(script).error(); }
+
+    /** What a command printed, or its error text. */
+    record Result(String output, String error) {}
+
+    /** Runs an nft script (atomically) or command and returns its output or error. */
+    synchronized Result run(String script) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ctx = (MemorySegment) ctxNew.invokeExact(0);
-            if (ctx.address() == 0) return "nft_ctx_new failed";
+            if (ctx.address() == 0) return new Result(null, "nft_ctx_new failed");
             try {
                 int ignored = (int) bufferOutput.invokeExact(ctx);
                 ignored = (int) bufferError.invokeExact(ctx);
                 int rc = (int) run.invokeExact(ctx, arena.allocateFrom(script));
-                if (rc == 0) return null;
+                if (rc == 0) {
+                    MemorySegment out = (MemorySegment) outputBuffer.invokeExact(ctx);
+                    return new Result(out.address() == 0 ? "" : out.reinterpret(Long.MAX_VALUE).getString(0), null);
+                }
                 MemorySegment err = (MemorySegment) errorBuffer.invokeExact(ctx);
                 String text = err.address() == 0 ? "" : err.reinterpret(Long.MAX_VALUE).getString(0);
-                return text.isBlank() ? "nft failed (" + rc + ")" : text.strip();
+                return new Result(null, text.isBlank() ? "nft failed (" + rc + ")" : text.strip());
             } finally {
                 ctxFree.invokeExact(ctx);
             }
         } catch (Throwable t) {
-            return "libnftables: " + t;
+            return new Result(null, "libnftables: " + t);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.runtime.egress.Firewall;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +24,15 @@ public final class Network {
         String host = "netns add " + j.netns() + "\n"
                 + "link add " + j.hostVeth() + " type veth peer name " + j.sandboxVeth() + " netns " + j.netns() + "\n"
                 + "addr add " + j.hostIpv4() + "/30 dev " + j.hostVeth() + "\n"
+                + "link set " + j.hostVeth() + " addrgenmode none\n"
+                + "addr add " + Firewall.HOST_LINK_LOCAL + "/64 dev " + j.hostVeth() + " nodad\n"
                 + "addr add " + j.hostIpv6() + "/64 dev " + j.hostVeth() + " nodad\n"
                 + "link set " + j.hostVeth() + " up\n";
         Cmd.check(List.of("ip", "-b", "-"), host, IP_TIMEOUT);
-        String inside = "addr add " + j.ipv4() + "/30 dev " + j.sandboxVeth() + "\n"
+        // Fixed link-local addresses: the firewall's source check knows them (none is derived from a MAC).
+        String inside = "link set " + j.sandboxVeth() + " addrgenmode none\n"
+                + "addr add " + Firewall.SANDBOX_LINK_LOCAL + "/64 dev " + j.sandboxVeth() + " nodad\n"
+                + "addr add " + j.ipv4() + "/30 dev " + j.sandboxVeth() + "\n"
                 + "addr add " + j.ipv6() + "/64 dev " + j.sandboxVeth() + " nodad\n"
                 + "link set " + j.sandboxVeth() + " up\n"
                 + "link set lo up\n"

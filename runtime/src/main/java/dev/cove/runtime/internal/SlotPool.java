@@ -55,6 +55,15 @@ public final class SlotPool {
 
     public String hostVeth(int slot) { return prefix + slot + "h"; }
 
+    /** The slot whose host veth this is, or -1. */
+    public int slotOf(String hostVeth) {
+        if (hostVeth == null || !hostVeth.startsWith(prefix) || !hostVeth.endsWith("h")) return -1;
+        String digits = hostVeth.substring(prefix.length(), hostVeth.length() - 1);
+        if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) return -1;
+        int slot = Integer.parseInt(digits);
+        return slot < size ? slot : -1;
+    }
+
     public String sandboxVeth(int slot) { return prefix + slot + "s"; }
 
     public String hostIpv4(int slot) { return pool4.address(4L * slot + 1); }
