@@ -10,14 +10,14 @@ import java.util.List;
 
 /**
  * The runtime the api tests drive: the real {@link OciRuntime}. Sandboxes, namespaces and veths carry the prefix
- * {@code covetest}; the address pools (10.202.0.0/16, fd63:6f78::/32) differ from the runtime module's tests and
+ * {@code coveapi}; the prefix and the address pools (10.202.0.0/16, fd63:6f78::/32) differ from the runtime module's tests and
  * from a server's defaults, so neither collides. Templates come from the shared cache
  * ({@code COVE_TEMPLATE_CACHE}, default {@code /var/cache/cove/templates}), built on first use.
  */
 public final class TestRuntimes {
     /** Template every test creates sandboxes from. */
     public static final String TEMPLATE = "base";
-    public static final String PREFIX = "covetest";
+    public static final String PREFIX = "coveapi";
     public static final String POOL4 = "10.202.0.0/16";
     public static final String POOL6 = "fd63:6f78::/32";
 
