@@ -1080,7 +1080,7 @@ public final class OciRuntime implements SandboxRuntime {
     private static void enablePerNetnsTcpHash() {
         Path sysctl = Path.of("/proc/sys/net/ipv4/tcp_child_ehash_entries");
         try {
-            if (Files.exists(sysctl) && Files.readString(sysctl).strip().equals("0"))
+            if (Files.exists(sysctl) && Files.readAllLines(sysctl).getFirst().strip().equals("0"))
                 Files.writeString(sysctl, "1024");
         } catch (IOException | RuntimeException e) {
             log.debug("cannot set tcp_child_ehash_entries: {}", e.getMessage());

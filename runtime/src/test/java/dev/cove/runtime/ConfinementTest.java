@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static dev.cove.runtime.TestSupport.sh;
+import static dev.cove.runtime.TestSupport.shQuiet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -120,14 +122,7 @@ class ConfinementTest {
                 lan.waitFor(5, TimeUnit.SECONDS);
             }
             cleanLan();
-            for (Path m : TestSupport.cgroupMounts())
-                for (String p : List.of(CLOSED_PREFIX, OPENED_PREFIX, "covecnfd")) {
-                    try {
-                        Files.deleteIfExists(m.resolve(p));
-                    } catch (IOException e) {
-                        // still in use: the leftover check below names what
-                    }
-                }
+            TestSupport.removeCgroupParents(CLOSED_PREFIX, OPENED_PREFIX, "covecnfd");
             for (int i = 0; i < sysctlsBefore.size(); i++) Files.writeString(Path.of(SYSCTLS.get(i)), sysctlsBefore.get(i));
             if (work != null) shQuiet("rm -rf " + work);
         }
@@ -468,16 +463,6 @@ class ConfinementTest {
             if (done.test(s)) return s;
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting: " + what + ": " + s);
             Thread.sleep(50);
-        }
-    }
-
-    private static String sh(String cmd) { return TestSupport.run("sh", "-c", cmd); }
-
-    private static void shQuiet(String cmd) {
-        try {
-            new ProcessBuilder("sh", "-c", cmd + " 2>/dev/null").start().waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException ignored) {
-            // best effort
         }
     }
 }

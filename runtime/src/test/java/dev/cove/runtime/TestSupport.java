@@ -80,6 +80,30 @@ final class TestSupport {
         }
     }
 
+    static String sh(String cmd) { return run("sh", "-c", cmd); }
+
+    /** A host command whose failure does not matter (clean-up of what may not exist). */
+    static void shQuiet(String cmd) {
+        try {
+            new ProcessBuilder("sh", "-c", cmd + " 2>/dev/null").start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException ignored) {
+            // best effort
+        }
+    }
+
+    /** Removes the sandboxes' empty parent cgroups of these prefixes; one still in use stays, for the leak checks. */
+    static void removeCgroupParents(String... prefixes) {
+        for (Path m : cgroupMounts()) {
+            for (String p : prefixes) {
+                try {
+                    Files.deleteIfExists(m.resolve(p));
+                } catch (IOException e) {
+                    // still in use: the leftover checks name what
+                }
+            }
+        }
+    }
+
     /** Every cgroup hierarchy mount point (v1 and v2) of the host. */
     static List<Path> cgroupMounts() {
         List<Path> mounts = new ArrayList<>();

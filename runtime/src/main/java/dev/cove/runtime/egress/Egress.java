@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.EgressDenial;
 import dev.cove.core.runtime.EgressPolicy;
+import dev.cove.runtime.egress.dns.Dns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -321,7 +322,7 @@ public final class Egress implements AutoCloseable {
         for (String sysctl : List.of("/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding")) {
             Path p = Path.of(sysctl);
             try {
-                if (Files.readString(p).strip().equals("0")) {
+                if (Files.readAllLines(p).getFirst().strip().equals("0")) {
                     Files.writeString(p, "1");
                     turnedOn.add(p);
                     log.info("egress: turned on {} (sandboxes reach the network through the host)", sysctl);

@@ -1,4 +1,4 @@
-package dev.cove.runtime.egress;
+package dev.cove.runtime.egress.dns;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,6 @@
-package dev.cove.runtime.egress;
+package dev.cove.runtime.egress.dns;
 
+import dev.cove.runtime.egress.CompiledPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Header;
@@ -25,7 +26,10 @@ import java.util.List;
  *       {@code *.internal}, {@code *.home.arpa}, {@code *.lan}, {@code *.localdomain}, the host's own search domains
  *       and {@code domain} from {@code /etc/resolv.conf} (and their subdomains), and reverse lookups of private and
  *       special ranges (RFC 1918, CGNAT, loopback, link-local, {@code 0/8}, unique-local, IPv4-mapped). The
- *       upstream is the host's resolver: relaying these would tell a sandbox about the host's network.</li>
+ *       upstream is the host's resolver: relaying these would tell a sandbox about the host's network. Also
+ *       {@code *.invalid}: RFC 6761 reserves it for names that never exist and asks resolvers to answer NXDOMAIN
+ *       themselves (so a stub's "is there no DNS?" probe is answered at once, even when the upstream is down).
+ *       Not {@code *.test}: RFC 6761 leaves those to the resolvers, and tests run zones of their own there.</li>
  *   <li><b>REFUSED</b>, answered here: the policy forbids the name. With the internet off
  *       ({@code denyAll4 && denyAll6}: {@code internet=false}, or a {@code denyOut} of {@code 0.0.0.0/0}) only names
  *       the policy allows ({@link CompiledPolicy#allowsName}) are relayed, so nothing else, not even a query
@@ -72,7 +76,8 @@ final class DnsVerdicts {
     }
 
     private static List<String> internalZones() {
-        List<String> z = new ArrayList<>(List.of("localhost", "local", "internal", "lan", "localdomain", "home.arpa"));
+        List<String> z = new ArrayList<>(List.of("localhost", "local", "internal", "lan", "localdomain", "home.arpa",
+                "invalid")); // RFC 6761 6.4: never exists, answered NXDOMAIN without asking anyone
         // reverse zones of RFC 1918, loopback, this-network, link-local and broadcast ...
         z.addAll(List.of("10.in-addr.arpa", "127.in-addr.arpa", "0.in-addr.arpa", "254.169.in-addr.arpa",
                 "168.192.in-addr.arpa", "255.255.255.255.in-addr.arpa"));

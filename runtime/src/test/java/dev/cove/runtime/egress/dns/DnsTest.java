@@ -1,5 +1,6 @@
-package dev.cove.runtime.egress;
+package dev.cove.runtime.egress.dns;
 
+import dev.cove.runtime.egress.CompiledPolicy;
 import dev.cove.core.runtime.EgressPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -122,7 +123,7 @@ class DnsTest {
                 List.of()));
         List<String> names = new ArrayList<>(List.of("_gateway", "localhost.", "myhost", "x.localhost", "printer.local",
                 "metadata.google.internal", "router.lan", "nas.home.arpa", "box.localdomain", "corp.example",
-                "git.corp.example", "GIT.Corp.Example."));
+                "git.corp.example", "GIT.Corp.Example.", "example.invalid", "A.B.INVALID."));
         for (String a : List.of("10.2.3.4", "127.0.0.1", "169.254.169.254", "172.16.5.4", "172.31.0.1", "192.168.1.1",
                 "100.64.0.1", "100.127.255.1", "0.0.0.1", "fd00::1", "fc00::2", "fe80::1", "::1", "::", "::ffff:10.0.0.1"))
             names.add(ReverseMap.fromAddress(a).toString());
@@ -286,6 +287,38 @@ class DnsTest {
         assertThat(dns.pending()).isZero();
     }
 
+    @Test
+    void aClosedUpstreamFailsAtOnceAndTheNextOneAnswers() throws Exception {
+        String closed = "127.0.0.1:" + closedPort(); // ICMP port unreachable for every datagram sent there
+        Dns alone = dns(List.of(closed), List.of());
+        DatagramSocket s = sandbox("127.0.0.2", OPEN);
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            Message m = exchange(alone, s, query("refused" + i + ".cove.test", Type.A, 0x5150 + i), 0x5150 + i);
+            assertThat(m.getRcode()).isEqualTo(Rcode.SERVFAIL);
+            assertThat(m.getQuestion().getName().toString()).isEqualTo("refused" + i + ".cove.test.");
+            assertThat(millisSince(t0)).as("not the retry timer's 3 s").isLessThan(1500);
+        }
+        long r0 = System.nanoTime();
+        assertThat(alone.resolve("refused.cove.test")).isEmpty();
+        assertThat(millisSince(r0)).isLessThan(1500);
+        assertThat(alone.pending()).isZero();
+
+        // the closed upstream first: its refusal sends each query on to the working one at once
+        Upstream up = upstream(false);
+        Dns both = dns(List.of(closed, "127.0.0.1:" + up.port()), List.of());
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            assertThat(addresses(ask(both, s, "next" + i + ".cove.test", Type.A))).containsExactly(SITE);
+            assertThat(millisSince(t0)).isLessThan(1500);
+            assertThat(up.count("next" + i + ".cove.test")).isEqualTo(1);
+        }
+        r0 = System.nanoTime();
+        assertThat(both.resolve("next.cove.test")).containsExactly(SITE);
+        assertThat(millisSince(r0)).isLessThan(1500);
+        assertThat(both.pending()).isZero();
+    }
+
     // ------------------------------------------------------------------ TCP
 
     @Test
@@ -384,10 +417,23 @@ class DnsTest {
     }
 
     private Dns dns(Upstream up, List<String> hostDomains) throws IOException {
-        Dns dns = new Dns(List.of("127.0.0.1:" + up.port()), policies::get, hostDomains);
+        return dns(List.of("127.0.0.1:" + up.port()), hostDomains);
+    }
+
+    private Dns dns(List<String> upstreams, List<String> hostDomains) throws IOException {
+        Dns dns = new Dns(upstreams, policies::get, hostDomains);
         closing.add(dns);
         return dns;
     }
+
+    /** A loopback UDP port nothing listens on (just released). */
+    private static int closedPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static long millisSince(long t0) { return (System.nanoTime() - t0) / 1_000_000; }
 
     private Upstream upstream(boolean silent) throws IOException {
         Upstream up = new Upstream(silent);

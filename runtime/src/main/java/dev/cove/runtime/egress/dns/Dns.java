@@ -1,12 +1,10 @@
-package dev.cove.runtime.egress;
+package dev.cove.runtime.egress.dns;
 
-import dev.cove.runtime.egress.DnsBudgets.Source;
-import dev.cove.runtime.egress.DnsVerdicts.Verdict;
+import dev.cove.runtime.egress.CompiledPolicy;
+import dev.cove.runtime.egress.dns.DnsBudgets.Source;
+import dev.cove.runtime.egress.dns.DnsVerdicts.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xbill.DNS.Header;
-import org.xbill.DNS.Message;
-import org.xbill.DNS.Rcode;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -20,12 +18,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -41,15 +35,16 @@ import java.util.function.Function;
  * ({@code policyOf} gives null) and DNS responses are ignored (no open resolver, no loops); TCP connections from them
  * are closed.
  *
- * <p><b>Bounded.</b> UDP queries leave through ONE shared upstream socket: each gets a fresh random ID that is free in
- * the pending table (the sandbox's own ID is restored in the answer), and an answer is taken only from a configured
- * upstream, for a pending ID, with the same question. One thread receives the sandboxes' datagrams, one the
- * upstreams' answers, and a timer retries a query on the next upstream after {@link #TRY_MS} and answers SERVFAIL
- * after {@code max(3, upstreams)} tries. Per sandbox address a token bucket and a cap on queries in flight
- * ({@link DnsBudgets}); the pending table holds at most {@link #PENDING_MAX}. A query over a limit is dropped without
- * an answer (an answer would be traffic the flooder chose) and counted. With one socket and a 16-bit ID, an off-path
- * spoofer has to guess the ID and the question; the upstream is the host's own resolver, and no answer ever opens the
- * firewall.
+ * <p><b>Bounded.</b> UDP queries leave through one connected socket per configured upstream (at most
+ * {@link #MAX_UPSTREAMS}), with one pending table for all ({@link DnsRelay}): each gets a fresh random ID (the
+ * sandbox's own ID is restored in the answer), and an answer is taken only from an upstream it was sent to, for a
+ * pending ID, with the same question. One thread receives the sandboxes' datagrams, one per upstream its answers, and
+ * a timer retries a query on the next upstream after {@link #TRY_MS} and answers SERVFAIL after
+ * {@code max(3, upstreams)} tries' time. An upstream that refuses (ICMP port unreachable, which only a connected
+ * socket hears of) is left at once: its waiting queries go to the next upstream, or get SERVFAIL when none is left.
+ * Per sandbox address a token bucket and a cap on queries in flight ({@link DnsBudgets}); the pending table holds at
+ * most {@link #PENDING_MAX}. A query over a limit is dropped without an answer (an answer would be traffic the
+ * flooder chose) and counted. The upstream is the host's own resolver, and no answer ever opens the firewall.
  */
 public final class Dns implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dns.class);
@@ -64,26 +59,21 @@ public final class Dns implements AutoCloseable {
      * {@code max(3, upstreams)} tries it is answered SERVFAIL, before glibc's 5 s stub timeout.
      */
     static final int TRY_MS = 1000;
+    /** Each upstream has a socket and a receiving thread, and a bit in a {@code long} per pending query. */
+    static final int MAX_UPSTREAMS = 16;
     private static final long TRY_NANOS = TRY_MS * 1_000_000L;
-    private static final long SWEEP_MS = 100;
 
     private final List<InetSocketAddress> upstreams;
     private final Function<InetAddress, CompiledPolicy> policyOf;
     private final DnsVerdicts verdicts;
     private final DnsLookups lookups;
-    private final long giveUpNanos;
     private final DatagramChannel clients;
-    private final DatagramChannel upstream;
+    private final DnsRelay relay;
     private final DnsTcp tcp;
-    private final ScheduledExecutorService timer;
-    private final SecureRandom random = new SecureRandom();
 
     /** Guards the pending table and the budgets: a query's place in the table and its source's count change together. */
     private final Object lock = new Object();
     private final DnsBudgets budgets = new DnsBudgets(lock);
-    private final Pending[] pending = new Pending[65536];
-    private int pendingCount;
-    private int pendingPeak;
     private volatile boolean closed;
 
     /**
@@ -101,13 +91,10 @@ public final class Dns implements AutoCloseable {
         this.upstreams = parseUpstreams(upstreams);
         this.policyOf = policyOf;
         this.verdicts = new DnsVerdicts(hostDomains);
-        this.giveUpNanos = Math.max(3, this.upstreams.size()) * TRY_NANOS;
-        this.lookups = new DnsLookups(verdicts, (query, wire, answer) -> relay(query, wire, answer::accept, null),
-                giveUpNanos + 2 * SWEEP_MS * 1_000_000L);
+        long giveUpNanos = Math.max(3, this.upstreams.size()) * TRY_NANOS;
 
         DatagramChannel u = null;
         ServerSocket t = null;
-        DatagramChannel out = null;
         try {
             for (int attempt = 0; attempt < 20 && t == null; attempt++) {
                 if (u != null) u.close();
@@ -124,24 +111,20 @@ public final class Dns implements AutoCloseable {
                 }
             }
             if (t == null) throw new IOException("no port free for both UDP and TCP DNS");
-            out = DatagramChannel.open();
-            out.bind(new InetSocketAddress(0));
             // room for bursts from many sandboxes while the one receiving thread catches up (capped by rmem_max)
             u.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
-            out.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
         } catch (IOException | RuntimeException e) {
             if (u != null) u.close();
             if (t != null) t.close();
-            if (out != null) out.close();
             throw e;
         }
         this.clients = u;
-        this.upstream = out;
+        this.relay = new DnsRelay(this.upstreams, lock, budgets, giveUpNanos);
+        this.lookups = new DnsLookups(verdicts, (query, wire, answer) -> relay.relay(query, wire, answer::accept, null),
+                giveUpNanos + 2 * DnsRelay.SWEEP_MS * 1_000_000L);
         this.tcp = new DnsTcp(t, this.upstreams, policyOf, verdicts, budgets, giveUpNanos);
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("cove-dns-timer").factory());
-        timer.scheduleWithFixedDelay(this::sweep, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
+        relay.start();
         Thread.ofPlatform().daemon().name("cove-dns-udp").start(this::clientLoop);
-        Thread.ofPlatform().daemon().name("cove-dns-upstream").start(this::upstreamLoop);
         tcp.start();
     }
 
@@ -153,18 +136,10 @@ public final class Dns implements AutoCloseable {
     long dropped() { return budgets.dropped(); }
 
     /** Queries waiting for an upstream now. */
-    int pending() {
-        synchronized (lock) {
-            return pendingCount;
-        }
-    }
+    int pending() { return relay.pending(); }
 
     /** The most queries that ever waited for an upstream at once. */
-    int pendingPeak() {
-        synchronized (lock) {
-            return pendingPeak;
-        }
-    }
+    int pendingPeak() { return relay.pendingPeak(); }
 
     /** Open TCP connections from sandboxes now. */
     int tcpConnections() { return budgets.tcpConnections(); }
@@ -194,6 +169,9 @@ public final class Dns implements AutoCloseable {
             }
             out.add(new InetSocketAddress(InetAddress.ofLiteral(host), port));
         }
+        if (out.size() > MAX_UPSTREAMS)
+            throw new IllegalArgumentException(out.size() + " DNS upstreams" + (configured.isEmpty()
+                    ? " in /etc/resolv.conf" : "") + "; at most " + MAX_UPSTREAMS + ": name fewer with --dns-upstream");
         return List.copyOf(out);
     }
 
@@ -223,9 +201,8 @@ public final class Dns implements AutoCloseable {
         byte[] wire = new byte[datagram.remaining()];
         datagram.get(wire);
         Verdict v = verdicts.decide(wire, policy);
-        Reply reply = answer -> toClient(answer, client);
-        if (v.local() != null) reply.send(v.local());
-        else if (v.query() != null) relay(v.query(), wire, reply, source);
+        if (v.local() != null) toClient(v.local(), client);
+        else if (v.query() != null) relay.relay(v.query(), wire, answer -> toClient(answer, client), source);
     }
 
     private void toClient(byte[] answer, InetSocketAddress client) {
@@ -233,149 +210,6 @@ public final class Dns implements AutoCloseable {
             clients.send(ByteBuffer.wrap(answer), client);
         } catch (IOException e) {
             if (!closed) log.debug("dns: answer to {} failed: {}", client, e.toString());
-        }
-    }
-
-    /** Where an upstream's answer goes, with the asker's ID already restored. */
-    private interface Reply {
-        void send(byte[] answer);
-    }
-
-    /** A query waiting for an upstream. {@code wire} carries {@code id}; {@code query} the asker's own ID. */
-    private static final class Pending {
-        final int id;
-        final Message query;
-        final byte[] wire;
-        final int questionEnd;
-        final Reply reply;
-        final Source source; // null for the egress filter's own lookups
-        final long giveUp;
-        int tries = 1;
-        long nextTry;
-
-        Pending(int id, Message query, byte[] wire, int questionEnd, Reply reply, Source source, long now, long giveUp) {
-            this.id = id;
-            this.query = query;
-            this.wire = wire;
-            this.questionEnd = questionEnd;
-            this.reply = reply;
-            this.source = source;
-            this.nextTry = now + TRY_NANOS;
-            this.giveUp = now + giveUp;
-        }
-    }
-
-    /**
-     * Sends {@code query} (whose raw form is {@code wire}, which this takes over) to the first upstream under a fresh
-     * ID. False, and dropped (counted), when the pending table or the source's share of it is full.
-     */
-    private boolean relay(Message query, byte[] wire, Reply reply, Source source) {
-        if (upstreams.isEmpty()) {
-            reply.send(DnsMessages.answer(query, Rcode.SERVFAIL));
-            return true;
-        }
-        Pending p;
-        synchronized (lock) {
-            if (pendingCount >= PENDING_MAX || (source != null && source.inFlightFull())) {
-                p = null;
-            } else {
-                int id;
-                do {
-                    id = random.nextInt(65536);
-                } while (pending[id] != null);
-                wire[0] = (byte) (id >> 8);
-                wire[1] = (byte) id;
-                p = new Pending(id, query, wire, DnsMessages.questionEnd(wire), reply, source, System.nanoTime(), giveUpNanos);
-                pending[id] = p;
-                pendingCount++;
-                pendingPeak = Math.max(pendingPeak, pendingCount);
-                if (source != null) source.queryPending();
-            }
-        }
-        if (p == null) {
-            budgets.countDropped();
-            return false;
-        }
-        toUpstream(p.wire, upstreams.getFirst());
-        return true;
-    }
-
-    private void toUpstream(byte[] wire, InetSocketAddress to) {
-        try {
-            upstream.send(ByteBuffer.wrap(wire), to);
-        } catch (IOException e) {
-            if (!closed) log.debug("dns: upstream {}: {}", to, e.toString());
-        }
-    }
-
-    private void removeLocked(Pending p) {
-        pending[p.id] = null;
-        pendingCount--;
-        if (p.source != null) p.source.queryDone();
-    }
-
-    private void upstreamLoop() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(65535);
-        while (!closed) {
-            try {
-                buf.clear();
-                SocketAddress from = upstream.receive(buf);
-                buf.flip();
-                onAnswer(from, buf);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (!closed) log.debug("dns: upstream socket: {}", e.toString());
-            }
-        }
-    }
-
-    private void onAnswer(SocketAddress from, ByteBuffer buf) {
-        if (buf.remaining() < Header.LENGTH || (buf.get(2) & 0x80) == 0 || !upstreams.contains(from)) return;
-        int id = buf.getShort(0) & 0xFFFF;
-        Pending p;
-        synchronized (lock) {
-            p = pending[id];
-            if (p == null || !DnsMessages.sameQuestion(buf, p.wire, p.questionEnd)) return;
-            removeLocked(p);
-        }
-        byte[] answer = new byte[buf.remaining()];
-        buf.get(answer);
-        int original = p.query.getHeader().getID();
-        answer[0] = (byte) (original >> 8);
-        answer[1] = (byte) original;
-        p.reply.send(answer);
-    }
-
-    /** The timer: retries and gives up on late queries, forgets idle sources, reports drops. */
-    private void sweep() {
-        try {
-            long now = System.nanoTime();
-            List<Pending> retry = new ArrayList<>();
-            List<InetSocketAddress> retryTo = new ArrayList<>();
-            List<Pending> failed = new ArrayList<>();
-            synchronized (lock) {
-                if (pendingCount > 0) {
-                    for (Pending p : pending) {
-                        if (p == null || now - p.nextTry < 0) continue;
-                        if (now - p.giveUp >= 0) {
-                            removeLocked(p);
-                            failed.add(p);
-                        } else {
-                            retry.add(p);
-                            retryTo.add(upstreams.get(p.tries % upstreams.size()));
-                            p.tries++;
-                            p.nextTry = now + TRY_NANOS;
-                        }
-                    }
-                }
-                budgets.forgetIdleSourcesLocked(now);
-            }
-            for (int i = 0; i < retry.size(); i++) toUpstream(retry.get(i).wire, retryTo.get(i));
-            for (Pending p : failed) p.reply.send(DnsMessages.answer(p.query, Rcode.SERVFAIL));
-            budgets.reportDropped(now);
-        } catch (RuntimeException e) {
-            log.debug("dns: timer: {}", e.toString());
         }
     }
 
@@ -399,17 +233,8 @@ public final class Dns implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        timer.shutdownNow();
         closeQuietly(clients);
-        closeQuietly(upstream);
         tcp.close();
-        List<Pending> left = new ArrayList<>();
-        synchronized (lock) {
-            for (Pending p : pending) if (p != null) {
-                removeLocked(p);
-                left.add(p);
-            }
-        }
-        for (Pending p : left) if (p.source == null) p.reply.send(null); // the filter's lookups end at once
+        relay.close(); // the filter's lookups end at once
     }
 }

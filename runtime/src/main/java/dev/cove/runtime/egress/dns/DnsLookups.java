@@ -1,4 +1,4 @@
-package dev.cove.runtime.egress;
+package dev.cove.runtime.egress.dns;
 
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;

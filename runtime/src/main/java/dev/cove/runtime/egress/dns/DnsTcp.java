@@ -1,6 +1,7 @@
-package dev.cove.runtime.egress;
+package dev.cove.runtime.egress.dns;
 
-import dev.cove.runtime.egress.DnsVerdicts.Verdict;
+import dev.cove.runtime.egress.CompiledPolicy;
+import dev.cove.runtime.egress.dns.DnsVerdicts.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Header;
