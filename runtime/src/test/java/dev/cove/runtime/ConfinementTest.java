@@ -96,9 +96,9 @@ class ConfinementTest {
         Thread.ofVirtual().start(this::serveUpstream);
         EgressConfig egress = EgressConfig.DEFAULT.withDnsUpstreams(List.of("127.0.0.1:" + upstream.getLocalPort()));
         closedConfig = TestSupport.config(work.resolve("closed")).withResourcePrefix(CLOSED_PREFIX)
-                .withPool("10.219.0.0/16", "fd63:6f19::/32").withEgress(egress);
+                .withPool("10.227.0.0/16", "fd63:6f27::/32").withEgress(egress);
         openedConfig = TestSupport.config(work.resolve("opened")).withResourcePrefix(OPENED_PREFIX)
-                .withPool("10.220.0.0/16", "fd63:6f1a::/32").withEgress(egress.withAllowPrivate(List.of("10.77.1.0/24")));
+                .withPool("10.229.0.0/16", "fd63:6f29::/32").withEgress(egress.withAllowPrivate(List.of("10.77.1.0/24")));
         closed = new OciRuntime(closedConfig);
         opened = new OciRuntime(openedConfig);
     }
@@ -218,10 +218,10 @@ class ConfinementTest {
         RuntimeSandbox sa = closed.get(a);
         String owner = work.resolve("closed").toString();
         for (RuntimeConfig clash : List.of(
-                closedConfig.withPool("10.222.0.0/16", "fd63:6f1c::/32"),
-                closedConfig.withResourcePrefix("covecnf7").withPool("10.222.0.0/16", "fd63:6f1c::/32"),
-                closedConfig.withResourcePrefix("covecnfx").withPool("10.219.128.0/17", "fd63:6f1c::/32"),
-                closedConfig.withResourcePrefix("covecnfx").withPool("10.222.0.0/16", "fd63:6f19::/32"))) {
+                closedConfig.withPool("10.231.0.0/16", "fd63:6f31::/32"),
+                closedConfig.withResourcePrefix("covecnf7").withPool("10.231.0.0/16", "fd63:6f31::/32"),
+                closedConfig.withResourcePrefix("covecnfx").withPool("10.227.128.0/17", "fd63:6f31::/32"),
+                closedConfig.withResourcePrefix("covecnfx").withPool("10.231.0.0/16", "fd63:6f27::/32"))) {
             RuntimeConfig c = new RuntimeConfig(work.resolve("second"), clash.templateDir(), clash.resourcePrefix(),
                     clash.poolSubnet(), clash.poolSubnet6(), clash.ociRuntime(), 0, 0, 0, null, false, clash.egress());
             assertThatThrownBy(() -> new OciRuntime(c)).as(c.resourcePrefix() + " " + c.poolSubnet() + " " + c.poolSubnet6())
@@ -230,7 +230,7 @@ class ConfinementTest {
                     .hasMessageMatching("(?s).*--(resource-prefix|pool-subnet6?) .*");
         }
         RuntimeConfig distinct = TestSupport.config(work.resolve("distinct")).withResourcePrefix("covecnfd")
-                .withPool("10.221.0.0/16", "fd63:6f1b::/32").withEgress(closedConfig.egress());
+                .withPool("10.230.0.0/16", "fd63:6f30::/32").withEgress(closedConfig.egress());
         OciRuntime second = new OciRuntime(distinct);
         try {
             String d = TestSupport.newId("cnfd");
