@@ -2,6 +2,7 @@ package dev.cove.runtime.egress;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /** An IPv4 or IPv6 network (an address is a /32 or /128), host bits cleared; never resolves names. */
@@ -69,7 +70,7 @@ public record Cidr(byte[] network, int prefix) {
     public InetAddress address() {
         try {
             return InetAddress.getByAddress(network);
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -88,7 +89,7 @@ public record Cidr(byte[] network, int prefix) {
             String host = isMapped() ? "::ffff:" + InetAddress.getByAddress(Arrays.copyOfRange(network, 12, 16)).getHostAddress()
                     : InetAddress.getByAddress(network).getHostAddress();
             return prefix == network.length * 8 ? host : host + "/" + prefix;
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }

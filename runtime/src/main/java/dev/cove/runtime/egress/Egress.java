@@ -9,9 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,12 +22,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -257,7 +259,7 @@ public final class Egress implements AutoCloseable {
 
     SandboxEgress sandbox(InetAddress source) {
         if (source == null) return null;
-        if (source instanceof java.net.Inet6Address v6 && v6.isIPv4CompatibleAddress()) return null;
+        if (source instanceof Inet6Address v6 && v6.isIPv4CompatibleAddress()) return null;
         return bySource.get(source);
     }
 
@@ -292,7 +294,7 @@ public final class Egress implements AutoCloseable {
     private static InetAddress stripScope(InetAddress a) {
         try {
             return InetAddress.getByAddress(a.getAddress());
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return a;
         }
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -257,7 +258,7 @@ public final class Firewall {
     public List<String> interfaces() throws IOException {
         String out = list("list set inet " + table + " ifs");
         List<String> names = new ArrayList<>();
-        var m = java.util.regex.Pattern.compile("\"([^\"]+)\"").matcher(out);
+        var m = Pattern.compile("\"([^\"]+)\"").matcher(out);
         while (m.find()) names.add(m.group(1));
         return names;
     }

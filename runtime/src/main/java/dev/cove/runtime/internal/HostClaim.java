@@ -2,9 +2,11 @@ package dev.cove.runtime.internal;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cove.runtime.egress.Cidr;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -75,7 +77,7 @@ public final class HostClaim implements AutoCloseable {
                             + " (claim " + mine + "); choose another --resource-prefix");
                 }
                 ch.truncate(0);
-                ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(new Record(prefix, pool4, pool6,
+                ch.write(ByteBuffer.wrap(JSON.writeValueAsBytes(new Record(prefix, pool4, pool6,
                         dataDir.toString(), ProcessHandle.current().pid()))));
                 ch.force(true);
                 return new HostClaim(mine, ch, lock, dataDir.resolve("sandboxes"));
@@ -133,23 +135,8 @@ public final class HostClaim implements AutoCloseable {
 
     static boolean overlap(String a, String b) {
         if (a == null || b == null) return false;
-        byte[] x = network(a), y = network(b);
-        if (x.length != y.length) return false;
-        int bits = Math.min(prefixLength(a), prefixLength(b));
-        for (int i = 0; i < bits; i++) {
-            int bx = (x[i / 8] >> (7 - i % 8)) & 1, by = (y[i / 8] >> (7 - i % 8)) & 1;
-            if (bx != by) return false;
-        }
-        return true;
-    }
-
-    private static byte[] network(String cidr) {
-        return java.net.InetAddress.ofLiteral(cidr.substring(0, cidr.indexOf('/') < 0 ? cidr.length() : cidr.indexOf('/'))).getAddress();
-    }
-
-    private static int prefixLength(String cidr) {
-        int slash = cidr.indexOf('/');
-        return slash < 0 ? network(cidr).length * 8 : Integer.parseInt(cidr.substring(slash + 1));
+        Cidr x = Cidr.parse(a), y = Cidr.parse(b);
+        return x.covers(y) || y.covers(x); // two networks overlap only when one holds the other
     }
 
     private static int sandboxesLeft(Path sandboxesDir) {
