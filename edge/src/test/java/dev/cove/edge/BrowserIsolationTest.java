@@ -80,7 +80,11 @@ class BrowserIsolationTest {
 
     /** One request on its own connection to the plain port; the whole answer, read until the edge closes. */
     static String exchange(String request) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), edge.httpPort())) {
+        return exchangeOn(edge.httpPort(), request);
+    }
+
+    static String exchangeOn(int port, String request) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
