@@ -11,9 +11,15 @@
   GET  /page        an HTML page that loads /asset.js, fetches /, and echoes "hello" over a WebSocket on /ws
                     (the browser test of share links: its title becomes "ws ok" when all three worked)
   GET  /status?code=N  answers N
+  GET  /set-cookies  answers 200 with the Set-Cookie headers an attacker's app would send (cookie tossing, Cove's
+                    name), and two harmless ones
+  GET  /posts       how many POSTs this server has received ({"posts": N})
+  GET  /attack?target=URL  an HTML page that tries, against another sandbox's port at URL, what a sibling sandbox's
+                    page could: toss cookies (its own response), POST with the victim's cookie, open a WebSocket to it;
+                    its title becomes "attack done" with the outcomes in #result (the browser isolation test)
   --allowed-host H  like Vite: anything (page or WebSocket) with another Host gets 403 "Blocked request"
 """
-import argparse, base64, hashlib, json, socket, struct, sys, time, zlib
+import argparse, base64, hashlib, json, socket, struct, sys, threading, time, zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -39,6 +45,46 @@ window.addEventListener('load', async () => {
   } catch (e) { document.title = 'failed: ' + e.message; }
 });
 """
+
+
+# What a hostile app answers to toss cookies onto its sibling sandboxes (Domain = the whole Cove domain), to shadow
+# Cove's access cookie (a longer Path wins), and to set Cove's cookie itself; the last two are an app's ordinary ones.
+TOSSED_COOKIES = [
+    "app_session=tossed; Domain=cove.localhost; Path=/",
+    "cove_access=tossed; Domain=cove.localhost; Path=/x",
+    "__Host-cove_access=tossed; Path=/; Secure",
+    "__SECURE-Cove_Access=tossed; Secure; Path=/",
+    "=cove_access=tossed",
+    "theme=dark; Path=/; HttpOnly",
+    "wide=1; Path=/; domain=.COVE.localhost; Max-Age=60",
+]
+
+# The page of sandbox A that attacks sandbox B (?target=<B's origin>): cookies tossed by A's own /set-cookies,
+# a cross-origin form-like POST and a WebSocket to B, both carrying B's cookie if the browser sends it.
+ATTACK_PAGE = """<!doctype html><html><head><title>attacking</title></head><body><pre id="result"></pre><script>
+const target = new URLSearchParams(location.search).get('target');
+const out = {};
+function done() { document.getElementById('result').textContent = JSON.stringify(out); document.title = 'attack done'; }
+(async () => {
+  try { const r = await fetch('/set-cookies', {credentials: 'include'}); out.toss = r.status; } catch (e) { out.toss = 'error'; }
+  try {
+    const r = await fetch(target + '/upload', {method: 'POST', body: 'x', credentials: 'include', mode: 'no-cors'});
+    out.post = r.type;
+  } catch (e) { out.post = 'error'; }
+  await new Promise((resolve) => {
+    const ws = new WebSocket(target.replace(/^http/, 'ws') + '/ws');
+    const timer = setTimeout(() => { out.ws = 'timeout'; resolve(); }, 5000);
+    ws.onopen = () => { ws.send('hello'); };
+    ws.onmessage = (m) => { out.ws = 'open:' + m.data; clearTimeout(timer); resolve(); };
+    ws.onerror = () => { out.ws = 'refused'; clearTimeout(timer); resolve(); };
+  });
+  done();
+})();
+</script></body></html>"""
+
+
+POSTS = 0
+POSTS_LOCK = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -112,6 +158,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_text(PAGE, "text/html; charset=utf-8")
         if path == "/asset.js":
             return self.send_text(ASSET, "application/javascript")
+        if path == "/set-cookies":
+            self.send_response(200)
+            for c in TOSSED_COOKIES:
+                self.send_header("Set-Cookie", c)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            return
+        if path == "/posts":
+            return self.send_json({"posts": POSTS})
+        if path == "/attack":
+            return self.send_text(ATTACK_PAGE, "text/html; charset=utf-8")
         if path == "/status":
             code = int(self.path.split("code=")[1]) if "code=" in self.path else 200
             return self.send_json({"status": code}, code)
@@ -151,6 +210,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if not self.host_allowed():
             return
+        global POSTS
+        with POSTS_LOCK:
+            POSTS += 1
         remaining = int(self.headers.get("Content-Length", "0"))
         crc, total = 0, 0
         while remaining > 0:

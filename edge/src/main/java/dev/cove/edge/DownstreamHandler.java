@@ -364,16 +364,19 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         }
         upstreamDialer = dialer;
         dialStarted = System.nanoTime();
+        Integer port = exchange.port;
         Future<Channel> dial = dialer.dial(ctx.channel().eventLoop(), new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 // An HTTP/1.1 client gets the upstream's response bytes relayed; an HTTP/2 stream needs them as objects.
+                // The control plane is always spoken to in HTTP/1.1 (see UpstreamCodec).
                 ch.pipeline().addLast(http2
                                 ? new HttpClientCodec(new HttpDecoderConfig()
                                         .setMaxHeaderSize(UPSTREAM_MAX_HEADER_SIZE)
                                         .setMaxChunkSize(MAX_CHUNK_SIZE), false, false)
-                                : new UpstreamCodec(UPSTREAM_MAX_HEADER_SIZE),
-                        new UpstreamHandler(DownstreamHandler.this));
+                                : new UpstreamCodec(UPSTREAM_MAX_HEADER_SIZE, limitedSandbox == null));
+                if (limitedSandbox != null) ch.pipeline().addLast(cookieFilter(limitedSandbox, port));
+                ch.pipeline().addLast(new UpstreamHandler(DownstreamHandler.this));
             }
         });
         connecting = dial;
@@ -381,6 +384,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             if (limitedSandbox != null) holdSlotWhileOpen(dial, limitedSandbox);
             onUpstreamConnected(dial);
         });
+    }
+
+    /** A sandbox app's cookies are kept to its own host (see {@link SandboxCookies}). */
+    private SandboxCookieFilter cookieFilter(String sandboxId, Integer port) {
+        return new SandboxCookieFilter(metrics, sandboxId, port, logAccess);
     }
 
     private void refuseOverSandboxLimit(String sandbox) {
@@ -417,6 +425,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         upstreamH2c = true;
         h2cConnection = connection;
         dialStarted = System.nanoTime();
+        Integer port = exchange.port;
         io.netty.util.concurrent.Promise<Channel> stream = ctx.executor().newPromise();
         connection.ready.addListener((Future<Channel> ready) -> {
             if (!ready.isSuccess()) {
@@ -426,7 +435,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             new Http2StreamChannelBootstrap(ready.getNow()).handler(new ChannelInitializer<Http2StreamChannel>() {
                 @Override
                 protected void initChannel(Http2StreamChannel ch) {
-                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamHandler(DownstreamHandler.this));
+                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
+                    if (limitedSandbox != null) ch.pipeline().addLast(cookieFilter(limitedSandbox, port));
+                    ch.pipeline().addLast(new UpstreamHandler(DownstreamHandler.this));
                 }
             }).open().addListener(opened -> {
                 if (opened.isSuccess()) stream.setSuccess((Channel) opened.getNow());

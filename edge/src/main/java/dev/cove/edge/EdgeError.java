@@ -149,6 +149,18 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
         return new EdgeError(400, "bad_request", message, null, null, null, Style.TYPED);
     }
 
+    /**
+     * A host name that is not this edge's (neither under its domain nor localhost or an IP): the client or someone's DNS
+     * sent it here by mistake, or on purpose (DNS rebinding). 421 tells a client that this server does not serve the name.
+     */
+    static EdgeError misdirected(String hostname, String domain) {
+        String shown = hostname.length() > 100 ? hostname.substring(0, 100) + "..." : hostname;
+        return new EdgeError(421, "misdirected_request", "This Cove server does not serve the host " + shown
+                + ". It answers only names under " + domain + " (<port>-<sandbox id>." + domain + ", api." + domain
+                + "), localhost and IP addresses. Use the URL Cove gave you.", null, null,
+                java.util.Map.of("host", shown), Style.TYPED);
+    }
+
     static EdgeError internal(String sandboxId, Integer port) {
         return new EdgeError(500, "internal_error", "The edge could not route this request. Try again; if it persists, "
                 + "check the server's log.", sandboxId, port, null, Style.TYPED);
@@ -171,6 +183,8 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
             case "request_header_too_large" -> "Request Header Fields Too Large";
             case "rate_limited" -> "Too Many Connections";
             case "request_timeout" -> "Request Timeout";
+            case "cross_origin_refused" -> "Cross-Origin Request Refused";
+            case "misdirected_request" -> "Misdirected Request";
             case "token_invalid" -> message.contains("e2b-traffic-access-token") ? "Invalid Traffic Access Token" : "Invalid Token";
             default -> "Request Failed";
         };

@@ -22,6 +22,10 @@ public final class EdgeMetrics {
     final LongAdder webSocketsTotal = new LongAdder();
     /** Requests that woke a paused sandbox (autoResume) or waited for one to wake. */
     final LongAdder wakes = new LongAdder();
+    /** Set-Cookie headers of sandbox apps whose Domain attribute the edge removed (see {@link SandboxCookies}). */
+    final LongAdder cookiesHostOnly = new LongAdder();
+    /** Set-Cookie headers of sandbox apps the edge dropped: they named Cove's own cookie. */
+    final LongAdder cookiesDropped = new LongAdder();
     final LongAdder bytesReceived = new LongAdder();
     final LongAdder bytesSent = new LongAdder();
     /**
@@ -86,6 +90,8 @@ public final class EdgeMetrics {
         gauge(out, "cove_edge_websockets_open", "Upgraded connections (WebSocket and others) being relayed now.", webSocketsOpen.get());
         counter(out, "cove_edge_websockets_total", "Connections upgraded (101) through the edge.", webSocketsTotal.sum());
         counter(out, "cove_edge_wakes_total", "Requests held while a paused sandbox woke (autoResume).", wakes.sum());
+        counter(out, "cove_edge_cookies_host_only_total", "Set-Cookie headers from sandbox apps made host-only (Domain removed).", cookiesHostOnly.sum());
+        counter(out, "cove_edge_cookies_dropped_total", "Set-Cookie headers from sandbox apps dropped (named like Cove's cookie).", cookiesDropped.sum());
         counter(out, "cove_edge_received_bytes_total", "Request body bytes received from clients (and upgraded bytes).", bytesReceived.sum());
         counter(out, "cove_edge_sent_bytes_total", "Response body bytes sent to clients (and upgraded bytes).", bytesSent.sum());
 

@@ -26,8 +26,18 @@ import java.util.Map;
 final class PortAccessCheck {
     /** The query parameter a share link carries its token in. */
     static final String QUERY_PARAMETER = "cove_token";
-    /** The cookie a browser keeps the token in (host-scoped: no Domain attribute). */
-    static final String COOKIE = "cove_access";
+    /**
+     * The cookie a browser keeps the token in. The {@code __Host-} prefix makes browsers accept it only with
+     * {@code Secure}, {@code Path=/} and no {@code Domain}, set by the host itself: a sibling sandbox's page can then
+     * neither toss one of this name onto this host (through a shared parent domain) nor shadow it with a longer Path.
+     */
+    static final String COOKIE = "__Host-cove_access";
+    /**
+     * The same cookie where {@code Secure} is impossible (plain HTTP on a name other than {@code localhost}): browsers
+     * refuse {@code __Host-} cookies there, so it keeps the plain name and with it the weaker protection (see
+     * {@code docs/browser-isolation.md}).
+     */
+    static final String PLAIN_COOKIE = "cove_access";
     static final AsciiString ACCESS_HEADER = AsciiString.cached("x-cove-access-token");
     private static final String BEARER = "bearer ";
 
@@ -36,10 +46,14 @@ final class PortAccessCheck {
     /**
      * Go on to the port.
      *
-     * @param via    {@code public}, {@code token} or {@code link}
-     * @param linkId the share link used, or null
+     * @param via      {@code public}, {@code token} or {@code link}
+     * @param linkId   the share link used, or null
+     * @param byCookie the credential was Cove's cookie, which a browser sends by itself (even on requests another site
+     *                 makes): {@link CrossSiteGuard} then checks where the request came from
      */
-    record Pass(String via, String linkId) implements Outcome {}
+    record Pass(String via, String linkId, boolean byCookie) implements Outcome {
+        Pass(String via, String linkId) { this(via, linkId, false); }
+    }
 
     record Refuse(EdgeError error) implements Outcome {}
 
@@ -81,7 +95,8 @@ final class PortAccessCheck {
             return PUBLIC; // the other carriers are not even looked at (X-Cove-* and cove_* cookies are dropped anyway)
         }
 
-        find(headers, policy.trafficAccessToken(), fromQuery, credential);
+        boolean secureCookie = secureCookie(secure, headers);
+        find(headers, policy.trafficAccessToken(), fromQuery, secureCookie ? COOKIE : PLAIN_COOKIE, credential);
         if (credential.value == null) {
             return new Refuse(policy.e2bPrivate() ? EdgeError.trafficToken(id, port, true) : tokenRequired(id, port));
         }
@@ -108,10 +123,10 @@ final class PortAccessCheck {
         }
         if (credential.fromAuthorization) headers.remove(HttpHeaderNames.AUTHORIZATION);
         if (credential.fromQuery && browser && isSafe(request)) {
-            return new Redirect(credential.uriWithoutToken, cookie(credential.value, cookieExpiry, now, secure, headers),
-                    via, linkId);
+            return new Redirect(sameHostLocation(credential.uriWithoutToken),
+                    cookie(credential.value, cookieExpiry, now, secureCookie), via, linkId);
         }
-        return new Pass(via, linkId);
+        return new Pass(via, linkId, credential.fromCookie);
     }
 
     // ---- carriers ------------------------------------------------------------------------------------------
@@ -121,6 +136,8 @@ final class PortAccessCheck {
         boolean fromAuthorization;
         /** The credential came in the query string (a browser then gets it as a cookie). */
         boolean fromQuery;
+        /** The credential was Cove's cookie. */
+        boolean fromCookie;
         /** The request URI without the token parameter, or null when the query carried none. */
         String uriWithoutToken;
     }
@@ -128,9 +145,10 @@ final class PortAccessCheck {
     /**
      * The first credential in the documented order: E2B's header, Bearer, Cove's header, query, cookie.
      *
-     * @param fromQuery the token the query string carried ({@link #queryToken}), or null
+     * @param fromQuery  the token the query string carried ({@link #queryToken}), or null
+     * @param cookieName the one cookie name read: {@link #COOKIE} wherever the edge sets that one
      */
-    private static void find(HttpHeaders headers, String trafficToken, String fromQuery, Credential c) {
+    private static void find(HttpHeaders headers, String trafficToken, String fromQuery, String cookieName, Credential c) {
         String header = headers.get(Router.TRAFFIC_TOKEN_HEADER);
         if (notEmpty(header)) { c.value = header; return; }
         String bearer = bearer(headers);
@@ -143,7 +161,8 @@ final class PortAccessCheck {
         String coveHeader = headers.get(ACCESS_HEADER);
         if (notEmpty(coveHeader)) { c.value = coveHeader; return; }
         if (fromQuery != null) { c.value = fromQuery; c.fromQuery = true; return; }
-        c.value = cookie(headers);
+        c.value = cookie(headers, cookieName);
+        c.fromCookie = c.value != null;
     }
 
     private static String queryToken(HttpRequest request, Credential c) {
@@ -184,25 +203,62 @@ final class PortAccessCheck {
         return auth.substring(BEARER.length()).strip();
     }
 
-    private static String cookie(HttpHeaders headers) {
+    /** The value of the cookie named exactly {@code name} (cookie names are case-sensitive), or null. */
+    private static String cookie(HttpHeaders headers, String name) {
         for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
             for (String pair : header.split(";")) {
                 String p = pair.strip();
-                if (p.startsWith(COOKIE + "=") && p.length() > COOKIE.length() + 1) return p.substring(COOKIE.length() + 1);
+                if (p.startsWith(name) && p.length() > name.length() + 1 && p.charAt(name.length()) == '=') {
+                    return p.substring(name.length() + 1);
+                }
             }
         }
         return null;
     }
 
-    private static String cookie(String token, Instant expiresAt, Instant now, boolean secure, HttpHeaders headers) {
-        StringBuilder c = new StringBuilder(COOKIE).append('=').append(token).append("; Path=/; HttpOnly; SameSite=Lax");
-        String host = headers.get(HttpHeaderNames.HOST, "");
-        int colon = host.lastIndexOf(':');
-        String name = colon > 0 && host.indexOf(']') < colon ? host.substring(0, colon) : host;
-        // Browsers keep Secure cookies on plain HTTP only for localhost names, so plain HTTP elsewhere gets none.
-        if (secure || name.equals("localhost") || name.endsWith(".localhost")) c.append("; Secure");
+    /**
+     * Whether the browser keeps a {@code Secure} cookie for this request: over TLS, and on plain HTTP only for
+     * localhost names (browsers count them as secure contexts). Only then can the cookie carry the {@code __Host-} prefix.
+     */
+    static boolean secureCookie(boolean secure, HttpHeaders headers) {
+        if (secure) return true;
+        String name = dev.cove.core.routing.SandboxHost.hostname(headers.get(HttpHeaderNames.HOST));
+        return name.equals("localhost") || name.endsWith(".localhost");
+    }
+
+    private static String cookie(String token, Instant expiresAt, Instant now, boolean secureCookie) {
+        // Host-only (no Domain) and Path=/ always; with Secure the __Host- prefix makes the browser hold Cove to that.
+        StringBuilder c = new StringBuilder(secureCookie ? COOKIE : PLAIN_COOKIE).append('=').append(token)
+                .append("; Path=/; HttpOnly; SameSite=Lax");
+        if (secureCookie) c.append("; Secure");
         if (expiresAt != null) c.append("; Max-Age=").append(Math.max(1, Duration.between(now, expiresAt).toSeconds()));
         return c.toString();
+    }
+
+    /**
+     * Where the 303 after the token-to-cookie exchange points: a path on the same host, never another. An
+     * absolute-form request target ({@code http://host/x}) keeps only its path; a path that a browser would read as
+     * another host ({@code //evil/x}, {@code /\evil/x}, also with tabs or newlines between, which URL parsers drop)
+     * becomes {@code /}.
+     */
+    static String sameHostLocation(String uri) {
+        String location = uri;
+        int scheme = location.indexOf("://");
+        if (scheme > 0 && location.indexOf('/') == scheme + 1) { // absolute-form: scheme://authority/path
+            int path = location.indexOf('/', scheme + 3);
+            location = path < 0 ? "/" : location.substring(path);
+        }
+        StringBuilder probe = new StringBuilder(3);
+        for (int i = 0; i < location.length() && probe.length() < 2; i++) {
+            char ch = location.charAt(i);
+            if (ch != '\t' && ch != '\n' && ch != '\r') probe.append(ch);
+        }
+        if (probe.isEmpty() || probe.charAt(0) != '/') return "/";
+        if (probe.length() > 1 && (probe.charAt(1) == '/' || probe.charAt(1) == '\\')) return "/";
+        for (int i = 0; i < location.length(); i++) {
+            if (location.charAt(i) < 0x20 || location.charAt(i) == 0x7f) return "/"; // never a control character in a header
+        }
+        return location;
     }
 
     private static boolean isSafe(HttpRequest request) {

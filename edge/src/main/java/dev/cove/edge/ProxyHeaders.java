@@ -119,7 +119,10 @@ final class ProxyHeaders {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, protocol);
     }
 
-    /** Rewrites the Cookie headers without the cookies named {@code cove_*} (Cove's share-link cookies). */
+    /**
+     * Rewrites the Cookie headers without the cookies named {@code cove_*} (Cove's share-link cookies), with or without
+     * a prefix such as {@code __Host-}.
+     */
     private static void removeCoveCookies(HttpHeaders headers) {
         List<String> cookies = headers.getAll(HttpHeaderNames.COOKIE);
         List<String> kept = new ArrayList<>(cookies.size());
@@ -127,7 +130,8 @@ final class ProxyHeaders {
             StringBuilder rest = new StringBuilder();
             for (String pair : header.split(";")) {
                 String p = pair.strip();
-                if (p.isEmpty() || p.regionMatches(true, 0, COVE_COOKIE_PREFIX, 0, COVE_COOKIE_PREFIX.length())) continue;
+                int equals = p.indexOf('=');
+                if (p.isEmpty() || SandboxCookies.isCovesName(equals < 0 ? p : p.substring(0, equals))) continue;
                 if (!rest.isEmpty()) rest.append("; ");
                 rest.append(p);
             }

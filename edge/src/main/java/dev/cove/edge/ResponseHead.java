@@ -27,6 +27,7 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
     private static final byte[] CHUNKED_LINE = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CLOSE_LINE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KEEP_ALIVE_LINE = "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SET_COOKIE_PREFIX = "set-cookie: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UPGRADE_LINES = "connection: upgrade\r\nupgrade: ".getBytes(StandardCharsets.US_ASCII);
     /** Per header: line start, colon, value start, value end (trailing whitespace excluded), next line's start, {@link Name}. */
     private static final int SPAN = 6;
@@ -48,6 +49,9 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
     private boolean chunked;
     private int upgradeIndex = -1;
     private boolean connectionHeader;
+    private boolean setCookie;
+    /** Set-Cookie values that replace dropped lines ({@link #rewriteSetCookies}); null when none. */
+    private java.util.List<String> replacedSetCookies;
 
     /** Set by the decoder once it knows the request this head answers. */
     private Framing framing = Framing.NONE;
@@ -214,6 +218,7 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
                 drop(index);
             }
             case KEEP_ALIVE, PROXY_CONNECTION, TE -> drop(index);
+            case SET_COOKIE -> setCookie = true;
             case OTHER -> { }
         }
     }
@@ -276,6 +281,27 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
     private void drop(int index) { dropped[index >>> 6] |= 1L << index; }
 
     private boolean isDropped(int index) { return (dropped[index >>> 6] & (1L << index)) != 0; }
+
+    boolean hasSetCookie() { return setCookie; }
+
+    /**
+     * Passes each Set-Cookie value through {@code rewrite}, which returns it (the same instance) to keep the line as it
+     * is, another value to send instead, or null to drop it. Replacements go out after the kept lines.
+     */
+    void rewriteSetCookies(java.util.function.UnaryOperator<String> rewrite) {
+        for (int h = 0; h < count; h++) {
+            int at = h * SPAN;
+            if (NAMES[spans[at + 5]] != Name.SET_COOKIE || isDropped(h)) continue;
+            String value = new String(bytes, spans[at + 2], spans[at + 3] - spans[at + 2], StandardCharsets.ISO_8859_1);
+            String out = rewrite.apply(value);
+            if (out == value) continue;
+            drop(h);
+            if (out != null) {
+                if (replacedSetCookies == null) replacedSetCookies = new java.util.ArrayList<>(2);
+                replacedSetCookies.add(out);
+            }
+        }
+    }
 
     // ---- facts for the decoder and the relay --------------------------------------------------------------------
 
@@ -369,6 +395,12 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
                         .writeBytes(bytes, spans[at + 2], spans[at + 3] - spans[at + 2]).writeByte(CR).writeByte(LF);
             }
         }
+        if (replacedSetCookies != null) {
+            for (String value : replacedSetCookies) {
+                out.writeBytes(SET_COOKIE_PREFIX).writeCharSequence(value, StandardCharsets.ISO_8859_1);
+                out.writeByte(CR).writeByte(LF);
+            }
+        }
         if (switchTo != null) {
             out.writeBytes(UPGRADE_LINES).writeCharSequence(switchTo, StandardCharsets.ISO_8859_1);
             out.writeByte(CR).writeByte(LF);
@@ -384,14 +416,15 @@ final class ResponseHead extends io.netty.util.AbstractReferenceCounted {
 
     /** The header names the relay acts on, matched without regard to case; by length first. */
     enum Name {
-        CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, UPGRADE, OTHER;
+        CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, UPGRADE, SET_COOKIE, OTHER;
 
         static Name of(byte[] b, int start, int length) {
             return switch (length) {
                 case 2 -> equalsIgnoreCase(b, start, "te") ? TE : OTHER;
                 case 7 -> equalsIgnoreCase(b, start, "upgrade") ? UPGRADE : OTHER;
                 case 10 -> equalsIgnoreCase(b, start, "connection") ? CONNECTION
-                        : equalsIgnoreCase(b, start, "keep-alive") ? KEEP_ALIVE : OTHER;
+                        : equalsIgnoreCase(b, start, "keep-alive") ? KEEP_ALIVE
+                        : equalsIgnoreCase(b, start, "set-cookie") ? SET_COOKIE : OTHER;
                 case 14 -> equalsIgnoreCase(b, start, "content-length") ? CONTENT_LENGTH : OTHER;
                 case 16 -> equalsIgnoreCase(b, start, "proxy-connection") ? PROXY_CONNECTION : OTHER;
                 case 17 -> equalsIgnoreCase(b, start, "transfer-encoding") ? TRANSFER_ENCODING : OTHER;

@@ -65,7 +65,7 @@ final class Router {
     Router(String domain, SandboxDirectory directory, UpstreamDialer controlPlane, SandboxPortDialer sandboxPorts,
            PortAccessCheck access, IngressAudit audit) {
         this.audit = audit;
-        this.domain = domain;
+        this.domain = SandboxHost.hostname(domain); // lower case, no trailing dot, no port: as hostname() gives hosts
         this.directory = directory;
         this.controlPlane = controlPlane;
         this.sandboxPorts = sandboxPorts;
@@ -115,6 +115,8 @@ final class Router {
         String portHeader = headers.get(SandboxHost.SANDBOX_PORT_HEADER);
         RequestTarget target = cache.get(host, idHeader, portHeader);
         if (target == null) {
+            String hostname = SandboxHost.hostname(host);
+            if (!hostname.isEmpty() && !isOurs(hostname)) return new Refuse(EdgeError.misdirected(hostname, domain));
             try {
                 target = SandboxHost.route(host, idHeader, portHeader, domain);
             } catch (CoveException badTarget) {
@@ -126,6 +128,18 @@ final class Router {
             case RequestTarget.ControlPlane ignored -> new Proxy(controlPlane, null, null, null);
             case SandboxHost sandbox -> routeToSandbox(sandbox, request, secure, browser);
         };
+    }
+
+    /**
+     * Whether a host name is one this edge serves: the configured domain and the names under it, {@code localhost}
+     * and IP literals (which name this machine; the shared-host header routing uses them). Any other name reaching the
+     * edge was pointed at it by someone else's DNS, as in DNS rebinding, where a page on a name its author controls
+     * turns that name to this address and so reads sandbox ports as its own origin: such requests are not routed.
+     */
+    private boolean isOurs(String hostname) {
+        if (SandboxHost.isLocal(hostname) || hostname.equals(domain)) return true;
+        return hostname.length() > domain.length() + 1 && hostname.endsWith(domain)
+                && hostname.charAt(hostname.length() - domain.length() - 1) == '.';
     }
 
     private Decision routeToSandbox(SandboxHost sandbox, HttpRequest request, boolean secure, boolean browser) {
@@ -160,7 +174,10 @@ final class Router {
         return switch (access.check(route, sandbox.port(), request, secure, browser)) {
             case PortAccessCheck.Refuse refused -> new Refuse(refused.error(), true);
             case PortAccessCheck.Redirect redirect -> new Redirect(sandbox, redirect);
-            case PortAccessCheck.Pass pass -> new Wake(sandbox, directory.wake(sandbox.sandboxId()));
+            case PortAccessCheck.Pass pass -> {
+                EdgeError crossSite = crossSite(route, sandbox.port(), request, secure, pass);
+                yield crossSite != null ? new Refuse(crossSite, true) : new Wake(sandbox, directory.wake(sandbox.sandboxId()));
+            }
         };
     }
 
@@ -170,6 +187,8 @@ final class Router {
             case PortAccessCheck.Refuse refused -> new Refuse(refused.error(), true);
             case PortAccessCheck.Redirect redirect -> new Redirect(sandbox, redirect);
             case PortAccessCheck.Pass pass -> {
+                EdgeError crossSite = crossSite(route, sandbox.port(), request, secure, pass);
+                if (crossSite != null) yield new Refuse(crossSite, true);
                 try {
                     yield new Proxy(sandboxPorts.dialerFor(route, sandbox.port()), sandbox, route, pass);
                 } catch (CoveException refused) {
@@ -177,5 +196,11 @@ final class Router {
                 }
             }
         };
+    }
+
+    /** A request let in by Cove's cookie alone must come from the port's own pages when it changes something. */
+    private static EdgeError crossSite(SandboxRoute route, int port, HttpRequest request, boolean secure, PortAccessCheck.Pass pass) {
+        if (!pass.byCookie()) return null;
+        return CrossSiteGuard.check(route, port, request, secure, ProxyHeaders.requestedUpgrade(request) != null);
     }
 }

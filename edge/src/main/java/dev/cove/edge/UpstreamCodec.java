@@ -51,7 +51,21 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
     private static final int HEAD = 1;
     private static final int HTTP_1_0 = 2;
 
+    /** Requests go out as HTTP/1.1 whatever version the client spoke (see {@link #UpstreamCodec(int, boolean)}). */
+    private final boolean speakHttp11;
+
     UpstreamCodec(int maxHeadSize) {
+        this(maxHeadSize, false);
+    }
+
+    /**
+     * @param speakHttp11 send every request as HTTP/1.1: for the control plane, whose server (Helidon) serves HTTP/1.1
+     *                    only and closes on an HTTP/1.0 request, which the client would see as a 502. The response is
+     *                    still framed for an HTTP/1.0 client as such (its version is noted before the request is
+     *                    rewritten). Sandbox ports get the client's version, as any server there may care.
+     */
+    UpstreamCodec(int maxHeadSize, boolean speakHttp11) {
+        this.speakHttp11 = speakHttp11;
         init(new ResponseDecoder(maxHeadSize), new RequestEncoder());
     }
 
@@ -64,8 +78,11 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
             if (msg instanceof HttpRequest request) {
-                awaiting.add((request.method().equals(HttpMethod.HEAD) ? HEAD : 0)
-                        | (request.protocolVersion().equals(HttpVersion.HTTP_1_0) ? HTTP_1_0 : 0));
+                boolean http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+                awaiting.add((request.method().equals(HttpMethod.HEAD) ? HEAD : 0) | (http10 ? HTTP_1_0 : 0));
+                // HTTP/1.1 defaults to keep-alive; the hop-by-hop Connection header is already gone, so the upstream
+                // connection simply stays open for the next request while the client's closes as it asked.
+                if (speakHttp11 && !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) request.setProtocolVersion(HttpVersion.HTTP_1_1);
             }
             super.write(ctx, msg, promise);
         }

@@ -106,9 +106,9 @@ class PortAccessCheckTest {
         assertThat(nav).isInstanceOf(PortAccessCheck.Redirect.class);
         PortAccessCheck.Redirect redirect = (PortAccessCheck.Redirect) nav;
         assertThat(redirect.location()).isEqualTo("/app");
-        assertThat(redirect.setCookie()).isEqualTo("cove_access=" + link + "; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=600");
+        assertThat(redirect.setCookie()).isEqualTo("__Host-cove_access=" + link + "; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=600");
 
-        assertThat(run(policy, get("/", "Cookie", "a=b; cove_access=" + link))).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a"));
+        assertThat(run(policy, get("/", "Cookie", "a=b; __Host-cove_access=" + link))).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a", true));
     }
 
     @Test
@@ -135,5 +135,43 @@ class PortAccessCheckTest {
         assertThat(refused.error().details()).containsEntry("reason", "window_ended");
         IngressPolicy open = privateWith(Map.of(3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, NOW.plusSeconds(1), null)), null);
         assertThat(run(open, get("/"))).isEqualTo(new PortAccessCheck.Pass("public", null));
+    }
+
+    /** Over TLS only the __Host- cookie counts: a plain-named one could have been tossed in by a sibling host. */
+    @Test
+    void onlyTheHostPrefixedCookieIsReadWhereBrowsersKeepIt() {
+        String link = LINKS.mint(ID, 3000, "lnk_a", null);
+        IngressPolicy policy = privateWith(null, Map.of("lnk_a", new IngressPolicy.LinkGrant(3000, null, false)));
+        assertThat(code(run(policy, get("/", "Cookie", "cove_access=" + link)))).isEqualTo("token_required");
+        assertThat(code(run(policy, get("/", "Cookie", "__host-cove_access=" + link)))).as("names are case-sensitive").isEqualTo("token_required");
+        assertThat(run(policy, get("/", "Cookie", "__Host-cove_access=" + link))).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a", true));
+
+        // Plain HTTP on a name that is not localhost: no Secure possible, so the plain name is set and read there.
+        HttpRequest plain = get("/x?cove_token=" + link);
+        plain.headers().set("Host", "3000-" + ID + ".cove.example:8080");
+        PortAccessCheck.Redirect redirect = (PortAccessCheck.Redirect) check.check(route(policy), 3000, plain, false, true);
+        assertThat(redirect.setCookie()).isEqualTo("cove_access=" + link + "; Path=/; HttpOnly; SameSite=Lax");
+        HttpRequest plainCookie = get("/", "Cookie", "cove_access=" + link);
+        plainCookie.headers().set("Host", "3000-" + ID + ".cove.example:8080");
+        assertThat(check.check(route(policy), 3000, plainCookie, false, false)).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a", true));
+        // Plain HTTP on *.localhost: browsers keep Secure there, so it is the __Host- cookie as over TLS.
+        HttpRequest local = get("/x?cove_token=" + link);
+        local.headers().set("Host", "3000-" + ID + ".cove.localhost:8080");
+        assertThat(((PortAccessCheck.Redirect) check.check(route(policy), 3000, local, false, true)).setCookie())
+                .startsWith("__Host-cove_access=").contains("; Secure");
+    }
+
+    /** The 303 after the exchange stays on the host: a path only, never //host, /\host or a scheme. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} -> {1}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "/app|/app", "/app?x=1|/app?x=1", "/|/", "//evil.invalid/x|/", "/\\evil.invalid/x|/", "/\t/evil.invalid|/",
+            "http://evil.invalid/x|/x", "https://evil.invalid|/", "evil|/", "/a//b|/a//b"})
+    void theRedirectIsAPathOnTheSameHost(String uriWithoutToken, String location) {
+        String link = LINKS.mint(ID, 3000, "lnk_a", null);
+        IngressPolicy policy = privateWith(null, Map.of("lnk_a", new IngressPolicy.LinkGrant(3000, null, false)));
+        String uri = uriWithoutToken + (uriWithoutToken.contains("?") ? "&" : "?") + "cove_token=" + link;
+        PortAccessCheck.Outcome nav = check.check(route(policy), 3000, get(uri), true, true);
+        assertThat(((PortAccessCheck.Redirect) nav).location()).isEqualTo(location);
+        assertThat(PortAccessCheck.sameHostLocation(uriWithoutToken)).isEqualTo(location);
     }
 }

@@ -135,10 +135,10 @@ class PortAccessIT {
         assertThat(nav.statusCode()).isEqualTo(303);
         assertThat(nav.headers().firstValue("Location")).hasValue("/");
         String cookie = nav.headers().firstValue("Set-Cookie").orElseThrow();
-        assertThat(cookie).startsWith("cove_access=" + linkToken + ";").contains("HttpOnly", "Secure", "SameSite=Lax", "Path=/")
+        assertThat(cookie).startsWith("__Host-cove_access=" + linkToken + ";").contains("HttpOnly", "Secure", "SameSite=Lax", "Path=/")
                 .doesNotContain("Domain=");
         HttpResponse<String> withCookie = https.send(HttpRequest.newBuilder(secureLink.resolve("/"))
-                .header("Cookie", "theme=dark; cove_access=" + linkToken).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Cookie", "theme=dark; __Host-cove_access=" + linkToken).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(withCookie.statusCode()).isEqualTo(200);
         assertThat(json(withCookie).get("cookie").asText()).as("Cove's cookie is not forwarded, the app's is").isEqualTo("theme=dark");
 
@@ -170,7 +170,7 @@ class PortAccessIT {
                     + ":" + server.httpsPort + "/page");
             assertThat(browser.eval("document.cookie")).as("HttpOnly: scripts cannot read it").doesNotContain("cove_access");
             JsonNode cookie = null;
-            for (JsonNode c : browser.cookies()) if (c.get("name").asText().equals("cove_access")) cookie = c;
+            for (JsonNode c : browser.cookies()) if (c.get("name").asText().equals("__Host-cove_access")) cookie = c;
             assertThat(cookie).as("the browser keeps the link's cookie").isNotNull();
             assertThat(cookie.get("domain").asText()).isEqualTo("3000-" + sbx + "." + CoveServerProcess.DOMAIN);
             assertThat(cookie.get("httpOnly").asBoolean()).isTrue();

@@ -24,8 +24,15 @@ public record IngressPolicy(boolean e2bPrivate, boolean allPublic, PortAccess de
      * @param access       the port's policy
      * @param exposedUntil end of the exposure window, or null (the sandbox's lifetime)
      * @param closedAt     when it was unexposed, or null
+     * @param crossSite    the port takes requests other sites' pages make with its visitors' Cove cookie (forms
+     *                     posted, WebSockets opened from elsewhere); off by default, when the edge refuses those
+     *                     ({@code cross_origin_refused}). The API does not set it yet.
      */
-    public record PortRule(PortAccess access, Instant exposedUntil, Instant closedAt) {
+    public record PortRule(PortAccess access, Instant exposedUntil, Instant closedAt, boolean crossSite) {
+        public PortRule(PortAccess access, Instant exposedUntil, Instant closedAt) {
+            this(access, exposedUntil, closedAt, false);
+        }
+
         /** When the port stopped answering (closed or window over), or null while it is open at {@code now}. */
         public Instant closedBy(Instant now) {
             if (closedAt != null) return closedAt;

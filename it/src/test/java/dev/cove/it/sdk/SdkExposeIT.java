@@ -248,8 +248,8 @@ class SdkExposeIT {
             assertThat(nav.statusCode()).isEqualTo(303);
             assertThat(nav.headers().firstValue("Location").orElse("")).doesNotContain("cove_token");
             String cookie = nav.headers().firstValue("Set-Cookie").orElse("");
-            assertThat(cookie).startsWith("cove_access=" + link.token()).contains("HttpOnly").contains("Secure");
-            assertThat(get(url, "Cookie", "cove_access=" + link.token()).statusCode()).isEqualTo(200);
+            assertThat(cookie).startsWith("__Host-cove_access=" + link.token()).contains("HttpOnly").contains("Secure");
+            assertThat(get(url, "Cookie", "__Host-cove_access=" + link.token()).statusCode()).isEqualTo(200);
         }
     }
 
