@@ -339,24 +339,29 @@ class EdgeFuzzIT {
         byTarget.forEach((t, m) -> b.append(String.format("  %-8s %6d  %s%n", t, m.values().stream().mapToLong(Long::longValue).sum(), m)));
         b.append("health after the run: ").append(health.isEmpty() ? "ok" : health).append('\n');
         b.append(logFindings());
-        b.append(failureReport(40_000));
+        b.append(failureReport(60_000));
         return b.toString();
     }
 
-    /** Failures grouped by class, biggest first, each with the kinds that produced it and two samples. */
+    /**
+     * Failures grouped by class, biggest first: first every class on one line, then each with the kinds that produced
+     * it and its two shortest samples, as far as {@code maxChars} allows.
+     */
     String failureReport(int maxChars) {
         if (failures.isEmpty()) return "no failures\n";
         Map<String, List<Failure>> byClass = failures.stream().collect(Collectors.groupingBy(Failure::classKey));
-        StringBuilder b = new StringBuilder(String.format("%d failures in %d classes (problem | target | version):%n", failures.size(), byClass.size()));
         List<Map.Entry<String, List<Failure>>> classes = byClass.entrySet().stream()
                 .sorted(Comparator.comparingInt((Map.Entry<String, List<Failure>> e) -> -e.getValue().size()).thenComparing(Map.Entry::getKey)).toList();
+        StringBuilder b = new StringBuilder(String.format("%d failures in %d classes (problem | target | version):%n", failures.size(), byClass.size()));
+        for (Map.Entry<String, List<Failure>> e : classes) b.append(String.format("  %5d× %s%n", e.getValue().size(), e.getKey()));
+        b.append("details:\n");
         for (Map.Entry<String, List<Failure>> e : classes) {
             List<Failure> fs = e.getValue();
             Map<String, Long> kinds = fs.stream().collect(Collectors.groupingBy(f -> f.c().kind(), TreeMap::new, Collectors.counting()));
             String entry = String.format("* %5d× %s%n    kinds: %s%n", fs.size(), e.getKey(), abbreviate(kinds.toString(), 600))
                     + fs.stream().sorted(Comparator.comparingInt(f -> f.c().bytes().length)).limit(2).map(EdgeFuzzIT::sample).collect(Collectors.joining());
             if (b.length() + entry.length() > maxChars) {
-                b.append("… (").append(classes.size() - classes.indexOf(e)).append(" more classes)\n");
+                b.append("… (details of ").append(classes.size() - classes.indexOf(e)).append(" more classes left out)\n");
                 break;
             }
             b.append(entry);
