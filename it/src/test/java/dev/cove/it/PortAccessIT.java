@@ -155,6 +155,35 @@ class PortAccessIT {
     }
 
     /**
+     * Another site's page posting to a private port with the visitor's Cove cookie is refused (cross_origin_refused)
+     * until the port's rule opts out with expose's {@code crossSite}; the listing shows the choice.
+     */
+    @Test
+    void crossSiteRequestsWithTheCookieAreRefusedUnlessThePortOptsOut() throws Exception {
+        JsonNode link = ok(server.api("POST", "/sandboxes/" + sbx + "/ports/3000/links", "{\"ttlSeconds\":600}"), 201);
+        String token = link.get("token").asText();
+        secrets.add(token);
+        URI page = URI.create(link.get("url").asText()).resolve("/form");
+        java.util.function.Supplier<HttpRequest> crossSitePost = () -> HttpRequest.newBuilder(page)
+                .header("Cookie", "__Host-cove_access=" + token).header("Origin", "https://evil.invalid")
+                .header("Sec-Fetch-Site", "cross-site").POST(HttpRequest.BodyPublishers.ofString("a=1")).build();
+        HttpResponse<String> refused = https.send(crossSitePost.get(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(json(refused).get("code").asText()).isEqualTo("cross_origin_refused");
+        try {
+            JsonNode exposed = ok(server.api("POST", "/sandboxes/" + sbx + "/ports/3000/expose", "{\"crossSite\":true}"), 200);
+            assertThat(exposed.get("crossSite").asBoolean()).isTrue();
+            HttpResponse<String> taken = https.send(crossSitePost.get(), HttpResponse.BodyHandlers.ofString());
+            assertThat(taken.statusCode()).as(taken.body()).isEqualTo(200);
+            JsonNode listed = ok(server.api("GET", "/sandboxes/" + sbx + "/ports", null), 200);
+            assertThat(listed.get("exposed").findValues("crossSite").stream().anyMatch(JsonNode::asBoolean)).isTrue();
+        } finally {
+            ok(server.api("POST", "/sandboxes/" + sbx + "/ports/3000/expose", "{\"crossSite\":false}"), 200);
+        }
+        assertThat(https.send(crossSitePost.get(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+    }
+
+    /**
      * A person opens a share link in a real browser: the token becomes an HttpOnly cookie and leaves the address bar;
      * the page's script, its fetch and its WebSocket all work with the cookie alone.
      */

@@ -65,7 +65,7 @@ public final class IngressService {
                 .orElse(row.trafficAccessToken() != null ? PortAccess.PRIVATE : PortAccess.PUBLIC);
         Map<Integer, IngressPolicy.PortRule> ports = new HashMap<>();
         store.portRules(row.id()).forEach((port, r) ->
-                ports.put(port, new IngressPolicy.PortRule(r.access(), r.exposedUntil(), r.closedAt())));
+                ports.put(port, new IngressPolicy.PortRule(r.access(), r.exposedUntil(), r.closedAt(), r.crossSite())));
         Map<String, IngressPolicy.LinkGrant> links = new HashMap<>();
         for (IngressStore.LinkRow l : store.links(row.id())) {
             links.put(l.id(), new IngressPolicy.LinkGrant(l.port(), l.expiresAt(), l.revokedAt() != null));

@@ -37,6 +37,7 @@ public final class ExposePortHandler implements Handler {
         out.put("state", r.exposed().state());
         out.put("exposedUntil", r.exposed().exposedUntil() == null ? null : r.exposed().exposedUntil().toString());
         out.put("expiresAt", r.exposed().expiresAt().toString());
+        out.put("crossSite", r.exposed().crossSite());
         if (r.token() != null) out.put("token", r.token());
         if (r.link() != null) out.put("link", PortViews.newLink(r.link()));
         Responses.json(res, 200, out);
@@ -80,7 +81,9 @@ public final class ExposePortHandler implements Handler {
         }
         Integer pid = body.int32("pid");
         if (pid != null && pid < 1) throw CoveException.badRequest("pid must be a process id (1 or more), got " + pid);
-        return new PortsService.ExposeRequest(policy, window, link, readiness, timeout, pid);
+        // other sites' pages may use the visitor's Cove cookie on this port (an app that takes cross-site forms)
+        Boolean crossSite = body.bool("crossSite");
+        return new PortsService.ExposeRequest(policy, window, link, readiness, timeout, pid, crossSite);
     }
 
     /** A positive number of seconds, or null when absent. */

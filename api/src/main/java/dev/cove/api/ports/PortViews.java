@@ -42,6 +42,7 @@ final class PortViews {
         m.put("exposedUntil", text(e.exposedUntil()));
         m.put("expiresAt", text(e.expiresAt()));
         m.put("links", e.links().stream().map(PortViews::link).toList());
+        m.put("crossSite", e.crossSite());
         return m;
     }
 

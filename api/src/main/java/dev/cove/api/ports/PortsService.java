@@ -69,7 +69,7 @@ public final class PortsService {
 
     /** An exposed (or configured) port. */
     public record Exposed(int port, PortAccess access, String url, String state, Instant exposedUntil, Instant expiresAt,
-                          List<Link> links) {}
+                          List<Link> links, boolean crossSite) {}
 
     /** A share link as listed: never its token. */
     public record Link(String id, int port, Instant createdAt, Instant expiresAt, boolean lifetime, boolean revoked,
@@ -137,8 +137,17 @@ public final class PortsService {
      * @param timeout   how long to wait for it
      * @param pid       the sandbox pid of the serving process, or null
      */
+    /**
+     * @param crossSite true: the port takes other sites' requests made with its visitors' Cove cookie (the edge's
+     *                  cross-site guard steps aside, docs/browser-isolation.md); null: keep what the port had
+     */
     public record ExposeRequest(PortAccess access, Duration window, Duration link, Readiness readiness, Duration timeout,
-                                Integer pid) {}
+                                Integer pid, Boolean crossSite) {
+        public ExposeRequest(PortAccess access, Duration window, Duration link, Readiness readiness, Duration timeout,
+                             Integer pid) {
+            this(access, window, link, readiness, timeout, pid, null);
+        }
+    }
 
     /** {@code http}: a request to {@code path} answers {@code status} (null: any status below 500); {@code tcp}: it connects. */
     public record Readiness(boolean http, String path, Integer status) {
@@ -168,8 +177,9 @@ public final class PortsService {
         // The rule goes in first, so the check meets the port as it will be (a closed window reopened); if the
         // server does not get ready, the previous rule comes back and nothing was exposed.
         PortRuleRow previous = store.portRules(id).get(port);
+        boolean crossSite = req.crossSite() != null ? req.crossSite() : previous != null && previous.crossSite();
         SandboxRecord opened = sandboxes.changeIngress(id, r -> {
-            store.putPortRule(id, new PortRuleRow(port, access, until, null, now));
+            store.putPortRule(id, new PortRuleRow(port, access, until, null, now, crossSite));
             return r;
         });
         try {
@@ -213,7 +223,8 @@ public final class PortsService {
             Instant now = now();
             PortRuleRow old = store.portRules(id).get(port);
             PortAccess access = old != null ? old.access() : ingress.policy(row).accessOf(port);
-            store.putPortRule(id, new PortRuleRow(port, access, old == null ? null : old.exposedUntil(), now, now));
+            store.putPortRule(id, new PortRuleRow(port, access, old == null ? null : old.exposedUntil(), now, now,
+                    old != null && old.crossSite()));
             int revoked = store.revokeLinks(id, port, now);
             audit(id, "unexpose", port, null, source, revoked == 0 ? null : revoked + " link(s) revoked");
             return null;
@@ -442,11 +453,12 @@ public final class PortsService {
     }
 
     private Exposed exposed(SandboxRecord row, IngressPolicy policy, PortRuleRow rule, List<Link> links, Instant now) {
-        IngressPolicy.PortRule r = new IngressPolicy.PortRule(rule.access(), rule.exposedUntil(), rule.closedAt());
+        IngressPolicy.PortRule r = new IngressPolicy.PortRule(rule.access(), rule.exposedUntil(), rule.closedAt(),
+                rule.crossSite());
         String state = rule.closedAt() != null ? "closed" : r.closedBy(now) != null ? "expired" : "open";
         Instant expires = rule.exposedUntil() == null || rule.exposedUntil().isAfter(row.endAt()) ? row.endAt() : rule.exposedUntil();
         return new Exposed(rule.port(), policy.accessOf(rule.port()), url(row.id(), rule.port()), state, rule.exposedUntil(),
-                expires, links);
+                expires, links, rule.crossSite());
     }
 
     String url(String id, int port) {

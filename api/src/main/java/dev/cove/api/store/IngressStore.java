@@ -19,7 +19,13 @@ public interface IngressStore {
      * @param exposedUntil end of the exposure window, null = the sandbox's lifetime
      * @param closedAt     when it was unexposed, or null
      */
-    record PortRuleRow(int port, PortAccess access, Instant exposedUntil, Instant closedAt, Instant updatedAt) {}
+    /** @param crossSite the edge lets other sites' pages use the visitor's Cove cookie on this port (opt-out of the guard) */
+    record PortRuleRow(int port, PortAccess access, Instant exposedUntil, Instant closedAt, Instant updatedAt,
+                       boolean crossSite) {
+        public PortRuleRow(int port, PortAccess access, Instant exposedUntil, Instant closedAt, Instant updatedAt) {
+            this(port, access, exposedUntil, closedAt, updatedAt, false);
+        }
+    }
 
     /** A share link (never its token). {@code expiresAt} null = as long as the sandbox lives. */
     record LinkRow(String id, String sandboxId, int port, Instant createdAt, Instant expiresAt, Instant revokedAt) {

@@ -37,9 +37,10 @@ public final class SqliteIngressStore implements IngressStore {
     @Override
     public void putPortRule(String sandboxId, PortRuleRow rule) {
         Sql.update(dataSource, "save the rule of port " + rule.port() + " of " + sandboxId,
-                "INSERT INTO port_rules (sandbox_id, port, access, exposed_until, closed_at, updated_at) VALUES (?,?,?,?,?,?) "
-                        + "ON CONFLICT (sandbox_id, port) DO UPDATE SET access = excluded.access, "
-                        + "exposed_until = excluded.exposed_until, closed_at = excluded.closed_at, updated_at = excluded.updated_at",
+                "INSERT INTO port_rules (sandbox_id, port, access, exposed_until, closed_at, updated_at, cross_site) "
+                        + "VALUES (?,?,?,?,?,?,?) ON CONFLICT (sandbox_id, port) DO UPDATE SET access = excluded.access, "
+                        + "exposed_until = excluded.exposed_until, closed_at = excluded.closed_at, "
+                        + "updated_at = excluded.updated_at, cross_site = excluded.cross_site",
                 ps -> {
                     ps.setString(1, sandboxId);
                     ps.setInt(2, rule.port());
@@ -47,6 +48,7 @@ public final class SqliteIngressStore implements IngressStore {
                     Sql.setInstant(ps, 4, rule.exposedUntil());
                     Sql.setInstant(ps, 5, rule.closedAt());
                     Sql.setInstant(ps, 6, rule.updatedAt());
+                    ps.setInt(7, rule.crossSite() ? 1 : 0);
                 });
     }
 
@@ -54,10 +56,12 @@ public final class SqliteIngressStore implements IngressStore {
     public Map<Integer, PortRuleRow> portRules(String sandboxId) {
         Map<Integer, PortRuleRow> rules = new LinkedHashMap<>();
         Sql.query(dataSource, "read the port rules of " + sandboxId,
-                "SELECT port, access, exposed_until, closed_at, updated_at FROM port_rules WHERE sandbox_id = ? ORDER BY port",
+                "SELECT port, access, exposed_until, closed_at, updated_at, cross_site FROM port_rules WHERE sandbox_id = ?"
+                        + " ORDER BY port",
                 ps -> ps.setString(1, sandboxId),
                 rs -> new PortRuleRow(rs.getInt("port"), PortAccess.parse(rs.getString("access"), "access"),
-                        Sql.instant(rs, "exposed_until"), Sql.instant(rs, "closed_at"), Sql.instant(rs, "updated_at")))
+                        Sql.instant(rs, "exposed_until"), Sql.instant(rs, "closed_at"), Sql.instant(rs, "updated_at"),
+                        rs.getInt("cross_site") != 0))
                 .forEach(r -> rules.put(r.port(), r));
         return rules;
     }
