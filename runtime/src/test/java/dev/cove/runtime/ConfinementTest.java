@@ -336,7 +336,8 @@ class ConfinementTest {
         assertThat(fdsDuring - fdsBefore).as("Cove's open files after 5000 datagrams").isLessThan(64);
         assertThat(openCount).as("connections the flood got").isGreaterThan(100).isLessThanOrEqualTo(Firewall.CONNECTIONS);
         assertThat(rules).as("budget that refused the flood").contains("conn-budget");
-        assertThat(ctMax - ctBefore).as("conntrack growth").isLessThanOrEqualTo(Firewall.CONNECTIONS + 300);
+        // host-wide count: other activity on the host adds to it; without budgets the flood alone adds 5000
+        assertThat(ctMax - ctBefore).as("conntrack growth").isLessThanOrEqualTo(Firewall.CONNECTIONS + 1000);
     }
 
     // ------------------------------------------------------------------ helpers
