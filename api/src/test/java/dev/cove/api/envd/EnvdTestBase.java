@@ -1,5 +1,6 @@
 package dev.cove.api.envd;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cove.api.testing.EnvdClient;
 import dev.cove.api.testing.TestPlane;
 import dev.cove.api.testing.TestRuntimes;
@@ -33,9 +34,11 @@ abstract class EnvdTestBase {
     static void startSandbox() {
         runtime = TestRuntimes.open(dir.resolve("runtime"), POOL4, POOL6);
         api = TestPlane.start(dir.resolve("api"), runtime);
-        sandboxId = api.create("{\"templateID\":\"base\",\"timeout\":900,\"envVars\":{\"COVE_SBX\":\"from-sandbox\"}}").get("sandboxID").asText();
+        JsonNode created = api.create("{\"templateID\":\"base\",\"timeout\":900,\"envVars\":{\"COVE_SBX\":\"from-sandbox\"}}");
+        sandboxId = created.get("sandboxID").asText();
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        envd = client(sandboxId);
+        // the shipped default (private) guards every agent with its token
+        envd = client(sandboxId).header("X-Access-Token", created.get("envdAccessToken").asText());
     }
 
     static EnvdClient client(String id) {
