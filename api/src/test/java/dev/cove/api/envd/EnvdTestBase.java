@@ -27,6 +27,7 @@ abstract class EnvdTestBase {
     static SandboxRuntime runtime;
     static TestPlane api;
     static String sandboxId;
+    static String envdToken;
     static HttpClient http;
     static EnvdClient envd;
 
@@ -36,9 +37,10 @@ abstract class EnvdTestBase {
         api = TestPlane.start(dir.resolve("api"), runtime);
         JsonNode created = api.create("{\"templateID\":\"base\",\"timeout\":900,\"envVars\":{\"COVE_SBX\":\"from-sandbox\"}}");
         sandboxId = created.get("sandboxID").asText();
+        envdToken = created.get("envdAccessToken").asText();
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         // the shipped default (private) guards every agent with its token
-        envd = client(sandboxId).header("X-Access-Token", created.get("envdAccessToken").asText());
+        envd = client(sandboxId).header("X-Access-Token", envdToken);
     }
 
     static EnvdClient client(String id) {
