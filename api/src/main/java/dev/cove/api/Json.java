@@ -12,7 +12,7 @@ public final class Json {
      * Strict about syntax (duplicate keys, trailing tokens) so malformed bodies are refused clearly; lenient
      * about unknown fields, which newer clients send.
      */
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    public static final ObjectMapper MAPPER = new ObjectMapper(ControlCharacters.jsonFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -74,15 +75,15 @@ public final class CoveCli implements Runnable {
     static int run(Map<String, String> env, PrintStream out, PrintStream err, String... args) {
         CoveCli cli = new CoveCli(env, out, err);
         CommandLine cmd = new CommandLine(cli);
-        cmd.setOut(new java.io.PrintWriter(out, true));
-        cmd.setErr(new java.io.PrintWriter(err, true));
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        // '@file' arguments stay arguments: `cove exec <id> -- echo @notes` must not send a local file's lines
+        cmd.setExpandAtFiles(false);
         cmd.setExecutionExceptionHandler((e, line, parsed) -> {
-            if (e instanceof CoveException) {
-                err.println("cove: " + e.getMessage());
-            } else if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-                err.println("cove: " + e.getMessage());
+            if (e instanceof CoveException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+                err.println(Output.problem(e.getMessage()));
             } else {
-                err.println("cove: " + e);
+                err.println(Output.problem(e.toString()));
             }
             return ExitCodes.of(e);
         });

@@ -37,6 +37,8 @@ final class ExitCodes {
     static final int PORT_NOT_READY = 9;
     /** {@code exec}/{@code shell}: Cove failed before or while running the command (as docker's 125). */
     static final int EXEC_FAILED = 125;
+    /** {@code exec}: the program given after {@code --} does not exist in the sandbox (as a shell's and docker's 127). */
+    static final int EXEC_NOT_FOUND = 127;
 
     static final String HELP = "%nExit codes:%n"
             + "  0  success%n"
@@ -49,7 +51,8 @@ final class ExitCodes {
             + "  7  invalid request (the message names the field)%n"
             + "  8  rate limited%n"
             + "  9  expose: the port was not ready (not listening, unreachable, wrong status, process exited)%n"
-            + "  exec and shell return the command's exit code, and 125 when Cove could not run it.%n";
+            + "  exec and shell return the command's exit code, 127 when the program is not found, and 125 when Cove%n"
+            + "  could not run it.%n";
 
     private ExitCodes() {}
 

@@ -168,9 +168,9 @@ final class ExposeCommands {
                 if (e.processStatus() != null) n.put("processStatus", e.processStatus());
                 Output.json(out(), n);
             } else {
-                err().println("cove: port " + port + " of " + id + " is not ready (" + e.code() + "): " + e.getMessage());
+                err().println(Output.problem("port " + port + " of " + id + " is not ready (" + e.code() + "): " + e.getMessage()));
                 String hint = hint(e);
-                if (hint != null) err().println("  " + hint);
+                if (hint != null) err().println("  " + ControlCharacters.visible(hint));
             }
             return ExitCodes.PORT_NOT_READY;
         }

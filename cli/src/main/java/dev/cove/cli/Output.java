@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cove.sdk.ExposedPort;
 import dev.cove.sdk.ListeningPort;
@@ -20,7 +21,7 @@ import java.util.stream.Collectors;
 
 /** Tables for people, JSON (E2B's field names) for scripts. */
 final class Output {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = new ObjectMapper(ControlCharacters.jsonFactory()).enable(SerializationFeature.INDENT_OUTPUT);
 
     private Output() {}
 
@@ -33,6 +34,9 @@ final class Output {
     }
 
     static ObjectNode object() { return JSON.createObjectNode(); }
+
+    /** A line for standard error: {@code cove: <message>}, its control characters visible. */
+    static String problem(String message) { return "cove: " + ControlCharacters.visible(message); }
 
     /** A sandbox as E2B's API spells it ({@code ListedSandbox} / {@code SandboxDetail} fields). */
     static ObjectNode sandbox(SandboxInfo s) {
@@ -76,7 +80,7 @@ final class Output {
         n.put("expiresAt", time(e.expiresAt()));
         if (e.token() != null) n.put("token", e.token());
         if (e.link() != null) n.set("link", link(e.link()));
-        com.fasterxml.jackson.databind.node.ArrayNode links = n.putArray("links");
+        ArrayNode links = n.putArray("links");
         e.links().forEach(l -> links.add(link(l)));
         return n;
     }
@@ -110,7 +114,7 @@ final class Output {
         return left.isNegative() ? "ending" : Durations.human(left);
     }
 
-    /** A plain-text table: a header row in capitals, columns padded to the widest cell. */
+    /** A plain-text table: a header row in capitals, columns padded to the widest cell, control characters visible. */
     static final class Table {
         private final List<String[]> rows = new ArrayList<>();
         private final int columns;
@@ -122,7 +126,8 @@ final class Output {
 
         Table row(Object... cells) {
             String[] r = new String[columns];
-            for (int i = 0; i < columns; i++) r[i] = i < cells.length && cells[i] != null ? cells[i].toString() : "";
+            for (int i = 0; i < columns; i++)
+                r[i] = i < cells.length && cells[i] != null ? ControlCharacters.visible(cells[i].toString()) : "";
             rows.add(r);
             return this;
         }
@@ -143,10 +148,10 @@ final class Output {
         }
     }
 
-    /** Key/value lines for one object. */
+    /** Key/value lines for one object, control characters visible. */
     static void details(PrintStream out, String[][] pairs) {
         int w = 0;
         for (String[] p : pairs) w = Math.max(w, p[0].length());
-        for (String[] p : pairs) out.println(p[0] + ":" + " ".repeat(w - p[0].length() + 2) + (p[1] == null ? "-" : p[1]));
+        for (String[] p : pairs) out.println(p[0] + ":" + " ".repeat(w - p[0].length() + 2) + (p[1] == null ? "-" : ControlCharacters.visible(p[1])));
     }
 }

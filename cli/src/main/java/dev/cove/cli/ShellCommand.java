@@ -71,7 +71,7 @@ final class ShellCommand extends Base implements Callable<Integer> {
             }
             return r.exitCode() >= 0 && r.exitCode() <= 255 ? r.exitCode() : ExitCodes.EXEC_FAILED;
         } catch (CoveException e) {
-            err().println("cove: " + e.getMessage());
+            err().println(Output.problem(e.getMessage()));
             return ExitCodes.EXEC_FAILED;
         } finally {
             if (saved != null) stty(saved);

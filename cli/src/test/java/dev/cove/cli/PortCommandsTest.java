@@ -103,6 +103,31 @@ class PortCommandsTest {
         assertThat(requests).allMatch(x -> !x.startsWith("POST /v2/sandboxes/" + ID + "/connect") || x.endsWith("{\"timeout\":1}"));
     }
 
+    /**
+     * A listener's argv is the sandbox's: its ESC, BEL, DEL and C1 CSI are shown visibly in the table and escaped in
+     * --json, never printed raw to the operator's terminal (CliIT does the same against a real sandbox).
+     */
+    @Test
+    void portsShowsControlCharactersVisibly() throws Exception {
+        answer("GET /sandboxes/" + ID + "/ports", 200, "{\"sandboxID\":\"" + ID + "\",\"defaultAccess\":\"private\","
+                + "\"listening\":[{\"port\":3000,\"address\":\"0.0.0.0\",\"family\":\"ipv4\",\"pid\":42,"
+                + "\"command\":\"srv \\u001b]0;owned\\u0007\\u001b[2J\\r\\u007f\\u009b31m\\u0085\u00e9\",\"reachable\":true}],"
+                + "\"exposed\":[]}");
+        Run r = cove("ports", ID);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("srv \\x1b]0;owned\\x07\\x1b[2J\\x0d\\x7f\\u009b31m\\u0085\u00e9");
+        assertNoRawControls(r.out());
+        Run j = cove("ports", ID, "--json");
+        assertNoRawControls(j.out().replace("\n", ""));
+        assertThat(j.json().get("listening").get(0).get("command").asText())
+                .isEqualTo("srv \u001b]0;owned\u0007\u001b[2J\r\u007f\u009b31m\u0085\u00e9");
+    }
+
+    /** Nothing but newlines between lines: no C0, DEL or C1 character. */
+    static void assertNoRawControls(String out) {
+        assertThat(out.chars().filter(c -> c != '\n' && (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)))).as(out).isEmpty();
+    }
+
     @Test
     void exposePrintsTheUrlAndLinkOrTheReason() throws Exception {
         String path = "POST /sandboxes/" + ID + "/ports/3000/expose";

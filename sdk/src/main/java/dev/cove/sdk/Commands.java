@@ -14,10 +14,12 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Processes in a sandbox, over the agent API's {@code process.Process} service. A command is run as
- * {@code /bin/bash -l -c <command>}, as E2B's SDKs do, so pipes, {@code &&} and variables work.
+ * Processes in a sandbox, over the agent API's {@code process.Process} service. A command given as one string is
+ * run as {@code /bin/bash -l -c <command>}, as E2B's SDKs do, so pipes, {@code &&} and variables work; one given as a
+ * list is run as that argv exactly, with no shell to reinterpret its arguments.
  * <pre>{@code
  * CommandResult r = sbx.commands().run("python3 -c 'print(6*7)'");     // waits; non-zero exit throws
+ * sbx.commands().run(List.of("python3", "-c", "print(6*7)"), new CommandOptions());  // argv, no shell
  * CommandHandle server = sbx.commands().start("python3 -m http.server 8000",
  *         new CommandOptions().onStdout(System.out::print));            // background
  * server.kill();
@@ -40,12 +42,7 @@ public final class Commands {
 
     /** Runs a command and waits for it. @throws CommandExitException on a non-zero exit code */
     public CommandResult run(String command, CommandOptions options) {
-        Duration limit = options.timeout() != null ? options.timeout() : DEFAULT_RUN_TIMEOUT;
-        try (CommandHandle h = start(command, options, limit)) {
-            if (limit.isZero()) return h.waitFor();
-            // The agent ends the process at the limit; the margin lets its end event arrive first.
-            return h.waitFor(limit.plusSeconds(5));
-        }
+        return run(List.of("/bin/bash", "-l", "-c", command), options);
     }
 
     /** Starts a command in the background (no time limit unless given) and returns at once. */
@@ -55,11 +52,35 @@ public final class Commands {
         return start(command, options, options.timeout() != null ? options.timeout() : Duration.ZERO);
     }
 
+    /**
+     * Runs a program with exactly these arguments, no shell involved: spaces, quotes, {@code ;}, {@code $}, newlines
+     * and empty strings reach it as given ({@code argv.get(0)} is looked up in {@code PATH}). Waits (60 s limit).
+     * @throws CommandExitException on a non-zero exit code
+     */
+    public CommandResult run(List<String> argv, CommandOptions options) {
+        Duration limit = options.timeout() != null ? options.timeout() : DEFAULT_RUN_TIMEOUT;
+        try (CommandHandle h = start(argv, options, limit)) {
+            if (limit.isZero()) return h.waitFor();
+            // The agent ends the process at the limit; the margin lets its end event arrive first.
+            return h.waitFor(limit.plusSeconds(5));
+        }
+    }
+
+    /** Starts a program with exactly these arguments, no shell involved (see {@link #run(List, CommandOptions)}). */
+    public CommandHandle start(List<String> argv, CommandOptions options) {
+        return start(argv, options, options.timeout() != null ? options.timeout() : Duration.ZERO);
+    }
+
     private CommandHandle start(String command, CommandOptions options, Duration limit) {
+        return start(List.of("/bin/bash", "-l", "-c", command), options, limit);
+    }
+
+    private CommandHandle start(List<String> argv, CommandOptions options, Duration limit) {
+        if (argv.isEmpty() || argv.get(0).isEmpty()) throw new IllegalArgumentException("no program to run: argv is empty");
         ObjectNode req = Json.object();
         ObjectNode process = req.putObject("process");
-        process.put("cmd", "/bin/bash");
-        process.putArray("args").add("-l").add("-c").add(command);
+        process.put("cmd", argv.get(0));
+        argv.subList(1, argv.size()).forEach(process.putArray("args")::add);
         if (!options.envs().isEmpty()) options.envs().forEach(process.putObject("envs")::put);
         if (options.cwd() != null) process.put("cwd", options.cwd());
         req.put("stdin", options.stdin());

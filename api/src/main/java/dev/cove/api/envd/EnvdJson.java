@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.cove.api.ControlCharacters;
 import dev.cove.core.CoveException;
 
 import java.io.IOException;
@@ -15,7 +16,7 @@ import java.io.IOException;
  * by name, bytes as base64; on input, unknown fields are ignored and snake_case names are accepted (aliases).
  */
 final class EnvdJson {
-    static final ObjectMapper MAPPER = new ObjectMapper()
+    static final ObjectMapper MAPPER = new ObjectMapper(ControlCharacters.jsonFactory())
             .setDefaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_DEFAULT,
                     JsonInclude.Include.NON_DEFAULT))
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)

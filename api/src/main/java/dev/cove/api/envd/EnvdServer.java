@@ -48,9 +48,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code X-Cove-Sandbox-Id: <id>}; such requests are taken by a route registered before the REST routes (paths like
  * {@code /health} exist in both), everything else goes on to the REST API.
  *
- * <p>Access: a sandbox created with {@code secure} has an {@code envdAccessToken}; then every call except
- * {@code GET /health} and {@code GET|POST /files} needs {@code X-Access-Token}, and {@code /files} accepts a
- * signed URL instead (E2B's rules exactly). Tokens are cached in memory, so calls do not read the database.
+ * <p>Access: a secured sandbox (every sandbox under {@code --default-port-access private}; under {@code public} those
+ * created with {@code secure}, E2B's rules) has an {@code envdAccessToken}; then every call except {@code GET /health}
+ * and {@code GET|POST /files} needs {@code X-Access-Token}, and {@code /files} accepts a signed URL instead (E2B's
+ * rules exactly). Only such an agent answers with CORS headers. Tokens are cached in memory, so calls do not read
+ * the database.
  */
 public final class EnvdServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnvdServer.class);
@@ -119,18 +121,12 @@ public final class EnvdServer implements AutoCloseable {
     private void handle(String id, ServerRequest req, ServerResponse res) {
         String path = req.path().path();
         Method method = req.prologue().method();
-        cors(req, res);
         if (INTERNAL.contains(path)) {
             ObjectNode body = Json.object();
             body.put("message", "This endpoint is reserved for the E2B control plane and is not reachable through the sandbox URL");
             body.put("path", path);
             body.put("code", 404);
             json(res, 404, body);
-            return;
-        }
-        if (method == Method.OPTIONS) {
-            res.status(Status.NO_CONTENT_204);
-            res.send();
             return;
         }
         SandboxRoute route = sandboxes.routes().lookup(id);
@@ -143,12 +139,20 @@ public final class EnvdServer implements AutoCloseable {
             json(res, 502, body);
             return;
         }
+        Access acc = access(id);
+        // Any web page may call an agent that its token guards (E2B's browser SDK does); an open agent (E2B's
+        // secure: false) gets no CORS headers, so a page its user happens to visit cannot drive it.
+        if (acc.token != null) cors(req, res);
+        if (method == Method.OPTIONS) {
+            res.status(Status.NO_CONTENT_204);
+            res.send();
+            return;
+        }
         if (path.equals("/health") && (method == Method.GET || method == Method.HEAD)) {
             res.status(Status.NO_CONTENT_204);
             res.send();
             return;
         }
-        Access acc = access(id);
         String headerToken = req.headers().first(ACCESS_TOKEN).orElse(null);
         if (path.equals("/files") && (method == Method.GET || method == Method.POST)) {
             Map<String, String> query = query(req.query().rawValue());

@@ -2,6 +2,7 @@ package dev.cove.api.envd;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.api.ControlCharacters;
 import dev.cove.api.Json;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.FileEntry;
@@ -81,7 +82,7 @@ final class FilesHandler {
                 return;
             }
             res.header(HeaderNames.CONTENT_TYPE, contentType(entry.name(), reader));
-            res.header("Content-Disposition", "inline; filename=" + quoteIfNeeded(entry.name()));
+            res.header("Content-Disposition", "inline; filename=" + quoteIfNeeded(ControlCharacters.visible(entry.name())));
             res.header("Vary", "Accept-Encoding");
             res.header("Accept-Ranges", "bytes");
             if (entry.modified() != null) res.header("Last-Modified", HTTP_DATE.format(entry.modified()));

@@ -10,8 +10,9 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * {@code POST /sandboxes} (v1: timeout default 15 s, {@code secure} opt-in) and {@code POST /v2/sandboxes}
- * (v2: timeout default 300 s, always secure). 201 with E2B's {@code Sandbox}.
+ * {@code POST /sandboxes} (v1: timeout default 15 s) and {@code POST /v2/sandboxes} (v2: timeout default 300 s).
+ * 201 with E2B's {@code Sandbox}. Under {@code --default-port-access private} every sandbox is secured and
+ * {@code secure: false} is refused; under {@code public}, E2B's rules: v1 secured when asked, v2 always.
  */
 public final class CreateSandboxHandler implements Handler {
     private final SandboxService sandboxes;

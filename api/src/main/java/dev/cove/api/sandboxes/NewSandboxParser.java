@@ -28,6 +28,11 @@ final class NewSandboxParser {
             + "'ALL_TRAFFIC' in deny out to block all other traffic.";
     static final String PUBLIC_ACCESS_REQUIRES_SECURE = "You cannot create a sandbox without public access unless "
             + "you enable secure envd access via 'secure' flag.";
+    static final String AGENT_TOKEN_REQUIRED = "'secure: false' is refused: on this Cove server "
+            + "(--default-port-access private, the shipped default) every sandbox's agent API (envd: commands, files) "
+            + "requires the sandbox's envdAccessToken, which the create response carries and the SDKs send by "
+            + "themselves. Omit 'secure' or send true. For E2B's behaviour (an agent API open to anyone who knows the "
+            + "sandbox's id), the operator starts Cove with --default-port-access public.";
     private static final Pattern DOMAIN = Pattern.compile(
             "^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
             Pattern.CASE_INSENSITIVE);
@@ -56,8 +61,7 @@ final class NewSandboxParser {
 
         refuseUnsupported(body);
 
-        // v2 is always secured; v1 only when asked (the git SDKs ask by default).
-        boolean secure = version == Version.V2 || Boolean.TRUE.equals(body.bool("secure"));
+        boolean secure = secure(body.bool("secure"));
         Boolean allowInternetAccess = body.bool("allow_internet_access");
         NetworkConfig network = parseNetwork(body.object("network"));
         if (network != null && !network.publicTrafficAllowed() && !secure) {
@@ -87,6 +91,18 @@ final class NewSandboxParser {
         }
         return new NewSandbox(template.strip(), timeout, metadata, envVars, secure, allowInternetAccess, network,
                 cpuCount, memoryMB, defaultAccess, ports, lifecycle(body));
+    }
+
+    /**
+     * Whether the sandbox's agent API needs its envdAccessToken. Under {@code public} (the drop-in setting) E2B's
+     * rules: v2 always, v1 only when asked (the SDKs ask by default). Under {@code private} (shipped) always, since an
+     * open agent runs commands as root for anyone who learns the sandbox's id; asking for an open one is refused,
+     * saying how to get E2B's behaviour, rather than quietly secured.
+     */
+    boolean secure(Boolean asked) {
+        if (config.defaultPortAccess() == PortAccess.PUBLIC) return version == Version.V2 || Boolean.TRUE.equals(asked);
+        if (Boolean.FALSE.equals(asked)) throw new CoveException(400, "secure_required", AGENT_TOKEN_REQUIRED);
+        return true;
     }
 
     /** E2B's autoPause, autoPauseMemory and autoResume, with E2B's rules for combining them. */

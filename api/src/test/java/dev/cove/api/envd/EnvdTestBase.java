@@ -1,5 +1,6 @@
 package dev.cove.api.envd;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.cove.api.testing.EnvdClient;
 import dev.cove.api.testing.TestPlane;
 import dev.cove.api.testing.TestRuntimes;
@@ -26,6 +27,7 @@ abstract class EnvdTestBase {
     static SandboxRuntime runtime;
     static TestPlane api;
     static String sandboxId;
+    static String envdToken;
     static HttpClient http;
     static EnvdClient envd;
 
@@ -33,9 +35,12 @@ abstract class EnvdTestBase {
     static void startSandbox() {
         runtime = TestRuntimes.open(dir.resolve("runtime"), POOL4, POOL6);
         api = TestPlane.start(dir.resolve("api"), runtime);
-        sandboxId = api.create("{\"templateID\":\"base\",\"timeout\":900,\"envVars\":{\"COVE_SBX\":\"from-sandbox\"}}").get("sandboxID").asText();
+        JsonNode created = api.create("{\"templateID\":\"base\",\"timeout\":900,\"envVars\":{\"COVE_SBX\":\"from-sandbox\"}}");
+        sandboxId = created.get("sandboxID").asText();
+        envdToken = created.get("envdAccessToken").asText();
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        envd = client(sandboxId);
+        // the shipped default (private) guards every agent with its token
+        envd = client(sandboxId).header("X-Access-Token", envdToken);
     }
 
     static EnvdClient client(String id) {

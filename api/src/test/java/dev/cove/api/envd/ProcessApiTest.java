@@ -231,7 +231,7 @@ class ProcessApiTest extends EnvdTestBase {
     @Test
     void worksOverHttp2() throws Exception {
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        EnvdClient c = new EnvdClient(h2, envd.base(), sandboxId);
+        EnvdClient c = new EnvdClient(h2, envd.base(), sandboxId).header("X-Access-Token", envdToken);
         // the JDK client upgrades to h2c only on a request without a body
         HttpResponse<String> health = c.send(c.request("/health", null).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(204);

@@ -46,7 +46,10 @@ class CreateSandboxHandlerTest extends ApiTest {
         assertThat(notAPort.status()).isEqualTo(400);
     }
 
-    /** v1 with only a template: E2B's Sandbox fields, 15 s timeout, not secured, and a sandbox really runs. */
+    /**
+     * v1 with only a template: E2B's Sandbox fields, 15 s timeout, and a sandbox really runs; secured all the same,
+     * since under the shipped default (private) every agent needs its token.
+     */
     @Test
     void v1CreateWithDefaults() {
         JsonNode sbx = api.create("{\"templateID\":\"base\"}");
@@ -58,7 +61,7 @@ class CreateSandboxHandlerTest extends ApiTest {
         assertThat(sbx.get("clientID").asText()).isEqualTo("6532622b");
         assertThat(sbx.get("envdVersion").asText()).isEqualTo(ApiConfig.ENVD_VERSION);
         assertThat(sbx.get("domain").asText()).isEqualTo("cove.test");
-        assertThat(sbx.has("envdAccessToken")).isFalse();
+        assertThat(sbx.get("envdAccessToken").asText()).matches("[0-9a-f]{64}");
         // ports are private under the shipped default, so the token that opens them comes with the sandbox
         assertThat(sbx.get("trafficAccessToken").asText()).matches("[0-9a-f]{64}");
         assertThat(runtime.get(id)).isNotNull();
@@ -168,7 +171,9 @@ class CreateSandboxHandlerTest extends ApiTest {
                 Arguments.of("{\"templateID\":\"base\",\"autoResume\":{\"enabled\":\"yes\"}}", 400, "Error when parsing request: field 'autoResume.enabled' must be true or false"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"egressProxy\":{\"address\":\"127.0.0.1:1080\"}}}", 400, "The field 'network.egressProxy'"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"rules\":{\"example.com\":[]}}}", 400, "The field 'network.rules'"),
-                Arguments.of("{\"templateID\":\"base\",\"network\":{\"allowPublicTraffic\":false}}", 400, NewSandboxParser.PUBLIC_ACCESS_REQUIRES_SECURE),
+                // under the shipped default (private) an open agent is refused; E2B's rule for it is AgentTokenTest's
+                Arguments.of("{\"templateID\":\"base\",\"secure\":false,\"network\":{\"allowPublicTraffic\":false}}", 400,
+                        NewSandboxParser.AGENT_TOKEN_REQUIRED),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"denyOut\":[\"example.com\"]}}", 400, "invalid denied CIDR example.com"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"denyOut\":[\"10.0.0.0/33\"]}}", 400, "invalid denied CIDR 10.0.0.0/33"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"allowOut\":[\"999.1.1.1\"]}}", 400, "invalid allowed address 999.1.1.1"),

@@ -38,7 +38,8 @@ class GetSandboxHandlerTest extends ApiTest {
         assertThat(d.get("cpuCount").isInt()).isTrue();
         assertThat(d.get("memoryMB").isInt()).isTrue();
         assertThat(d.get("diskSizeMB").isInt()).isTrue();
-        assertThat(d.has("envdAccessToken")).isFalse();
+        // secured under the shipped default (private), so the owner gets the agent's token again
+        assertThat(d.get("envdAccessToken").asText()).matches("[0-9a-f]{64}");
     }
 
     /** E2B's legacy {@code <sandboxID>-<clientID>} form names the same sandbox. */

@@ -3,6 +3,7 @@ package dev.cove.core.net;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -208,9 +209,8 @@ public record SocketTable(List<Listener> listeners) {
             byte[] raw = Files.readAllBytes(Path.of("/proc/" + hostPid + "/cmdline"));
             int end = raw.length;
             while (end > 0 && raw[end - 1] == 0) end--;
-            StringBuilder s = new StringBuilder(end);
-            for (int i = 0; i < end; i++) s.append(raw[i] == 0 ? ' ' : (char) (raw[i] & 0xff));
-            String cmd = s.toString();
+            // argv is UTF-8 in practice; read byte by byte, every continuation byte became a C1 control
+            String cmd = new String(raw, 0, end, StandardCharsets.UTF_8).replace('\0', ' ');
             return cmd.length() > 200 ? cmd.substring(0, 200) + "…" : cmd;
         } catch (IOException e) {
             return null;

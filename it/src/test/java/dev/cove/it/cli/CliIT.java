@@ -6,6 +6,7 @@ import dev.cove.it.CoveServerProcess;
 import dev.cove.it.sdk.SdkServer;
 import dev.cove.sdk.Access;
 import dev.cove.sdk.CommandHandle;
+import dev.cove.sdk.CommandOptions;
 import dev.cove.sdk.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -73,6 +75,8 @@ class CliIT {
         env.put("HOME", System.getenv().getOrDefault("HOME", "/root"));
         env.put("COVE_DATA_DIR", server.dataDir.toString());
         env.put("COVE_API_KEY", CoveServerProcess.API_KEY);
+        // as the cove script sets it when the locale is not UTF-8: the JVM decodes arguments in the locale's charset
+        env.put("LC_ALL", "C.UTF-8");
         return env;
     }
 
@@ -131,7 +135,8 @@ class CliIT {
         assertThat(completion.stdout()).contains("complete -F").contains("sandbox");
         // the script at the repository root hands client commands to exactly this class and classpath
         assertThat(Files.readString(ROOT.resolve("cove")))
-                .contains("-cp \"$COVE_HOME/cli/target/classes:$COVE_HOME/cli/target/lib/*\" dev.cove.cli.CoveCli");
+                .contains("-cp \"$COVE_HOME/cli/target/classes:$COVE_HOME/cli/target/lib/*\" dev.cove.cli.CoveCli")
+                .contains("export LC_ALL=C.UTF-8");
     }
 
     /** create, list (table, JSON, filters), info, timeout and kill, with the exit codes scripts rely on. */
@@ -229,29 +234,121 @@ class CliIT {
         assertThat(untrusted.stderr()).contains("COVE_CA_CERT");
     }
 
-    /** exec streams output, passes stdin with -i, and exits with the command's code (125 when Cove fails). */
+    /** exec streams output, runs --shell command lines, and exits with the command's code (125 when Cove fails). */
     @Test
     void execStreamsAndReturnsTheExitCode() throws Exception {
         String id = server.track(cove("sandbox", "create", "-q", "-e", "FROM_CLI=yes").stdout().strip());
-        Run hi = cove("exec", id, "--", "echo", "hi", "$FROM_CLI;", "echo", "oops", ">&2");
-        assertThat(hi.exitCode()).isZero();
+        Run hi = cove("exec", id, "--shell", "echo hi $FROM_CLI; echo oops >&2");
+        assertThat(hi.exitCode()).as(hi.stderr()).isZero();
         assertThat(hi.stdout()).isEqualTo("hi yes\n");
         assertThat(hi.stderr()).isEqualTo("oops\n");
-        assertThat(cove("exec", id, "exit 7").exitCode()).isEqualTo(7);
-        assertThat(cove("exec", "--user", "root", "--cwd", "/etc", id, "--", "whoami; pwd").stdout()).isEqualTo("root\n/etc\n");
-        assertThat(cove("exec", "-e", "X=1", id, "--", "echo $X").stdout()).isEqualTo("1\n");
+        assertThat(cove("exec", id, "--shell", "exit 7").exitCode()).isEqualTo(7);
+        assertThat(cove("exec", id, "--", "sh", "-c", "exit 7").exitCode()).isEqualTo(7);
+        assertThat(cove("exec", id, "--", "false").exitCode()).isEqualTo(1);
+        assertThat(cove("exec", "--user", "root", "--cwd", "/etc", id, "--shell", "whoami; pwd").stdout()).isEqualTo("root\n/etc\n");
+        assertThat(cove("exec", "-e", "X=1", id, "--", "printenv", "X").stdout()).isEqualTo("1\n");
 
-        JsonNode j = cove("exec", "--json", id, "--", "echo out; exit 3").json();
+        JsonNode j = cove("exec", "--json", id, "--shell", "echo out; exit 3").json();
         assertThat(j.get("exitCode").asInt()).isEqualTo(3);
         assertThat(j.get("stdout").asText()).isEqualTo("out\n");
 
-        Run timedOut = cove("exec", "--timeout", "1s", id, "--", "sleep 30");
+        Run timedOut = cove("exec", "--timeout", "1s", id, "--", "sleep", "30");
         assertThat(timedOut.exitCode()).isNotZero();
+
+        // a whole command line given as one argument is a program name: 127, and the way to run it as a command line
+        Run oneWord = cove("exec", id, "--", "exit 7");
+        assertThat(oneWord.exitCode()).isEqualTo(127);
+        assertThat(oneWord.stderr()).contains("exit 7", "not found", "--shell 'exit 7'");
+        assertThat(cove("exec", id, "--", "no-such-program").exitCode()).isEqualTo(127);
+        assertThat(cove("exec", id).exitCode()).as("neither a program nor --shell").isEqualTo(2);
+        assertThat(cove("exec", id, "--shell", "true", "--", "true").exitCode()).as("both").isEqualTo(2);
 
         Run missing = cove("exec", "doesnotexist000000000", "--", "true");
         assertThat(missing.exitCode()).isEqualTo(125);
         assertThat(missing.stderr()).contains("doesnotexist000000000");
         cove("sandbox", "kill", id);
+    }
+
+    /**
+     * The words after {@code --} reach the program byte for byte: no shell splits, expands or runs any of them (a
+     * joined string once lost the quoting of {@code 'a  b'} and ran {@code d} out of {@code 'c;d'}).
+     */
+    @Test
+    void execPassesArgvExactly() throws Exception {
+        String id = server.track(cove("sandbox", "create", "-q").stdout().strip());
+        List<String> args = List.of("a  b", "c;d", "$HOME", "${X:-y}", "'single'", "\"double\"", "", " ", "line1\nline2",
+                "back\\slash", "*", "`id`", "$(id)", "a|b", "x > y", "--", "-n", "@/etc/hostname", "é ✓", "\ttab");
+        List<String> cmd = new ArrayList<>(List.of("exec", id, "--", "python3", "-c",
+                "import json, sys; print(json.dumps(sys.argv[1:]))"));
+        cmd.addAll(args);
+        Run r = cove(cmd.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        List<String> received = new ArrayList<>();
+        JSON.readTree(r.stdout()).forEach(a -> received.add(a.asText()));
+        assertThat(received).containsExactlyElementsOf(args);
+
+        Run printf = cove("exec", id, "--", "printf", "[%s]", "a  b", "c;d");
+        assertThat(printf.stdout()).isEqualTo("[a  b][c;d]");
+        assertThat(printf.stderr()).isEmpty();
+        cove("sandbox", "kill", id);
+    }
+
+    /**
+     * Every {@code cove exec} example of the README runs as it says. The examples are read from README.md, so the
+     * test follows the README; an example this test does not know fails it until its expected result is added here.
+     */
+    @Test
+    void execExamplesOfTheReadmeWork() throws Exception {
+        Map<String, String> expected = Map.of(  // regular expressions
+                "./cove exec <id> -- python3 -c 'print(6*7)'", "42\n",
+                "./cove exec <id> -- printf '[%s]' 'a  b' 'c;d' ''", Pattern.quote("[a  b][c;d][]"),
+                "./cove exec <id> --shell 'ls /etc | wc -l'", "\\d+\n");
+        List<String> examples = Files.readAllLines(ROOT.resolve("README.md")).stream()
+                .filter(l -> l.startsWith("./cove exec "))
+                .map(l -> l.replaceFirst("\\s+#.*$", "").strip())
+                .toList();
+        assertThat(examples).as("the README's exec examples").containsExactlyInAnyOrderElementsOf(expected.keySet());
+        String id = server.track(cove("sandbox", "create", "-q").stdout().strip());
+        for (String example : examples) {
+            List<String> words = shellWords(example.replace("<id>", id));
+            assertThat(words.subList(0, 2)).containsExactly("./cove", "exec");
+            Run r = cove(words.subList(1, words.size()).toArray(String[]::new));
+            assertThat(r.exitCode()).as(example + ": " + r.stderr()).isZero();
+            assertThat(r.stdout()).as(example).matches(expected.get(example));
+        }
+        cove("sandbox", "kill", id);
+    }
+
+    /** A shell's word splitting for the README's lines: single and double quotes, backslash escapes. */
+    static List<String> shellWords(String line) {
+        List<String> words = new ArrayList<>();
+        StringBuilder w = null;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '\'') {
+                if (w == null) w = new StringBuilder();
+                int close = line.indexOf('\'', i + 1);
+                w.append(line, i + 1, close);
+                i = close;
+            } else if (c == '"') {
+                if (w == null) w = new StringBuilder();
+                for (i++; line.charAt(i) != '"'; i++) {
+                    if (line.charAt(i) == '\\' && "\"\\$`".indexOf(line.charAt(i + 1)) >= 0) i++;
+                    w.append(line.charAt(i));
+                }
+            } else if (c == '\\') {
+                if (w == null) w = new StringBuilder();
+                w.append(line.charAt(++i));
+            } else if (Character.isWhitespace(c)) {
+                if (w != null) words.add(w.toString());
+                w = null;
+            } else {
+                if (w == null) w = new StringBuilder();
+                w.append(c);
+            }
+        }
+        if (w != null) words.add(w.toString());
+        return words;
     }
 
     /**
@@ -263,10 +360,45 @@ class CliIT {
     @Order(Integer.MAX_VALUE)
     void execPassesStandardInput() throws Exception {
         String id = server.track(cove("sandbox", "create", "-q").stdout().strip());
-        Run piped = coveWithInput("line one\nline two\n", "exec", "-i", id, "--", "wc -l");
+        Run piped = coveWithInput("line one\nline two\n", "exec", "-i", id, "--", "wc", "-l");
         assertThat(piped.exitCode()).as(piped.stderr()).isZero();
         assertThat(piped.stdout().strip()).isEqualTo("2");
         cove("sandbox", "kill", id);
+    }
+
+    /**
+     * Text a sandbox controls reaches the operator's terminal with its control characters visible: here a listener
+     * whose argv carries ESC sequences (retitle, clear screen), BEL, CR, DEL and the one-character CSI U+009B, and
+     * metadata with an ESC. The tables show {@code \x1b} and {@code \u009b}; --json escapes them.
+     */
+    @Test
+    void portsAndInfoShowControlCharactersVisibly() throws Exception {
+        String hostile = "x\u001b]0;owned\u0007\u001b[2J\r\u007f\u009b31m";
+        try (Sandbox sbx = server.track(Sandbox.builder().config(server.config()).metadata("note", "\u001b[31mred")
+                .timeout(Duration.ofMinutes(5)).create())) {
+            String id = sbx.getSandboxId();
+            sbx.commands().start(List.of("python3", "-c", "import socket, time\n"
+                    + "s = socket.socket(); s.bind(('0.0.0.0', 8300)); s.listen(); time.sleep(300)", hostile), new CommandOptions());
+            sbx.waitForPort(8300);
+
+            Run ports = cove("ports", id);
+            assertThat(ports.exitCode()).as(ports.stderr()).isZero();
+            assertThat(ports.stdout()).contains("x\\x1b]0;owned\\x07\\x1b[2J\\x0d\\x7f\\u009b31m");
+            assertNoRawControls(ports.stdout());
+            Run json = cove("ports", id, "--json");
+            assertNoRawControls(json.stdout());
+            assertThat(json.json().get("listening").get(0).get("command").asText()).endsWith(hostile);
+
+            Run info = cove("sandbox", "info", id);
+            assertThat(info.stdout()).contains("note=\\x1b[31mred");
+            assertNoRawControls(info.stdout());
+            assertNoRawControls(cove("sandbox", "list").stdout());
+        }
+    }
+
+    /** Nothing but line ends: no other C0 character, no DEL, no C1 character. */
+    static void assertNoRawControls(String out) {
+        assertThat(out.chars().filter(c -> c != '\n' && (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)))).as(out).isEmpty();
     }
 
     /** files cp both ways, to a directory, through standard input and output; a missing file exits 3. */
@@ -281,7 +413,7 @@ class CliIT {
         Run up = cove("files", "cp", local.toString(), id + ":/tmp/in/data.bin");
         assertThat(up.exitCode()).as(up.stderr()).isZero();
         assertThat(up.stdout()).contains("copied").contains((3 << 20) + " bytes");
-        assertThat(cove("exec", id, "--", "stat -c %s /tmp/in/data.bin").stdout().strip()).isEqualTo(Integer.toString(3 << 20));
+        assertThat(cove("exec", id, "--", "stat", "-c", "%s", "/tmp/in/data.bin").stdout().strip()).isEqualTo(Integer.toString(3 << 20));
 
         Path back = tmp.resolve("back");
         Files.createDirectories(back);
@@ -293,7 +425,7 @@ class CliIT {
         assertThat(cove("files", "cp", id + ":notes.txt", "-").stdout()).isEqualTo("from stdin\n");
         assertThat(cove("files", "cp", id + ":/home/user/notes.txt", "-", "--json").stderr()).contains("\"bytes\" : 11");
         cove("files", "cp", local.toString(), id + ":/tmp/dir/");
-        assertThat(cove("exec", id, "--", "ls /tmp/dir").stdout()).isEqualTo("data.bin\n");
+        assertThat(cove("exec", id, "--", "ls", "/tmp/dir").stdout()).isEqualTo("data.bin\n");
 
         Run missing = cove("files", "cp", id + ":/nope.txt", tmp.toString());
         assertThat(missing.exitCode()).isEqualTo(3);
