@@ -617,7 +617,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void responseEnded() {
-        if (upstream != null && !UpstreamCodec.reusable(upstream)) closeUpstream(); // the next request dials afresh
+        if (upstream != null && !UpstreamCodec.reusable(upstream)) {
+            closeUpstream(); // the next request dials afresh
+            ctx.flush(); // the upstream's read-complete, which flushes the response, may not come once it is closed
+        }
         exchange.responseDone = true;
         logExchange(exchange);
         finishIfDone();

@@ -58,6 +58,8 @@ class RequestFormTest {
     void reset() {
         controlPlane.heads.clear();
         controlPlane.delayHeadBody = false;
+        controlPlane.headBody = true;
+        controlPlane.closeAfterEach = false;
     }
 
     static EdgeProxyTest.RawClient client() throws IOException { return new EdgeProxyTest.RawClient(edge.httpPort()); }
@@ -144,6 +146,22 @@ class RequestFormTest {
         }
     }
 
+    /** Also from a server that closes after every answer (as Python's http.server does), which the edge sees at once. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aCorrectHeadAnswerIsRelayedAtOnceAndTheNextRequestGetsANewConnection(boolean closeAfterEach) throws Exception {
+        controlPlane.headBody = false;
+        controlPlane.closeAfterEach = closeAfterEach;
+        try (EdgeProxyTest.RawClient client = client()) {
+            for (int i = 0; i < 3; i++) {
+                client.send("HEAD /nonexistent HTTP/1.1\r\nHost: " + API + "\r\n\r\n");
+                assertThat(client.readHead()).startsWith("HTTP/1.1 404 Not Found\r\n");
+            }
+            client.send("GET /health HTTP/1.1\r\nHost: " + API + "\r\n\r\n");
+            assertThat(client.readResponse()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("ok");
+        }
+    }
+
     /**
      * HTTP/1.1 on loopback, keep-alive, as a careless server writes it: every answer to HEAD carries the body it would
      * have for GET (404 with a 24-byte JSON body), right behind the head or a moment later. Everything else: 200 "ok".
@@ -152,6 +170,8 @@ class RequestFormTest {
         final List<String> heads = new CopyOnWriteArrayList<>();
         final AtomicInteger connections = new AtomicInteger();
         volatile boolean delayHeadBody;
+        volatile boolean headBody = true;
+        volatile boolean closeAfterEach;
         private final ServerSocket listener;
         private final Thread acceptor;
 
@@ -183,11 +203,12 @@ class RequestFormTest {
                             out.flush();
                             Thread.sleep(30);
                         }
-                        out.write("{\"code\":404,\"message\":\"\"}".substring(0, 24).getBytes(StandardCharsets.US_ASCII));
+                        if (headBody) out.write("{\"code\":404,\"message\":\"\"}".substring(0, 24).getBytes(StandardCharsets.US_ASCII));
                     } else {
                         out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
                     }
                     out.flush();
+                    if (closeAfterEach) return;
                 }
             } catch (IOException | InterruptedException gone) {
                 // the edge closed its side
