@@ -125,8 +125,8 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             switch (state) {
                 case HEAD -> {
-                    if (awaiting.isEmpty()) unasked(ctx, in);
-                    else head(in, out);
+                    if (awaiting.isEmpty()) throw unasked();
+                    head(in, out);
                 }
                 case LENGTH -> {
                     if (passRemaining(in, out)) end(in, out);
@@ -152,12 +152,13 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             }
         }
 
-        /** Bytes no request asked for (a body behind an answer to HEAD, say): the connection is out of step, and ends. */
-        private void unasked(ChannelHandlerContext ctx, ByteBuf in) {
+        /**
+         * Bytes no request asked for (a body behind an answer to HEAD, say): the connection is out of step. Refused as
+         * an invalid response (the upstream handler closes the connection), whether or not they look like a response.
+         */
+        private ResponseHead.InvalidResponse unasked() {
             reusable = false;
-            state = State.BROKEN;
-            in.skipBytes(in.readableBytes());
-            ctx.close();
+            return fail("a response nobody asked for");
         }
 
         private void head(ByteBuf in, List<Object> out) {
@@ -190,7 +191,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 return;
             }
             Integer request = awaiting.poll();
-            if (request == null) throw fail("a response nobody asked for");
+            if (request == null) throw unasked();
             dechunk = (request & HTTP_1_0) != 0;
             ResponseHead.Framing framing = head.upstreamFraming((request & HEAD) != 0);
             head.answering(framing, dechunk);
