@@ -5,6 +5,7 @@ import dev.cove.api.envd.EnvdServer;
 import dev.cove.api.auth.RequireApiKey;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
+import dev.cove.api.http.WireRules;
 import dev.cove.api.auth.CreateApiKeyHandler;
 import dev.cove.api.auth.LinkSecret;
 import dev.cove.api.auth.ListApiKeysHandler;
@@ -132,12 +133,14 @@ public final class ControlPlane implements AutoCloseable {
                     .port(0)
                     .shutdownHook(false)
                     .maxPayloadSize(MAX_PAYLOAD_BYTES)
+                    .addProtocol(WireRules.http1())
                     // streamed frames (Connect envelopes) go out at once, not after the peer's delayed ACK
                     .connectionOptions(o -> o.tcpNoDelay(true))
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new dev.cove.api.http.PassThroughGzip()))
                     .routing(r -> {
+                        WireRules.register(r);
                         envd.register(r); // agent requests (X-Cove-Sandbox-Id) first: /health exists in both
                         routing(r, service, keys);
                         portRouting(r, ports, keys);

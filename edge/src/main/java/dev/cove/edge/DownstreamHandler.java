@@ -166,7 +166,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         /** @param logged the access log is on: keep what its line shows (otherwise none of it is worked out) */
         Exchange(HttpRequest request, boolean browser, boolean logged) {
             started = logged ? System.nanoTime() : 0;
-            http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            // A line the decoder could not read gets Netty's stand-in request, a FullHttpRequest in HTTP/1.0: the client's
+            // version is unknown then, and the answer goes out in HTTP/1.1 (which HTTP/1.0 clients read as well).
+            http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0)
+                    && !(request.decoderResult().isFailure() && request instanceof io.netty.handler.codec.http.FullHttpRequest);
             head = request.method().equals(HttpMethod.HEAD);
             this.browser = browser;
             expectContinue = HttpUtil.is100ContinueExpected(request);
@@ -238,6 +241,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         if (request.decoderResult().isFailure()) {
             exchange.keepAlive = false; // the decoder has lost its place in the byte stream
             respondLocally(malformed(request.decoderResult().cause()));
+            forward(request);
+            return;
+        }
+        EdgeError refused = RequestForm.refusal(request, http2);
+        if (refused != null) {
+            exchange.keepAlive &= refused.status() != 505; // another protocol's framing: the connection ends
+            respondLocally(refused);
             forward(request);
             return;
         }
@@ -607,6 +617,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void responseEnded() {
+        if (upstream != null && !UpstreamCodec.reusable(upstream)) {
+            closeUpstream(); // the next request dials afresh
+            ctx.flush(); // the upstream's read-complete, which flushes the response, may not come once it is closed
+        }
         exchange.responseDone = true;
         logExchange(exchange);
         finishIfDone();

@@ -1,5 +1,7 @@
 package dev.cove.edge;
 
+import dev.cove.core.routing.RequestLimits;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -38,7 +40,8 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
                          int maxConnections, int maxConnectionsPerSandbox, int metricsPort, InetAddress metricsAddress,
                          boolean accessLog, String transport, int eventLoopThreads) {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(15);
-    public static final int DEFAULT_MAX_HEADER_SIZE = 32 * 1024;
+    /** Also the most it may be: the control plane behind the edge accepts this much ({@link RequestLimits}). */
+    public static final int DEFAULT_MAX_HEADER_SIZE = RequestLimits.MAX_HEADER_SIZE;
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_HTTPS_PORT = 8443;
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
@@ -60,7 +63,10 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(controlPlane, "controlPlane");
         if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new IllegalArgumentException("idleTimeout must be positive");
-        if (maxHeaderSize < 1024) throw new IllegalArgumentException("maxHeaderSize must be at least 1024 bytes");
+        if (maxHeaderSize < 1024 || maxHeaderSize > RequestLimits.MAX_HEADER_SIZE) {
+            throw new IllegalArgumentException("maxHeaderSize must be between 1024 and " + RequestLimits.MAX_HEADER_SIZE
+                    + " bytes (what the control plane accepts), got " + maxHeaderSize);
+        }
         if (headerTimeout.isNegative() || headerTimeout.isZero()) throw new IllegalArgumentException("headerTimeout must be positive");
         if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be at least 1");
         if (maxConnectionsPerSandbox < 1) throw new IllegalArgumentException("maxConnectionsPerSandbox must be at least 1");

@@ -185,6 +185,8 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
             case "request_timeout" -> "Request Timeout";
             case "cross_origin_refused" -> "Cross-Origin Request Refused";
             case "misdirected_request" -> "Misdirected Request";
+            case "http_version_not_supported" -> "HTTP Version Not Supported";
+            case "uri_too_long" -> "Request Line Too Long";
             case "token_invalid" -> message.contains("e2b-traffic-access-token") ? "Invalid Traffic Access Token" : "Invalid Token";
             default -> "Request Failed";
         };

@@ -1,5 +1,7 @@
 package dev.cove.edge;
 
+import dev.cove.core.routing.RequestLimits;
+
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,7 +37,8 @@ import io.netty.util.AsciiString;
  * </pre>
  */
 final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
-    private static final int MAX_INITIAL_LINE_LENGTH = 16 * 1024;
+    /** The control plane accepts as much (see {@link RequestLimits}): longer lines get the edge's 414, not a 502. */
+    private static final int MAX_INITIAL_LINE_LENGTH = RequestLimits.MAX_REQUEST_LINE;
     private static final int MAX_CHUNK_SIZE = 16 * 1024;
     /** Only requests carrying an Upgrade header are aggregated, and those have no real body. */
     private static final int MAX_UPGRADE_REQUEST_SIZE = 64 * 1024;

@@ -53,6 +53,8 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
 
     /** Requests go out as HTTP/1.1 whatever version the client spoke (see {@link #UpstreamCodec(int, boolean)}). */
     private final boolean speakHttp11;
+    /** False once the connection must carry no further request (see {@link #reusable()}). */
+    private boolean reusable = true;
 
     UpstreamCodec(int maxHeadSize) {
         this(maxHeadSize, false);
@@ -67,6 +69,20 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
     UpstreamCodec(int maxHeadSize, boolean speakHttp11) {
         this.speakHttp11 = speakHttp11;
         init(new ResponseDecoder(maxHeadSize), new RequestEncoder());
+    }
+
+    /**
+     * Whether the connection may carry another request. Not after a response to HEAD: the one response whose framing
+     * depends on the request, which servers get wrong (a body behind the head, as the control plane's error answers
+     * once had), and whose stray bytes would be read as the next response's head, failing a request that did nothing
+     * wrong. Nor after a response followed by bytes nobody asked for. Such a connection is closed, not reused.
+     */
+    boolean reusable() { return reusable; }
+
+    /** The codec of an upstream connection that has one (HTTP/2 client streams use Netty's codec instead): reusable? */
+    static boolean reusable(io.netty.channel.Channel upstream) {
+        UpstreamCodec codec = upstream.pipeline().get(UpstreamCodec.class);
+        return codec == null || codec.reusable;
     }
 
     private static ByteBuf constant(String text) {
@@ -108,9 +124,12 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             switch (state) {
-                case HEAD -> head(in, out);
+                case HEAD -> {
+                    if (awaiting.isEmpty()) throw unasked();
+                    head(in, out);
+                }
                 case LENGTH -> {
-                    if (passRemaining(in, out)) end(out);
+                    if (passRemaining(in, out)) end(in, out);
                 }
                 case CHUNK_LINE -> chunkLine(in, out);
                 case CHUNK_DATA -> {
@@ -129,8 +148,17 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             super.decodeLast(ctx, in, out);
             if (state == State.UNTIL_CLOSE) { // the close is the body's end; any other state ends cut short
                 if (!dechunk) out.add(LAST_CHUNK_AND_END.duplicate());
-                end(out);
+                end(in, out);
             }
+        }
+
+        /**
+         * Bytes no request asked for (a body behind an answer to HEAD, say): the connection is out of step. Refused as
+         * an invalid response (the upstream handler closes the connection), whether or not they look like a response.
+         */
+        private ResponseHead.InvalidResponse unasked() {
+            reusable = false;
+            return fail("a response nobody asked for");
         }
 
         private void head(ByteBuf in, List<Object> out) {
@@ -163,7 +191,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 return;
             }
             Integer request = awaiting.poll();
-            if (request == null) throw fail("a response nobody asked for");
+            if (request == null) throw unasked();
             dechunk = (request & HTTP_1_0) != 0;
             ResponseHead.Framing framing = head.upstreamFraming((request & HEAD) != 0);
             head.answering(framing, dechunk);
@@ -173,6 +201,8 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             } else if (framing == ResponseHead.Framing.LENGTH && length <= SHORT_BODY && in.readableBytes() >= length) {
                 head.complete(in.readRetainedSlice((int) length));
             }
+            if ((request & HEAD) != 0) reusable = false;
+            if (head.complete()) ended(in); // before the head goes on: the next request must not take this connection
             out.add(head);
             if (head.complete()) return; // state stays HEAD
             switch (framing) {
@@ -279,7 +309,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             if (end == start) { // the blank line: the message is complete
                 in.skipBytes(length);
                 if (!dechunk) out.add(CRLF.duplicate());
-                end(out);
+                end(in, out);
                 return;
             }
             byte[] line = new byte[end - start + 1]; // the field's text and LF, checked as a header line is
@@ -317,9 +347,15 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             return remaining == 0;
         }
 
-        private void end(List<Object> out) {
+        private void end(ByteBuf in, List<Object> out) {
+            ended(in);
             out.add(RESPONSE_END);
             state = State.HEAD;
+        }
+
+        /** A response is complete: bytes already behind it that no request asked for make the connection unusable. */
+        private void ended(ByteBuf in) {
+            if (in.isReadable() && awaiting.isEmpty()) reusable = false;
         }
 
         private ResponseHead.InvalidResponse fail(String why) {

@@ -276,6 +276,34 @@ class UpstreamCodecTest {
         channel.finishAndReleaseAll();
     }
 
+    /** A connection that answered HEAD, or sent more than was asked for, carries no further request. */
+    @Test
+    void aConnectionIsNotReusedAfterHeadNorAfterBytesNobodyAskedFor() {
+        EmbeddedChannel get = upstream(HttpMethod.GET);
+        get.writeInbound(bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        assertThat(UpstreamCodec.reusable(get)).isTrue();
+        releaseAll(get);
+        get.finishAndReleaseAll();
+
+        EmbeddedChannel head = upstream(HttpMethod.HEAD);
+        head.writeInbound(bytes("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n"));
+        assertThat(UpstreamCodec.reusable(head)).isFalse(); // even without stray bytes: they may come later
+        assertThatThrownBy(() -> head.writeInbound(bytes("{}"))) // and they do
+                .isInstanceOf(ResponseHead.InvalidResponse.class).hasMessageContaining("nobody asked");
+        releaseAll(head);
+        head.finishAndReleaseAll();
+
+        for (String framing : new String[]{"Content-Length: 2\r\n\r\nok", "Content-Length: 3000\r\n\r\n" + "a".repeat(3000),
+                "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"}) {
+            EmbeddedChannel extra = upstream(HttpMethod.GET); // bytes behind the response, in the same read
+            assertThatThrownBy(() -> extra.writeInbound(bytes("HTTP/1.1 200 OK\r\n" + framing + "{\"code\":404}")))
+                    .isInstanceOf(ResponseHead.InvalidResponse.class).hasMessageContaining("nobody asked");
+            assertThat(relayed(extra)).as(framing).endsWith("|"); // the response itself went through, complete
+            assertThat(UpstreamCodec.reusable(extra)).isFalse();
+            extra.finishAndReleaseAll();
+        }
+    }
+
     @Test
     void aHeadLargerThanTheLimitIsRefusedBeforeItEnds() {
         EmbeddedChannel channel = new EmbeddedChannel(new UpstreamCodec(1024));
