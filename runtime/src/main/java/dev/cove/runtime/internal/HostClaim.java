@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -99,6 +100,8 @@ public final class HostClaim implements AutoCloseable {
             FileLock l = tryLock(ch);
             alive = l == null;
             if (l != null) l.release();
+        } catch (NoSuchFileException gone) {
+            return; // its owner stopped with nothing left and removed it while we looked
         }
         if (r != null && Path.of(r.dataDir()).equals(dataDir)) return; // our own, from an earlier run
         int left = r == null ? 0 : sandboxesLeft(Path.of(r.dataDir()).resolve("sandboxes"));
