@@ -16,7 +16,8 @@ import java.util.Objects;
  *                               generated on first start
  * @param cpuCount               CPUs of every sandbox (E2B clients cannot choose; templates would)
  * @param memoryMB               memory limit of every sandbox in MiB
- * @param diskSizeMB             disk size reported for every sandbox in MiB
+ * @param diskSizeMB             disk size of a sandbox whose create request names none, in MiB: the size of its own
+ *                               file system (the runtime enforces it; keep it equal to the runtime's default)
  * @param pidsLimit              max processes/threads in one sandbox
  * @param maxSandboxLength       longest life of a sandbox, measured from its start (E2B's team "MaxLengthHours")
  * @param tombstoneRetentionDays how long an ended sandbox is remembered (so its URLs can say what happened)

@@ -52,6 +52,22 @@ public final class HostResources {
         }
     }
 
+    /** Loop devices whose backing file (a sandbox's disk image) is below the data directory. */
+    static List<String> loopDevices(Path dataDir) {
+        List<String> found = new ArrayList<>();
+        try (var loops = Files.newDirectoryStream(Path.of("/sys/block"), "loop*")) {
+            for (Path loop : loops) {
+                Path backing = loop.resolve("loop/backing_file");
+                if (!Files.exists(backing)) continue;
+                String file = Files.readString(backing).strip();
+                if (file.startsWith(dataDir.toString())) found.add(loop.getFileName() + " " + file);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
     /** Containers the OCI runtime holds state for in this data directory. */
     public static List<String> containers(Path dataDir) {
         Path root = dataDir.resolve("runc");
@@ -98,6 +114,7 @@ public final class HostResources {
         netns(prefix).forEach(n -> left.add("netns " + n));
         links(prefix).forEach(l -> left.add("link " + l));
         mounts(dataDir).forEach(m -> left.add("mount " + m));
+        loopDevices(dataDir).forEach(l -> left.add("loop device " + l));
         containers(dataDir).forEach(c -> left.add("container " + c));
         cgroups(prefix).forEach(c -> left.add("cgroup " + c));
         return left;

@@ -196,7 +196,7 @@ class PauseIT {
 
     /** Read from the host (the sandbox's writable layer), so it works while the sandbox is frozen. */
     static long count(String id) throws Exception {
-        Path file = dataDir.resolve("sandboxes").resolve(id).resolve("upper/tmp/count");
+        Path file = dataDir.resolve("sandboxes").resolve(id).resolve("disk/upper/tmp/count");
         String text = Files.exists(file) ? Files.readString(file).strip() : "";
         return text.isEmpty() ? 0 : Long.parseLong(text);
     }

@@ -19,6 +19,7 @@ import dev.cove.runtime.egress.Egress;
 import dev.cove.runtime.egress.Firewall;
 import dev.cove.runtime.internal.CgroupLayout;
 import dev.cove.runtime.internal.Cmd;
+import dev.cove.runtime.internal.DiskBudget;
 import dev.cove.runtime.internal.FileTrees;
 import dev.cove.runtime.internal.FreezerPause;
 import dev.cove.runtime.internal.HostClaim;
@@ -32,6 +33,7 @@ import dev.cove.runtime.internal.PauseStrategy;
 import dev.cove.runtime.internal.RootedFiles;
 import dev.cove.runtime.internal.RuncProcess;
 import dev.cove.runtime.internal.SandboxContainer;
+import dev.cove.runtime.internal.SandboxDisk;
 import dev.cove.runtime.internal.SandboxJournal;
 import dev.cove.runtime.internal.SlotPool;
 import dev.cove.runtime.internal.SpawnerPool;
@@ -47,8 +49,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -71,8 +75,9 @@ import java.util.stream.Stream;
  * limited by cgroups (cpu, memory, pids; v1 and v2 alike through {@code linux.resources}).
  *
  * <p>Layout: {@code dataDir/sandboxes/<id>/} holds {@code runtime.json} (the journal of every host resource the
- * sandbox owns, written before any of them is made), {@code config.json} (OCI bundle), {@code upper/},
- * {@code work/}, {@code rootfs/} (the overlay mount point) and {@code console.log}. The OCI runtime's state is in
+ * sandbox owns, written before any of them is made), {@code config.json} (OCI bundle), {@code disk.img} (the
+ * sandbox's own ext4 file system, {@link SandboxDisk}) mounted at {@code disk/} with {@code upper/}, {@code work/}
+ * and {@code console.log} in it, and {@code rootfs/} (the overlay mount point). The OCI runtime's state is in
  * {@code dataDir/<runc|crun>/}. Host names: netns and container id {@code <prefix>-<id>}, veths
  * {@code <prefix><slot>h|s}, cgroup {@code /<prefix>/<id>}.
  *
@@ -102,6 +107,7 @@ public final class OciRuntime implements SandboxRuntime {
     private final SpawnerPool spawners;
     private final FreezerPause freezerPause;
     private final StopPause stopPause;
+    private final DiskBudget diskBudget;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private final FileChannel dataDirLockChannel;
@@ -148,6 +154,8 @@ public final class OciRuntime implements SandboxRuntime {
         this.cgroups = CgroupLayout.detect();
         this.templates = new TemplateStore(config.templateDir(), config.templateMirror());
         requireTool("ip", "iproute2");
+        SandboxDisk.requireTools();
+        this.diskBudget = new DiskBudget(config.dataDir(), config.diskOvercommit());
         String runtimeName = chooseOciRuntime(config.ociRuntime(), cgroups);
         this.oci = cli(runtimeName);
         this.spawners = new SpawnerPool(config.fastSpawn());
@@ -217,80 +225,120 @@ public final class OciRuntime implements SandboxRuntime {
         if (!templates.knows(template)) throw TemplateStore.notFound(template);
         Path lower = templates.ensure(template, Progress.NONE);
         egress.compile(spec.egress()); // a policy it cannot honour is a 400 before anything is made
+        int diskMB = diskSizeMB(spec);
         ReentrantLock lock = lockFor(id);
         lock.lock();
         try {
             Path dir = sandboxesDir.resolve(id);
             if (held.containsKey(id) || Files.exists(dir))
                 throw new CoveException(409, "sandbox_exists", "sandbox '" + id + "' already exists");
-            int slot;
+            diskBudget.reserve(id, diskMB, this::unwrittenDiskBytes);
             try {
-                slot = slots.allocate(s -> !Network.linkExists(slots.hostVeth(s)));
-            } catch (IllegalStateException e) {
-                throw new CoveException(503, "sandbox_create_failed", "could not create sandbox '" + id + "': "
-                        + e.getMessage() + " (pool " + config.poolSubnet() + "); destroy sandboxes or use a larger pool");
-            }
-            SandboxJournal j = journal(spec, id, template, lower, slot, dir);
-            long t0 = System.nanoTime();
-            long pid = 0;
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                j.write(dir);
-                step("journal");
-                egress.attach(id, net(j), spec.egress(), dir); // before the veth exists: its first packet meets them
-                Network.create(j);
-                long tNet = System.nanoTime();
-                step("network");
-                prepareRootfs(j, lower, dir);
-                long tFs = System.nanoTime();
-                step("rootfs");
-                OciSpec.JSON.writeValue(dir.resolve("config.json").toFile(), OciSpec.config(j, id));
-                pid = oci.run(j.containerId(), dir, dir.resolve("console.log"));
-                step("container");
-                RuntimeSandbox sandbox = new RuntimeSandbox(id, j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid,
-                        j.rootfs());
-                held.put(id, new Held(j, sandbox, PauseState.RUNNING));
-                // No spawner yet: the first process starts it (and itself goes through exec meanwhile), so create
-                // and kill of a sandbox that never runs a command pay nothing for it.
-                long t1 = System.nanoTime();
-                log.debug("created sandbox {} in {} ms (network {} ms, rootfs {} ms, {} {} ms)", id, ms(t1 - t0),
-                        ms(tNet - t0), ms(tFs - tNet), oci.name(), ms(t1 - tFs));
-                return sandbox;
-            } catch (IOException | RuntimeException e) {
-                String reason = e.getMessage();
-                try {
-                    teardown(j, pid);
-                    slots.release(slot);
-                } catch (IOException | RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
-                    log.warn("sandbox {}: undoing a failed create left resources behind (swept by the next recover): {}",
-                            id, cleanup.getMessage());
-                }
-                throw new CoveException(500, "sandbox_create_failed",
-                        "could not create sandbox '" + id + "': " + reason, e);
+                return create(spec, id, template, lower, dir, diskMB);
+            } finally {
+                diskBudget.release(id);
             }
         } finally {
             lock.unlock();
         }
     }
 
-    private SandboxJournal journal(SandboxSpec spec, String id, String template, Path lower, int slot, Path dir) {
+    /** The create itself, under the id's lock and with the disk reserved. */
+    private RuntimeSandbox create(SandboxSpec spec, String id, String template, Path lower, Path dir, int diskMB) {
+        int slot;
+        try {
+            slot = slots.allocate(s -> !Network.linkExists(slots.hostVeth(s)));
+        } catch (IllegalStateException e) {
+            throw new CoveException(503, "sandbox_create_failed", "could not create sandbox '" + id + "': "
+                    + e.getMessage() + " (pool " + config.poolSubnet() + "); destroy sandboxes or use a larger pool");
+        }
+        SandboxJournal j = journal(spec, id, template, lower, slot, dir, diskMB);
+        long t0 = System.nanoTime();
+        long pid = 0;
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            j.write(dir);
+            step("journal");
+            egress.attach(id, net(j), spec.egress(), dir); // before the veth exists: its first packet meets them
+            Network.create(j);
+            long tNet = System.nanoTime();
+            step("network");
+            prepareRootfs(j, lower, dir);
+            long tFs = System.nanoTime();
+            step("rootfs");
+            OciSpec.JSON.writeValue(dir.resolve("config.json").toFile(), OciSpec.config(j, id));
+            pid = oci.run(j.containerId(), dir, j.consoleLog());
+            step("container");
+            RuntimeSandbox sandbox = new RuntimeSandbox(id, j.netnsPath(), j.ipv4(), j.hostIpv4(), j.ipv6(), pid,
+                    j.rootfs());
+            held.put(id, new Held(j, sandbox, PauseState.RUNNING));
+            // No spawner yet: the first process starts it (and itself goes through exec meanwhile), so create
+            // and kill of a sandbox that never runs a command pay nothing for it.
+            long t1 = System.nanoTime();
+            log.debug("created sandbox {} in {} ms (network {} ms, rootfs {} ms, {} {} ms)", id, ms(t1 - t0),
+                    ms(tNet - t0), ms(tFs - tNet), oci.name(), ms(t1 - tFs));
+            return sandbox;
+        } catch (IOException | RuntimeException e) {
+            String reason = e.getMessage();
+            try {
+                teardown(j, pid);
+                slots.release(slot);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+                log.warn("sandbox {}: undoing a failed create left resources behind (swept by the next recover): {}",
+                        id, cleanup.getMessage());
+            }
+            throw new CoveException(500, "sandbox_create_failed",
+                    "could not create sandbox '" + id + "': " + reason, e);
+        }
+    }
+
+    /** The spec's disk size, or the node's default; 400 outside what this node allows. */
+    private int diskSizeMB(SandboxSpec spec) {
+        int mb = spec.diskSizeMB() > 0 ? spec.diskSizeMB() : config.defaultDiskMB();
+        if (mb < SandboxDisk.MIN_SIZE_MB || mb > config.maxDiskMB())
+            throw CoveException.badRequest("diskSizeMB must be between " + SandboxDisk.MIN_SIZE_MB + " and "
+                    + config.maxDiskMB() + " MiB on this node (--max-disk-mb), got " + mb);
+        return mb;
+    }
+
+    /** What the held sandboxes may still write to their disks: each one's size minus what it holds already. */
+    private long unwrittenDiskBytes() {
+        long sum = 0;
+        for (Held h : held.values()) {
+            SandboxJournal j = h.journal();
+            if (!j.hasDisk()) continue;
+            SandboxDisk.Usage u = SandboxDisk.usage(Path.of(j.diskDir()));
+            long size = (long) j.diskSizeMB() << 20;
+            sum += u == null ? size : Math.max(0, size - u.usedBytes());
+        }
+        return sum;
+    }
+
+    private SandboxJournal journal(SandboxSpec spec, String id, String template, Path lower, int slot, Path dir,
+                                   int diskMB) {
         String name = config.resourcePrefix() + "-" + id;
         int cpu = spec.cpuCount() > 0 ? spec.cpuCount() : config.defaultCpuCount();
         int mem = spec.memoryMB() > 0 ? spec.memoryMB() : config.defaultMemoryMB();
         int pids = spec.pidsLimit() > 0 ? spec.pidsLimit() : config.defaultPidsLimit();
+        Path disk = dir.resolve(SandboxDisk.MOUNT);
         return new SandboxJournal(1, id, template, lower.toString(), slot, name, slots.hostVeth(slot),
                 slots.sandboxVeth(slot), slots.hostIpv4(slot), slots.sandboxIpv4(slot), slots.hostIpv6(slot),
-                slots.sandboxIpv6(slot), dir.resolve("rootfs").toString(), dir.resolve("upper").toString(),
-                dir.resolve("work").toString(), "/" + config.resourcePrefix() + "/" + id, name, oci.name(),
-                oci.root().toString(), spec.envVars(), cpu, mem, pids, System.currentTimeMillis());
+                slots.sandboxIpv6(slot), dir.resolve("rootfs").toString(), disk.resolve("upper").toString(),
+                disk.resolve("work").toString(), "/" + config.resourcePrefix() + "/" + id, name, oci.name(),
+                oci.root().toString(), spec.envVars(), cpu, mem, pids, System.currentTimeMillis(),
+                dir.resolve(SandboxDisk.IMAGE).toString(), disk.toString(), diskMB);
     }
 
-    /** Upper layer with the sandbox's own /etc files, then the overlay mount (mount(2) directly, no fork). */
+    /**
+     * The sandbox's disk (its upper and work dirs live there), the upper layer with the sandbox's own /etc files,
+     * then the overlay mount (mount(2) directly, no fork).
+     */
     private static void prepareRootfs(SandboxJournal j, Path lower, Path dir) throws IOException {
         for (String p : List.of(lower.toString(), j.upperDir(), j.workDir()))
             if (p.contains(",") || p.contains(":") || p.contains("\\"))
                 throw new IOException("overlay paths must not contain ',', ':' or '\\': " + p);
+        SandboxDisk.create(Path.of(j.diskImage()), Path.of(j.diskDir()), j.diskSizeMB());
         Path upperEtc = Path.of(j.upperDir(), "etc");
         Files.createDirectories(upperEtc);
         Files.setPosixFilePermissions(Path.of(j.upperDir()), DIR_0755);
@@ -362,7 +410,8 @@ public final class OciRuntime implements SandboxRuntime {
 
     /**
      * Frees everything the journal lists, in an order that works on half-made state: container (kill + delete),
-     * leftover processes and cgroup directories in every hierarchy, the overlay mount, veth and netns, and last
+     * leftover processes and cgroup directories in every hierarchy, the overlay mount, the disk (mount and loop
+     * device; the image goes with the directory), veth and netns, and last
      * the sandbox directory (kept, with its journal, when anything before failed, so a retry can finish).
      */
     private void teardown(SandboxJournal j, long initPid) throws IOException {
@@ -374,6 +423,8 @@ public final class OciRuntime implements SandboxRuntime {
         if (errno == Linux.EBUSY) errno = Linux.umount2(j.rootfs(), Linux.MNT_DETACH);
         if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
             problems.add("cannot unmount " + j.rootfs() + ": " + Linux.strerror(errno));
+        // by the fixed names, not the journal: a directory whose journal is unreadable may still have a disk
+        problems.addAll(SandboxDisk.release(sandboxesDir.resolve(j.id())));
         long tUmount = System.nanoTime();
         boolean networkGone = false;
         try {
@@ -907,13 +958,35 @@ public final class OciRuntime implements SandboxRuntime {
             long wall = now - prev[0];
             if (wall > 0) pct = Math.min(100.0, 100.0 * (cpuNanos - prev[1]) / ((double) wall * Math.max(1, j.cpuCount())));
         }
-        long disk = 0;
-        try (Stream<Path> s = Files.walk(Path.of(j.upperDir()))) {
-            disk = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException | java.io.UncheckedIOException ignored) {
-            // racing with writes
+        long diskUsed = 0;
+        long diskTotal = 0;
+        SandboxDisk.Usage disk = j.hasDisk() ? SandboxDisk.usage(Path.of(j.diskDir())) : null;
+        if (disk != null) {
+            diskUsed = disk.usedBytes();
+            diskTotal = disk.totalBytes();
+        } else if (!j.hasDisk()) {
+            diskUsed = legacyUpperBytes(Path.of(j.upperDir()));
         }
-        return new SandboxUsage(j.cpuCount(), Math.max(0, pct), memTotal, memUsed, memCache, disk, 0);
+        return new SandboxUsage(j.cpuCount(), Math.max(0, pct), memTotal, memUsed, memCache, diskUsed, diskTotal);
+    }
+
+    /**
+     * Bytes of the regular files in the upper layer of a sandbox made before disks existed; symlinks are not
+     * followed (they would measure host files as root).
+     */
+    private static long legacyUpperBytes(Path upper) {
+        try (Stream<Path> s = Files.walk(upper)) {
+            return s.mapToLong(p -> {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    return a.isRegularFile() ? a.size() : 0;
+                } catch (IOException e) {
+                    return 0; // racing with writes
+                }
+            }).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
     }
 
     /** Controller name ("" for v2) → the cgroup directory of the process. */

@@ -3,6 +3,7 @@ package dev.cove.runtime;
 import dev.cove.runtime.egress.EgressConfig;
 import dev.cove.runtime.internal.Ipv4Cidr;
 import dev.cove.runtime.internal.Ipv6Prefix;
+import dev.cove.runtime.internal.SandboxDisk;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -32,11 +33,29 @@ import java.util.regex.Pattern;
  * @param fastSpawn        start agent API processes (without a terminal) through a per-sandbox spawner that runs
  *                         inside the sandbox (one runtime exec per sandbox instead of one per process); false:
  *                         every process is a runtime exec
+ * @param defaultDiskMB    size of a sandbox's disk (its own ext4 file system: the limit of what it can write) when a
+ *                         spec asks for 0 MiB
+ * @param maxDiskMB        largest disk a spec may ask for
+ * @param diskOvercommit   how many times the free space of the data directory's file system the sandboxes' disks
+ *                         may still claim (images are sparse: they take space only as the sandbox writes); a create
+ *                         beyond it is refused with 507
  */
 public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
                             String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
                             int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress,
-                            boolean fastSpawn) {
+                            boolean fastSpawn, int defaultDiskMB, int maxDiskMB, double diskOvercommit) {
+
+    public static final int DEFAULT_DISK_MB = 10_240;
+    public static final double DEFAULT_DISK_OVERCOMMIT = 4.0;
+
+    /** With the default disk limits. */
+    public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
+                         String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
+                         int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress,
+                         boolean fastSpawn) {
+        this(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime, defaultCpuCount,
+                defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn, 0, 0, 0);
+    }
 
     /** With the process spawner on. */
     public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
@@ -76,6 +95,15 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
         if (defaultMemoryMB <= 0) defaultMemoryMB = 512;
         if (defaultPidsLimit <= 0) defaultPidsLimit = 1024;
         egress = egress == null ? EgressConfig.DEFAULT : egress;
+        if (defaultDiskMB <= 0) defaultDiskMB = DEFAULT_DISK_MB;
+        if (maxDiskMB <= 0) maxDiskMB = Math.max(DEFAULT_DISK_MB, defaultDiskMB);
+        if (diskOvercommit <= 0) diskOvercommit = DEFAULT_DISK_OVERCOMMIT;
+        if (defaultDiskMB < SandboxDisk.MIN_SIZE_MB)
+            throw new IllegalArgumentException("the default disk size must be at least " + SandboxDisk.MIN_SIZE_MB
+                    + " MiB, got " + defaultDiskMB);
+        if (defaultDiskMB > maxDiskMB)
+            throw new IllegalArgumentException("the default disk size (" + defaultDiskMB + " MiB) is larger than the"
+                    + " maximum (" + maxDiskMB + " MiB)");
     }
 
     /** Production defaults for a node whose state lives in {@code dataDir}. */
@@ -86,46 +114,62 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
 
     public RuntimeConfig withTemplateDir(Path dir) {
         return new RuntimeConfig(dataDir, dir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 
     public RuntimeConfig withResourcePrefix(String prefix) {
         return new RuntimeConfig(dataDir, templateDir, prefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 
     public RuntimeConfig withPool(String subnet4, String subnet6) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, subnet4, subnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 
     public RuntimeConfig withOciRuntime(String runtime) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, runtime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 
     public RuntimeConfig withDefaultLimits(int cpuCount, int memoryMB, int pidsLimit) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                cpuCount, memoryMB, pidsLimit, templateMirror, userSudo, egress, fastSpawn);
+                cpuCount, memoryMB, pidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 
     public RuntimeConfig withTemplateMirror(String mirror) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, mirror, userSudo, egress, fastSpawn);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, mirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 
     public RuntimeConfig withEgress(EgressConfig config) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, config, fastSpawn);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, config, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 
     public RuntimeConfig withUserSudo(boolean allow) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, allow, egress, fastSpawn);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, allow, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
+    }
+
+    /** Disk size when a spec says nothing, the largest a spec may ask for, and the overcommit factor (0: default). */
+    public RuntimeConfig withDisk(int defaultMB, int maxMB, double overcommit) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultMB, maxMB, overcommit);
     }
 
     public RuntimeConfig withFastSpawn(boolean on) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
-                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, on);
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, on,
+                defaultDiskMB, maxDiskMB, diskOvercommit);
     }
 }

@@ -170,7 +170,7 @@ class OciRuntimeTest {
         assertThat(lower.resolve("home/user/file")).doesNotExist();
         assertThat(sha256(lower.resolve("etc/bash.bashrc"))).isEqualTo(bashrcBefore);
         assertThat(Path.of(sb.rootfs(), "etc/cove-probe")).hasContent("probe");
-        assertThat(dataDir.resolve("sandboxes").resolve(id).resolve("upper/etc/cove-probe")).exists();
+        assertThat(dataDir.resolve("sandboxes").resolve(id).resolve("disk/upper/etc/cove-probe")).exists();
     }
 
     @Test

@@ -382,6 +382,8 @@ class PauseTest {
         assertThat(CgroupLayout.detect().killAndRemove(j.cgroupsPath(), 5000)).isEmpty();
         awaitDead(sb.initPid());
         run("umount", j.rootfs());
+        run("umount", j.diskDir()); // its loop device goes with it (autoclear), as with a host restart
+        assertThat(TestSupport.loopBackingFiles()).doesNotContain(j.diskImage());
         run("ip", "netns", "del", j.netns());
         assertThat(run("ip", "netns", "list")).doesNotContain(j.netns());
 
@@ -393,6 +395,8 @@ class PauseTest {
         assertThat(back.ipv4()).isEqualTo(sb.ipv4());
         assertThat(out(id, "root", "cat /root/state; ip -4 -o addr show scope global | awk '{print $4}'"))
                 .isEqualTo("survives\n" + sb.ipv4() + "/30");
+        assertThat(TestSupport.loopBackingFiles()).as("its disk attached again").contains(j.diskImage());
+        assertThat(out(id, "root", "echo more > /root/more && cat /root/more")).isEqualTo("more");
         runtime.destroy(id);
         assertNothingLeft(config, id, j);
     }

@@ -118,7 +118,7 @@ final class TestSupport {
         return mounts;
     }
 
-    /** What a destroyed sandbox must not leave: netns, veth, mount, cgroups, container, directory. */
+    /** What a destroyed sandbox must not leave: netns, veth, mounts, loop device, cgroups, container, directory. */
     static void assertNothingLeft(RuntimeConfig config, String id, SandboxJournal journal) throws IOException {
         String prefix = config.resourcePrefix();
         String netns = prefix + "-" + id;
@@ -129,6 +129,7 @@ final class TestSupport {
         }
         Path dir = config.dataDir().resolve("sandboxes").resolve(id);
         assertThat(Files.readString(Path.of("/proc/mounts"))).as("mounts").doesNotContain(dir.toString());
+        assertThat(loopBackingFiles()).as("loop devices' backing files").noneMatch(f -> f.startsWith(dir.toString()));
         for (Path m : cgroupMounts())
             assertThat(m.resolve(prefix).resolve(id)).as("cgroup dir in " + m).doesNotExist();
         for (String oci : List.of("runc", "crun")) {
@@ -137,6 +138,18 @@ final class TestSupport {
                 assertThat(run(oci, "--root", ociRoot.toString(), "list", "-q")).as(oci + " list").doesNotContain(netns);
         }
         assertThat(dir).as("sandbox dir").doesNotExist();
+    }
+
+    /** The backing file of every attached loop device (the kernel's record, as {@code losetup -a} shows it). */
+    static List<String> loopBackingFiles() throws IOException {
+        List<String> files = new ArrayList<>();
+        try (var loops = Files.newDirectoryStream(Path.of("/sys/block"), "loop*")) {
+            for (Path loop : loops) {
+                Path backing = loop.resolve("loop/backing_file");
+                if (Files.exists(backing)) files.add(Files.readString(backing).strip());
+            }
+        }
+        return files;
     }
 
     static void assertNoCreatedNetnsLeft() {

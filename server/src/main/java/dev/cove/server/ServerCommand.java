@@ -78,6 +78,18 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--default-memory-mb", defaultValue = "512", description = "Memory limit in MiB when the create request says nothing (default ${DEFAULT-VALUE}).")
     int defaultMemoryMB;
 
+    @Option(names = "--default-disk-mb", defaultValue = "10240", description = "Disk size in MiB of a sandbox whose create request names none (diskSizeMB): "
+            + "its own file system, the most it can write (default ${DEFAULT-VALUE}).")
+    int defaultDiskMB;
+
+    @Option(names = "--max-disk-mb", defaultValue = "10240", description = "Largest disk in MiB a create request may ask for (default ${DEFAULT-VALUE}).")
+    int maxDiskMB;
+
+    @Option(names = "--disk-overcommit", defaultValue = "4.0", description = "How many times the free space of the data directory's file system the "
+            + "sandboxes' disks may still claim; disks are sparse files that take space only as sandboxes write. A create beyond it "
+            + "is refused (507) (default ${DEFAULT-VALUE}).")
+    double diskOvercommit;
+
     @Option(names = "--default-pids", defaultValue = "1024", description = "Process limit of a sandbox (default ${DEFAULT-VALUE}).")
     int defaultPids;
 
@@ -141,6 +153,7 @@ final class ServerCommand implements Callable<Integer> {
                 .withPool(poolSubnet, poolSubnet6)
                 .withOciRuntime(ociRuntime)
                 .withDefaultLimits(defaultCpu, defaultMemoryMB, defaultPids)
+                .withDisk(defaultDiskMB, Math.max(maxDiskMB, defaultDiskMB), diskOvercommit)
                 .withUserSudo(userSudo)
                 .withFastSpawn(!noFastSpawn)
                 .withEgress(dev.cove.runtime.egress.EgressConfig.DEFAULT.withDenyOut(denyOut).withDnsUpstreams(dnsUpstreams)
@@ -159,7 +172,7 @@ final class ServerCommand implements Callable<Integer> {
         // whenever that is not 443 (E2B_DOMAIN=cove.localhost:8443 works the same way).
         String advertisedDomain = https == 443 || https < 0 ? domain : domain + ":" + https;
         ApiConfig apiConfig = ApiConfig.builder(dataDir).domain(advertisedDomain).apiKeyFromEnvironment()
-                .cpuCount(defaultCpu).memoryMB(defaultMemoryMB).pidsLimit(defaultPids)
+                .cpuCount(defaultCpu).memoryMB(defaultMemoryMB).diskSizeMB(defaultDiskMB).pidsLimit(defaultPids)
                 .maxSandboxLength(Duration.ofHours(maxSandboxHours)).tombstoneRetentionDays(tombstoneDays)
                 .defaultPortAccess(portAccess).build();
         ControlPlane controlPlane = ControlPlane.start(apiConfig, runtime);

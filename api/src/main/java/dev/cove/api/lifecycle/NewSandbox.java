@@ -22,11 +22,14 @@ import java.util.Objects;
  * @param defaultPortAccess   access of ports without a rule (Cove's {@code portAccess.default}); null = the operator's
  * @param portAccess          per-port access (Cove's {@code portAccess.ports})
  * @param lifecycle           what happens at the timeout and to traffic while paused
+ * @param diskSizeMB          disk size in MiB asked for (Cove extension, the name of E2B's field in sandbox details);
+ *                            null = the operator default ({@code --default-disk-mb}), at most {@code --max-disk-mb}
  */
 public record NewSandbox(String template, Duration timeout, Map<String, String> metadata,
                          Map<String, String> envVars, boolean secure, Boolean allowInternetAccess,
                          NetworkConfig network, Integer cpuCount, Integer memoryMB,
-                         PortAccess defaultPortAccess, Map<Integer, PortAccess> portAccess, Lifecycle lifecycle) {
+                         PortAccess defaultPortAccess, Map<Integer, PortAccess> portAccess, Lifecycle lifecycle,
+                         Integer diskSizeMB) {
     /**
      * E2B's lifecycle fields.
      *
@@ -50,7 +53,8 @@ public record NewSandbox(String template, Duration timeout, Map<String, String> 
     public NewSandbox(String template, Duration timeout, Map<String, String> metadata, Map<String, String> envVars,
                       boolean secure, Boolean allowInternetAccess, NetworkConfig network, Integer cpuCount,
                       Integer memoryMB) {
-        this(template, timeout, metadata, envVars, secure, allowInternetAccess, network, cpuCount, memoryMB, null, null, null);
+        this(template, timeout, metadata, envVars, secure, allowInternetAccess, network, cpuCount, memoryMB, null, null, null,
+                null);
     }
 
     /** E2B's {@code network.allowPublicTraffic} as sent (null: not sent). */

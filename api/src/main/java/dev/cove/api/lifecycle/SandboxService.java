@@ -97,9 +97,10 @@ public final class SandboxService implements AutoCloseable {
         String id = SandboxId.generate();
         int cpuCount = req.cpuCount() != null ? req.cpuCount() : config.cpuCount();
         int memoryMB = req.memoryMB() != null ? req.memoryMB() : config.memoryMB();
+        int diskSizeMB = req.diskSizeMB() != null ? req.diskSizeMB() : config.diskSizeMB();
         SandboxRecord row = new SandboxRecord(id, req.template(), req.template(), ApiConfig.CLIENT_ID,
                 SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
-                config.diskSizeMB(), requestedAt, requestedAt.plus(req.timeout()),
+                diskSizeMB, requestedAt, requestedAt.plus(req.timeout()),
                 req.secure() ? newToken() : null, ingress.needsToken(req) ? newToken() : null,
                 req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null);
         ReentrantLock lock = locks.of(id);
@@ -111,7 +112,8 @@ public final class SandboxService implements AutoCloseable {
             RuntimeSandbox started;
             try {
                 started = runtime.create(new SandboxSpec(id, req.template(), cpuCount, memoryMB,
-                        config.pidsLimit(), req.envVars(), egressPolicy(req.allowInternetAccess(), req.network())));
+                        config.pidsLimit(), req.envVars(), egressPolicy(req.allowInternetAccess(), req.network()),
+                        diskSizeMB));
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }

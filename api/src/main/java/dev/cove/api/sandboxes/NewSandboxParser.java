@@ -71,6 +71,8 @@ final class NewSandboxParser {
         Map<String, String> envVars = body.stringMap("envVars");
         Integer cpuCount = checkRange(body.int32("cpuCount"), "cpuCount", 1, MAX_CPUS);
         Integer memoryMB = checkRange(body.int32("memoryMB"), "memoryMB", MIN_MEMORY_MB, MAX_MEMORY_MB);
+        // the node's own bounds (--max-disk-mb) are the runtime's to check: a 400 naming them
+        Integer diskSizeMB = checkRange(body.int32("diskSizeMB"), "diskSizeMB", 1, MAX_DISK_MB);
         JsonBody portAccess = body.object("portAccess");
         PortAccess defaultAccess = null;
         Map<Integer, PortAccess> ports = new LinkedHashMap<>();
@@ -90,7 +92,7 @@ final class NewSandboxParser {
             }
         }
         return new NewSandbox(template.strip(), timeout, metadata, envVars, secure, allowInternetAccess, network,
-                cpuCount, memoryMB, defaultAccess, ports, lifecycle(body));
+                cpuCount, memoryMB, defaultAccess, ports, lifecycle(body), diskSizeMB);
     }
 
     /**
@@ -140,6 +142,7 @@ final class NewSandboxParser {
     static final int MAX_CPUS = 64;
     static final int MIN_MEMORY_MB = 32;
     static final int MAX_MEMORY_MB = 1 << 20;
+    static final int MAX_DISK_MB = 1 << 24;
 
     /** Resource sizes are a Cove extension (E2B sizes come from the template); out of range is a 400, not a clamp. */
     private static Integer checkRange(Integer value, String field, int min, int max) {

@@ -74,6 +74,14 @@ class CreateSandboxHandlerTest extends ApiTest {
         assertThat(detail.get("diskSizeMB").asInt()).isEqualTo(10_240);
     }
 
+    /** Cove's diskSizeMB: the sandbox's own file system has that size, and the details say so. */
+    @Test
+    void diskSizeAtCreate() {
+        String id = api.create("{\"templateID\":\"base\",\"diskSizeMB\":64}").get("sandboxID").asText();
+        assertThat(api.get("/sandboxes/" + id).json().get("diskSizeMB").asInt()).isEqualTo(64);
+        assertThat(runtime.usage(id).diskTotal()).isBetween(56L << 20, 64L << 20);
+    }
+
     /** v1 secure: an envd access token, returned again by GET. Metadata and env vars reach the sandbox. */
     @Test
     void v1SecureWithMetadataAndEnvVars() {
@@ -179,6 +187,8 @@ class CreateSandboxHandlerTest extends ApiTest {
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"allowOut\":[\"999.1.1.1\"]}}", 400, "invalid allowed address 999.1.1.1"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"allowOut\":[\"example.com\"]}}", 400, NewSandboxParser.DOMAINS_REQUIRE_BLOCK_ALL),
                 Arguments.of("{\"templateID\":\"base\",\"network\":{\"maskRequestHost\":\"bad host/x\"}}", 400, "mask request host is not valid: bad host/x"),
+                Arguments.of("{\"templateID\":\"base\",\"diskSizeMB\":1000000}", 400, "diskSizeMB must be between 16 and 10240 MiB on this node (--max-disk-mb)"),
+                Arguments.of("{\"templateID\":\"base\",\"diskSizeMB\":0}", 400, "diskSizeMB must be between 1 and"),
                 Arguments.of("{\"templateID\":\"base\",\"network\":[]}", 400, "Error when parsing request: field 'network' must be an object"));
     }
 

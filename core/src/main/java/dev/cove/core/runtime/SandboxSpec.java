@@ -12,17 +12,24 @@ import java.util.Map;
  * @param pidsLimit max number of processes/threads in the sandbox
  * @param envVars   environment for every process started in the sandbox
  * @param egress    what the sandbox may reach; null = {@link EgressPolicy#OPEN}
+ * @param diskSizeMB size of the sandbox's disk in MiB (the most its writable layer may hold); 0 = the node's default
  */
 public record SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
-                          Map<String, String> envVars, EgressPolicy egress) {
+                          Map<String, String> envVars, EgressPolicy egress, int diskSizeMB) {
     public SandboxSpec {
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
         egress = egress == null ? EgressPolicy.OPEN : egress;
     }
 
+    /** With the node's default disk size. */
+    public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
+                       Map<String, String> envVars, EgressPolicy egress) {
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, 0);
+    }
+
     /** Without an egress policy: internet access, nothing listed. */
     public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
                        Map<String, String> envVars) {
-        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, null);
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, null, 0);
     }
 }

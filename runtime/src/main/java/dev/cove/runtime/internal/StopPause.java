@@ -40,7 +40,7 @@ public final class StopPause implements PauseStrategy {
         if (!left.isEmpty()) throw new IOException("the previous container is not gone: " + String.join("; ", left));
         restoreHostSide(journal);
         try {
-            return cli.run(journal.containerId(), sandboxDir, sandboxDir.resolve("console.log"));
+            return cli.run(journal.containerId(), sandboxDir, journal.consoleLog());
         } catch (IOException e) {
             SandboxContainer.stop(cli, cgroups, journal, 0);
             throw e;
@@ -48,14 +48,22 @@ public final class StopPause implements PauseStrategy {
     }
 
     /**
-     * Makes the network namespace (with its veth and addresses, the same as before) and the overlay mount when
-     * they are missing, as after a host restart. Both are normally kept through a stop.
+     * Makes the network namespace (with its veth and addresses, the same as before), the disk mount (its image on a
+     * new loop device) and the overlay mount when they are missing, as after a host restart. All are normally kept
+     * through a stop.
      */
     public static void restoreHostSide(SandboxJournal journal) throws IOException {
         if (!Network.netnsExists(journal.netns())) {
             if (Network.linkExists(journal.hostVeth()))
                 throw new IOException("host veth " + journal.hostVeth() + " exists without its network namespace");
             Network.create(journal);
+        }
+        if (journal.hasDisk() && !MountTable.isMountPoint(Path.of(journal.diskDir()))) {
+            Path image = Path.of(journal.diskImage());
+            if (!Files.isRegularFile(image)) throw new IOException("disk image " + image + " of the sandbox is gone");
+            if (!SandboxDisk.loopsBackedBy(image).isEmpty())
+                throw new IOException("disk image " + image + " is attached to a loop device but not mounted");
+            SandboxDisk.mount(image, Path.of(journal.diskDir()));
         }
         if (!MountTable.isMountPoint(Path.of(journal.rootfs()))) {
             if (journal.templateRootfs() == null || !Files.isDirectory(Path.of(journal.templateRootfs())))
