@@ -1,9 +1,15 @@
 package dev.cove.runtime.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,20 +17,24 @@ import java.util.Map;
 
 /**
  * Builds the OCI runtime spec ({@code config.json}) of a sandbox and the process specs of {@code exec}.
- * Security defaults follow Docker's: its default capability set, masked and read-only /proc paths,
- * no_new_privs, and a seccomp filter that denies what Docker's default profile denies to a container
- * without CAP_SYS_ADMIN (namespace creation, mount API, kernel keyring, bpf, io_uring, module and
- * clock calls, ...). The filter is a deny-list over an allow default, so ordinary programs are unaffected.
+ * Root in a sandbox is not host root (docs/sandbox-confinement.md): a smaller capability set than Docker's,
+ * masked and read-only /proc paths, no_new_privs, no core dumps, and a seccomp allow-list
+ * ({@code seccomp.json}, Docker's default profile less io_uring, memfd_secret and friends) whose default
+ * answer is EPERM, with argument rules for clone, socket and personality.
  */
 public final class OciSpec {
     public static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    /** Docker's default capability set (no SYS_ADMIN, no NET_ADMIN, no SYS_PTRACE). */
-    public static final List<String> DEFAULT_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
-            "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+    /**
+     * What root keeps (docs/sandbox-confinement.md says why each stays): what package managers, dev servers and
+     * compilers need. Gone from Docker's set: NET_RAW (raw and packet sockets; ping uses ICMP datagram sockets),
+     * MKNOD (device nodes), SETFCAP (file capabilities), SETPCAP (bounding-set and securebits games) and
+     * AUDIT_WRITE (writing into the host's audit log).
+     */
+    public static final List<String> DEFAULT_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER",
+            "CAP_FSETID", "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT");
 
     static final List<String> MASKED_PATHS = List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
             "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
@@ -33,15 +43,11 @@ public final class OciSpec {
     static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
             "/proc/sysrq-trigger");
 
-    /** Denied with EPERM, as in Docker's default profile for a container without extra capabilities. */
-    static final List<String> DENIED_SYSCALLS = List.of("acct", "add_key", "bpf", "clock_adjtime", "clock_settime",
-            "create_module", "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-            "get_kernel_syms", "init_module", "io_uring_enter", "io_uring_register", "io_uring_setup", "ioperm",
-            "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mount", "mount_setattr",
-            "move_mount", "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "perf_event_open",
-            "pivot_root", "query_module", "quotactl", "quotactl_fd", "reboot", "request_key", "setns",
-            "settimeofday", "stime", "swapoff", "swapon", "_sysctl", "syslog", "umount", "umount2", "unshare",
-            "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old");
+    /** Every group may open ICMP datagram sockets (ping without CAP_NET_RAW); set in the sandbox's own netns. */
+    static final Map<String, String> SYSCTLS = Map.of("net.ipv4.ping_group_range", "0 2147483647");
+
+    /** The seccomp profile without its architectures, read once (a resource: it is data, not code). */
+    private static final ObjectNode SECCOMP_PROFILE = loadSeccompProfile();
 
     /** The sandbox init: PID 1 of the sandbox, reaps orphans (bash reaps every child on SIGCHLD), exits on TERM. */
     public static final List<String> INIT = List.of("/bin/bash", "-c",
@@ -57,12 +63,12 @@ public final class OciSpec {
 
     private static long ownHardNofile() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
                 if (!line.startsWith("Max open files")) continue;
                 String[] f = line.substring("Max open files".length()).strip().split("\\s+");
                 return f[1].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[1]);
             }
-        } catch (java.io.IOException | RuntimeException ignored) {
+        } catch (IOException | RuntimeException ignored) {
             // fall through
         }
         return 1024;
@@ -111,6 +117,8 @@ public final class OciSpec {
         linux.set("maskedPaths", strings(MASKED_PATHS));
         linux.set("readonlyPaths", strings(READONLY_PATHS));
         linux.set("seccomp", seccomp());
+        ObjectNode sysctl = linux.putObject("sysctl"); // the OCI runtime writes them inside the sandbox's netns
+        SYSCTLS.forEach(sysctl::put);
         return c;
     }
 
@@ -147,6 +155,8 @@ public final class OciSpec {
         caps.set("ambient", strings(List.of()));
         ArrayNode rlimits = p.putArray("rlimits");
         rlimits.addObject().put("type", "RLIMIT_NOFILE").put("hard", NOFILE).put("soft", NOFILE);
+        // no core files: they would hold the process's secrets, and a crash should not run the host's dump machinery
+        rlimits.addObject().put("type", "RLIMIT_CORE").put("hard", 0).put("soft", 0);
         p.put("noNewPrivileges", noNewPrivileges);
         return p;
     }
@@ -184,29 +194,31 @@ public final class OciSpec {
         o.set("options", strings(options));
     }
 
-    private static ObjectNode seccomp() {
-        ObjectNode s = JSON.createObjectNode();
-        s.put("defaultAction", "SCMP_ACT_ALLOW");
+    /**
+     * The profile for this machine's architecture: the native ABI and x32 (same audit arch on x86_64) or arm32 on
+     * aarch64. The i386 ABI ({@code int 0x80}) is left out: on it libseccomp turns every argument-checked socket
+     * rule into an unchecked {@code socketcall(SYS_SOCKET)} rule, so 32-bit code could open any socket family;
+     * left out, its calls end the process with SIGSYS (the filter's bad-architecture action).
+     */
+    static ObjectNode seccomp() {
+        ObjectNode s = SECCOMP_PROFILE.deepCopy();
         String arch = System.getProperty("os.arch");
         s.set("architectures", strings(arch.equals("aarch64")
                 ? List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM")
-                : List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32")));
-        ArrayNode rules = s.putArray("syscalls");
-        ObjectNode deny = rules.addObject();
-        deny.set("names", strings(DENIED_SYSCALLS));
-        deny.put("action", "SCMP_ACT_ERRNO").put("errnoRet", 1);
-        // clone3 cannot be filtered by flags: ENOSYS makes glibc fall back to clone, which can
-        ObjectNode clone3 = rules.addObject();
-        clone3.set("names", strings(List.of("clone3")));
-        clone3.put("action", "SCMP_ACT_ERRNO").put("errnoRet", 38);
-        // no user namespaces: they would hand the sandbox a full capability set over a larger kernel surface
-        ObjectNode cloneUserns = rules.addObject();
-        cloneUserns.set("names", strings(List.of("clone")));
-        cloneUserns.put("action", "SCMP_ACT_ERRNO").put("errnoRet", 1);
-        int argIndex = arch.equals("s390x") ? 1 : 0;
-        cloneUserns.putArray("args").addObject().put("index", argIndex).put("value", 0x10000000L)
-                .put("valueTwo", 0x10000000L).put("op", "SCMP_CMP_MASKED_EQ");
+                : List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X32")));
         return s;
+    }
+
+    private static ObjectNode loadSeccompProfile() {
+        try (InputStream in = OciSpec.class.getResourceAsStream("/dev/cove/runtime/seccomp.json")) {
+            if (in == null) throw new IllegalStateException("seccomp.json missing from the runtime's resources");
+            ObjectNode profile = (ObjectNode) JSON.readTree(in);
+            profile.remove("_about");
+            for (JsonNode rule : profile.get("syscalls")) ((ObjectNode) rule).remove("why"); // documentation only
+            return profile;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static ArrayNode strings(List<String> values) {

@@ -34,7 +34,32 @@ class OciSpecTest {
         assertThat(c.at("/process/capabilities/bounding").toString()).doesNotContain("SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE");
         assertThat(c.at("/linux/maskedPaths").toString()).contains("/proc/kcore", "/sys/firmware");
         assertThat(c.at("/linux/readonlyPaths").toString()).contains("/proc/sys", "/proc/sysrq-trigger");
-        assertThat(c.at("/linux/seccomp/syscalls/0/names").toString()).contains("\"unshare\"", "\"keyctl\"", "\"bpf\"");
+        assertThat(c.at("/linux/sysctl/net.ipv4.ping_group_range").asText()).isEqualTo("0 2147483647");
+        assertThat(c.at("/process/rlimits").toString()).contains("{\"type\":\"RLIMIT_CORE\",\"hard\":0,\"soft\":0}");
+        assertThat(c.at("/process/capabilities/bounding").toString())
+                .doesNotContain("NET_RAW", "MKNOD", "SETFCAP", "SETPCAP", "AUDIT_WRITE").contains("CAP_CHOWN");
+    }
+
+    @Test
+    void seccompIsAnAllowListWithArgumentRules() {
+        JsonNode s = OciSpec.config(J, "abc").at("/linux/seccomp");
+        assertThat(s.get("defaultAction").asText()).isEqualTo("SCMP_ACT_ERRNO");
+        assertThat(s.get("defaultErrnoRet").asInt()).isEqualTo(1);
+        assertThat(s.toString()).doesNotContain("\"why\"", "_about");
+        List<String> allowedWithoutArgs = new ArrayList<>();
+        List<String> withArgs = new ArrayList<>();
+        for (JsonNode rule : s.get("syscalls")) {
+            for (JsonNode n : rule.get("names")) {
+                if (rule.get("action").asText().equals("SCMP_ACT_ALLOW") && !rule.has("args")) allowedWithoutArgs.add(n.asText());
+                if (rule.has("args")) withArgs.add(n.asText());
+            }
+        }
+        assertThat(allowedWithoutArgs).contains("read", "epoll_pwait", "pidfd_open", "ptrace").doesNotContain("unshare",
+                "setns", "mount", "open_tree", "fsopen", "move_mount", "keyctl", "add_key", "bpf", "io_uring_setup",
+                "perf_event_open", "init_module", "finit_module", "kexec_load", "open_by_handle_at", "userfaultfd",
+                "fanotify_init", "memfd_secret", "pidfd_getfd", "socket", "socketcall", "clone", "clone3", "personality");
+        assertThat(withArgs).containsOnly("clone", "socket", "personality");
+        assertThat(s.toString()).contains("{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}");
     }
 
     @Test
