@@ -1,5 +1,6 @@
 package dev.cove.api;
 
+import dev.cove.core.text.ControlCharacters;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -2,6 +2,7 @@ package dev.cove.edge;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cove.core.text.ControlCharacters;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -18,7 +19,8 @@ import java.util.regex.Pattern;
 
 /** Renders {@link EdgeError}s: JSON for programs, an HTML page for a browser navigating to the URL (E2B's rule). */
 final class ErrorResponses {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // escapes DEL and C1 controls too: messages may quote what a sandbox or a client chose
+    private static final ObjectMapper JSON = new ObjectMapper(ControlCharacters.jsonFactory());
     private static final Pattern BROWSER = Pattern.compile("(?i)mozilla|chrome|safari|firefox|edge|opera|msie");
 
     private ErrorResponses() {}
@@ -123,7 +125,9 @@ final class ErrorResponses {
         out.append("<dt>").append(escape(name)).append("</dt><dd>").append(escape(value)).append("</dd>");
     }
 
-    private static String escape(String text) {
+    /** HTML-escaped, with control characters written visibly ({@code \x1b}) instead of passed through raw. */
+    private static String escape(String raw) {
+        String text = ControlCharacters.visible(raw);
         StringBuilder out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.cove.api.ControlCharacters;
+import dev.cove.core.text.ControlCharacters;
 import dev.cove.core.CoveException;
 
 import java.io.IOException;

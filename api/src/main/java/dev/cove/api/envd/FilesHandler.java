@@ -2,7 +2,7 @@ package dev.cove.api.envd;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cove.api.ControlCharacters;
+import dev.cove.core.text.ControlCharacters;
 import dev.cove.api.Json;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.FileEntry;

@@ -1,5 +1,6 @@
 package dev.cove.api.ports;
 
+import dev.cove.core.text.ControlCharacters;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cove.api.testing.ApiTest;

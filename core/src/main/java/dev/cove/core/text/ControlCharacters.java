@@ -1,4 +1,4 @@
-package dev.cove.api;
+package dev.cove.core.text;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
