@@ -1,6 +1,7 @@
 package dev.cove.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -196,7 +197,9 @@ class PauseIT {
 
     /** Read from the host (the sandbox's writable layer), so it works while the sandbox is frozen. */
     static long count(String id) throws Exception {
-        Path file = dataDir.resolve("sandboxes").resolve(id).resolve("disk/upper/tmp/count");
+        // the upper layer is on the sandbox's disk, wherever its journal says (a ready disk stays in its pool entry)
+        Path journal = dataDir.resolve("sandboxes").resolve(id).resolve("runtime.json");
+        Path file = Path.of(new ObjectMapper().readTree(journal.toFile()).get("upperDir").asText(), "tmp/count");
         String text = Files.exists(file) ? Files.readString(file).strip() : "";
         return text.isEmpty() ? 0 : Long.parseLong(text);
     }

@@ -20,6 +20,7 @@ import dev.cove.runtime.egress.Firewall;
 import dev.cove.runtime.internal.CgroupLayout;
 import dev.cove.runtime.internal.Cmd;
 import dev.cove.runtime.internal.DiskBudget;
+import dev.cove.runtime.internal.DiskPool;
 import dev.cove.runtime.internal.FileTrees;
 import dev.cove.runtime.internal.FreezerPause;
 import dev.cove.runtime.internal.HostClaim;
@@ -77,8 +78,9 @@ import java.util.stream.Stream;
  * <p>Layout: {@code dataDir/sandboxes/<id>/} holds {@code runtime.json} (the journal of every host resource the
  * sandbox owns, written before any of them is made), {@code config.json} (OCI bundle), {@code disk.img} (the
  * sandbox's own ext4 file system, {@link SandboxDisk}) mounted at {@code disk/} with {@code upper/}, {@code work/}
- * and {@code console.log} in it, and {@code rootfs/} (the overlay mount point). The OCI runtime's state is in
- * {@code dataDir/<runc|crun>/}. Host names: netns and container id {@code <prefix>-<id>}, veths
+ * and {@code console.log} in it (or, for a disk taken ready from {@link DiskPool}, both in
+ * {@code dataDir/disk-pool/<random>/}, as the journal says), and {@code rootfs/} (the overlay mount point). The OCI
+ * runtime's state is in {@code dataDir/<runc|crun>/}. Host names: netns and container id {@code <prefix>-<id>}, veths
  * {@code <prefix><slot>h|s}, cgroup {@code /<prefix>/<id>}.
  *
  * <p>Sandboxes outlive this object: {@link #close()} frees only the in-memory state, and a new instance on the
@@ -108,6 +110,7 @@ public final class OciRuntime implements SandboxRuntime {
     private final FreezerPause freezerPause;
     private final StopPause stopPause;
     private final DiskBudget diskBudget;
+    private final DiskPool diskPool;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private final FileChannel dataDirLockChannel;
@@ -189,8 +192,17 @@ public final class OciRuntime implements SandboxRuntime {
             releaseDataDirLock();
             throw new UncheckedIOException("cannot set up egress control: " + e.getMessage(), e);
         }
-        log.info("runtime: {} ({}), data {}, templates {}, pool {} / {}, {} slots", oci.name(), cgroups.describe(),
-                config.dataDir(), config.templateDir(), config.poolSubnet(), config.poolSubnet6(), slots.size());
+        this.diskPool = new DiskPool(config.dataDir(), config.diskPoolSize(), config.defaultDiskMB(), diskBudget,
+                this::unwrittenDiskBytes);
+        try {
+            diskPool.start(journalDiskImages());
+        } catch (IOException | RuntimeException e) {
+            // without the list of disks in use nothing may be swept: every create makes its own disk
+            log.warn("disk pool off: cannot prepare {}: {}", config.dataDir().resolve(DiskPool.DIR), e.getMessage());
+        }
+        log.info("runtime: {} ({}), data {}, templates {}, pool {} / {}, {} slots, {} ready disks", oci.name(),
+                cgroups.describe(), config.dataDir(), config.templateDir(), config.poolSubnet(), config.poolSubnet6(),
+                slots.size(), config.diskPoolSize());
     }
 
     /** The OCI runtime binary in use ({@code runc} or {@code crun}). */
@@ -232,9 +244,11 @@ public final class OciRuntime implements SandboxRuntime {
             Path dir = sandboxesDir.resolve(id);
             if (held.containsKey(id) || Files.exists(dir))
                 throw new CoveException(409, "sandbox_exists", "sandbox '" + id + "' already exists");
-            diskBudget.reserve(id, diskMB, this::unwrittenDiskBytes);
+            // a ready disk comes with its budget reservation; otherwise the create reserves (or is refused) here
+            DiskPool.Entry pooled = diskPool.take(diskMB, id);
+            if (pooled == null) diskBudget.reserve(id, diskMB, this::unwrittenDiskBytes);
             try {
-                return create(spec, id, template, lower, dir, diskMB);
+                return create(spec, id, template, lower, dir, diskMB, pooled);
             } finally {
                 diskBudget.release(id);
             }
@@ -244,15 +258,17 @@ public final class OciRuntime implements SandboxRuntime {
     }
 
     /** The create itself, under the id's lock and with the disk reserved. */
-    private RuntimeSandbox create(SandboxSpec spec, String id, String template, Path lower, Path dir, int diskMB) {
+    private RuntimeSandbox create(SandboxSpec spec, String id, String template, Path lower, Path dir, int diskMB,
+                                  DiskPool.Entry pooled) {
         int slot;
         try {
             slot = slots.allocate(s -> !Network.linkExists(slots.hostVeth(s)));
         } catch (IllegalStateException e) {
+            if (pooled != null) DiskPool.free(pooled.dir()); // taken but not journaled yet: nobody else would free it
             throw new CoveException(503, "sandbox_create_failed", "could not create sandbox '" + id + "': "
                     + e.getMessage() + " (pool " + config.poolSubnet() + "); destroy sandboxes or use a larger pool");
         }
-        SandboxJournal j = journal(spec, id, template, lower, slot, dir, diskMB);
+        SandboxJournal j = journal(spec, id, template, lower, slot, dir, diskMB, pooled);
         long t0 = System.nanoTime();
         long pid = 0;
         try {
@@ -316,29 +332,34 @@ public final class OciRuntime implements SandboxRuntime {
     }
 
     private SandboxJournal journal(SandboxSpec spec, String id, String template, Path lower, int slot, Path dir,
-                                   int diskMB) {
+                                   int diskMB, DiskPool.Entry pooled) {
         String name = config.resourcePrefix() + "-" + id;
         int cpu = spec.cpuCount() > 0 ? spec.cpuCount() : config.defaultCpuCount();
         int mem = spec.memoryMB() > 0 ? spec.memoryMB() : config.defaultMemoryMB();
         int pids = spec.pidsLimit() > 0 ? spec.pidsLimit() : config.defaultPidsLimit();
-        Path disk = dir.resolve(SandboxDisk.MOUNT);
+        // a pooled disk stays where the pool made it: the journal names it there, and teardown frees it there
+        Path disk = pooled != null ? pooled.mount() : dir.resolve(SandboxDisk.MOUNT);
+        Path image = pooled != null ? pooled.image() : dir.resolve(SandboxDisk.IMAGE);
         return new SandboxJournal(1, id, template, lower.toString(), slot, name, slots.hostVeth(slot),
                 slots.sandboxVeth(slot), slots.hostIpv4(slot), slots.sandboxIpv4(slot), slots.hostIpv6(slot),
                 slots.sandboxIpv6(slot), dir.resolve("rootfs").toString(), disk.resolve("upper").toString(),
                 disk.resolve("work").toString(), "/" + config.resourcePrefix() + "/" + id, name, oci.name(),
                 oci.root().toString(), spec.envVars(), cpu, mem, pids, System.currentTimeMillis(),
-                dir.resolve(SandboxDisk.IMAGE).toString(), disk.toString(), diskMB);
+                image.toString(), disk.toString(), diskMB);
     }
 
     /**
      * The sandbox's disk (its upper and work dirs live there), the upper layer with the sandbox's own /etc files,
      * then the overlay mount (mount(2) directly, no fork).
      */
-    private static void prepareRootfs(SandboxJournal j, Path lower, Path dir) throws IOException {
+    private void prepareRootfs(SandboxJournal j, Path lower, Path dir) throws IOException {
         for (String p : List.of(lower.toString(), j.upperDir(), j.workDir()))
             if (p.contains(",") || p.contains(":") || p.contains("\\"))
                 throw new IOException("overlay paths must not contain ',', ':' or '\\': " + p);
-        SandboxDisk.create(Path.of(j.diskImage()), Path.of(j.diskDir()), j.diskSizeMB());
+        // a pooled disk is formatted and mounted already; it is fresh (nothing but lost+found), so the upper and work
+        // dirs below are made on it exactly as on a disk made here
+        if (diskPool.entryOf(Path.of(j.diskImage())) == null)
+            SandboxDisk.create(Path.of(j.diskImage()), Path.of(j.diskDir()), j.diskSizeMB());
         Path upperEtc = Path.of(j.upperDir(), "etc");
         Files.createDirectories(upperEtc);
         Files.setPosixFilePermissions(Path.of(j.upperDir()), DIR_0755);
@@ -364,6 +385,9 @@ public final class OciRuntime implements SandboxRuntime {
 
     /** Test hook: the next creates fail right after {@code step} (journal, network, rootfs, container); null: off. */
     void failCreateAfter(String step) { this.failCreateAfter = step; }
+
+    /** Test hook: disks ready in the pool now. */
+    int readyDisks() { return diskPool.readyCount(); }
 
     // ---------------------------------------------------------------- destroy
 
@@ -425,6 +449,8 @@ public final class OciRuntime implements SandboxRuntime {
             problems.add("cannot unmount " + j.rootfs() + ": " + Linux.strerror(errno));
         // by the fixed names, not the journal: a directory whose journal is unreadable may still have a disk
         problems.addAll(SandboxDisk.release(sandboxesDir.resolve(j.id())));
+        Path poolEntry = j.hasDisk() ? diskPool.entryOf(Path.of(j.diskImage())) : null;
+        if (poolEntry != null) problems.addAll(SandboxDisk.release(poolEntry));
         long tUmount = System.nanoTime();
         boolean networkGone = false;
         try {
@@ -447,7 +473,23 @@ public final class OciRuntime implements SandboxRuntime {
         if (log.isTraceEnabled())
             log.trace("teardown {}: container ({}) {} us, umount {} us, network {} us", j.id(), cli.name(),
                     (tCgroup - t0) / 1000, (tUmount - tCgroup) / 1000, (tNet - tUmount) / 1000);
+        // the pool entry before the journal that names it: until then a retry (destroy, recover) finds it by its paths
+        if (poolEntry != null) FileTrees.deleteRecursively(poolEntry);
         FileTrees.deleteRecursively(sandboxesDir.resolve(j.id()));
+    }
+
+    /** The disk images the sandbox journals on disk name: the pool entries that belong to sandboxes. */
+    private Set<Path> journalDiskImages() {
+        Set<Path> images = new HashSet<>();
+        try (Stream<Path> s = Files.list(sandboxesDir)) {
+            for (Path dir : s.filter(Files::isDirectory).toList()) {
+                SandboxJournal j = SandboxJournal.read(dir);
+                if (j != null && j.hasDisk()) images.add(Path.of(j.diskImage()).toAbsolutePath().normalize());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + sandboxesDir, e);
+        }
+        return images;
     }
 
     // ---------------------------------------------------------------- recover
@@ -1099,6 +1141,7 @@ public final class OciRuntime implements SandboxRuntime {
     /** Frees the in-memory state and the data directory lock; the sandboxes keep running (see {@link #recover}). */
     @Override
     public void close() {
+        diskPool.close(); // the ready disks no sandbox took: a stopped node leaves no loop device, mount or image
         spawners.close();
         held.clear();
         egress.close(sandboxesDir);

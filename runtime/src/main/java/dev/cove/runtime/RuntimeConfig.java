@@ -39,14 +39,29 @@ import java.util.regex.Pattern;
  * @param diskOvercommit   how many times the free space of the data directory's file system the sandboxes' disks
  *                         may still claim (images are sparse: they take space only as the sandbox writes); a create
  *                         beyond it is refused with 507
+ * @param diskPoolSize     how many formatted and mounted disks of {@code defaultDiskMB} the node keeps ready, so a
+ *                         create of that size does not wait for mkfs and mount; 0: off, negative: the default (2)
  */
 public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
                             String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
                             int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress,
-                            boolean fastSpawn, int defaultDiskMB, int maxDiskMB, double diskOvercommit) {
+                            boolean fastSpawn, int defaultDiskMB, int maxDiskMB, double diskOvercommit,
+                            int diskPoolSize) {
 
     public static final int DEFAULT_DISK_MB = 10_240;
     public static final double DEFAULT_DISK_OVERCOMMIT = 4.0;
+    /** Two ready disks: a burst of creates beyond it makes its own disks (as with the pool off) while it refills. */
+    public static final int DEFAULT_DISK_POOL = 2;
+
+    /** With the default disk pool. */
+    public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
+                         String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
+                         int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress,
+                         boolean fastSpawn, int defaultDiskMB, int maxDiskMB, double diskOvercommit) {
+        this(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime, defaultCpuCount,
+                defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn, defaultDiskMB, maxDiskMB,
+                diskOvercommit, -1);
+    }
 
     /** With the default disk limits. */
     public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
@@ -98,6 +113,7 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
         if (defaultDiskMB <= 0) defaultDiskMB = DEFAULT_DISK_MB;
         if (maxDiskMB <= 0) maxDiskMB = Math.max(DEFAULT_DISK_MB, defaultDiskMB);
         if (diskOvercommit <= 0) diskOvercommit = DEFAULT_DISK_OVERCOMMIT;
+        if (diskPoolSize < 0) diskPoolSize = DEFAULT_DISK_POOL;
         if (defaultDiskMB < SandboxDisk.MIN_SIZE_MB)
             throw new IllegalArgumentException("the default disk size must be at least " + SandboxDisk.MIN_SIZE_MB
                     + " MiB, got " + defaultDiskMB);
@@ -115,61 +131,68 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
     public RuntimeConfig withTemplateDir(Path dir) {
         return new RuntimeConfig(dataDir, dir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     public RuntimeConfig withResourcePrefix(String prefix) {
         return new RuntimeConfig(dataDir, templateDir, prefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     public RuntimeConfig withPool(String subnet4, String subnet6) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, subnet4, subnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     public RuntimeConfig withOciRuntime(String runtime) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, runtime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     public RuntimeConfig withDefaultLimits(int cpuCount, int memoryMB, int pidsLimit) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 cpuCount, memoryMB, pidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     public RuntimeConfig withTemplateMirror(String mirror) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, mirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     public RuntimeConfig withEgress(EgressConfig config) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, config, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     public RuntimeConfig withUserSudo(boolean allow) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, allow, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
     }
 
     /** Disk size when a spec says nothing, the largest a spec may ask for, and the overcommit factor (0: default). */
     public RuntimeConfig withDisk(int defaultMB, int maxMB, double overcommit) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultMB, maxMB, overcommit);
+                defaultMB, maxMB, overcommit, diskPoolSize);
     }
 
     public RuntimeConfig withFastSpawn(boolean on) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, on,
-                defaultDiskMB, maxDiskMB, diskOvercommit);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+    }
+
+    /** Ready disks the node keeps (0: every create makes its own). */
+    public RuntimeConfig withDiskPool(int size) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit, Math.max(0, size));
     }
 }

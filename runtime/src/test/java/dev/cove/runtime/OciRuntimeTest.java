@@ -170,7 +170,9 @@ class OciRuntimeTest {
         assertThat(lower.resolve("home/user/file")).doesNotExist();
         assertThat(sha256(lower.resolve("etc/bash.bashrc"))).isEqualTo(bashrcBefore);
         assertThat(Path.of(sb.rootfs(), "etc/cove-probe")).hasContent("probe");
-        assertThat(dataDir.resolve("sandboxes").resolve(id).resolve("disk/upper/etc/cove-probe")).exists();
+        // the upper layer is on the sandbox's disk, wherever that is (its own directory, or a pool entry)
+        String upper = SandboxJournal.read(dataDir.resolve("sandboxes").resolve(id)).upperDir();
+        assertThat(Path.of(upper, "etc/cove-probe")).exists();
     }
 
     @Test

@@ -130,6 +130,13 @@ final class TestSupport {
         Path dir = config.dataDir().resolve("sandboxes").resolve(id);
         assertThat(Files.readString(Path.of("/proc/mounts"))).as("mounts").doesNotContain(dir.toString());
         assertThat(loopBackingFiles()).as("loop devices' backing files").noneMatch(f -> f.startsWith(dir.toString()));
+        if (journal != null && journal.hasDisk() && !journal.diskImage().startsWith(dir.toString())) {
+            // a disk taken from the pool lives in its pool entry, not in the sandbox directory
+            Path entry = Path.of(journal.diskImage()).getParent();
+            assertThat(Files.readString(Path.of("/proc/mounts"))).as("mounts").doesNotContain(entry.toString());
+            assertThat(loopBackingFiles()).as("loop devices' backing files").noneMatch(f -> f.startsWith(entry.toString()));
+            assertThat(entry).as("pool entry of the sandbox's disk").doesNotExist();
+        }
         for (Path m : cgroupMounts())
             assertThat(m.resolve(prefix).resolve(id)).as("cgroup dir in " + m).doesNotExist();
         for (String oci : List.of("runc", "crun")) {

@@ -90,6 +90,10 @@ final class ServerCommand implements Callable<Integer> {
             + "is refused (507) (default ${DEFAULT-VALUE}).")
     double diskOvercommit;
 
+    @Option(names = "--disk-pool", defaultValue = "2", description = "Disks of the default size kept formatted and mounted, so a create "
+            + "does not wait for mkfs and mount; they count against the disk budget like sandboxes' disks. 0: off (default ${DEFAULT-VALUE}).")
+    int diskPool;
+
     @Option(names = "--default-pids", defaultValue = "1024", description = "Process limit of a sandbox (default ${DEFAULT-VALUE}).")
     int defaultPids;
 
@@ -154,6 +158,7 @@ final class ServerCommand implements Callable<Integer> {
                 .withOciRuntime(ociRuntime)
                 .withDefaultLimits(defaultCpu, defaultMemoryMB, defaultPids)
                 .withDisk(defaultDiskMB, Math.max(maxDiskMB, defaultDiskMB), diskOvercommit)
+                .withDiskPool(diskPool)
                 .withUserSudo(userSudo)
                 .withFastSpawn(!noFastSpawn)
                 .withEgress(dev.cove.runtime.egress.EgressConfig.DEFAULT.withDenyOut(denyOut).withDnsUpstreams(dnsUpstreams)

@@ -13,7 +13,9 @@ import java.util.function.LongSupplier;
  * size minus what it already holds, for every sandbox this node holds and every create in flight, plus the new
  * disk) must not exceed {@code overcommit x} the space free on the data directory's file system. Space a sandbox
  * has written is both out of "free" and out of "may still write", so filling disks does not by itself shrink the
- * budget twice.
+ * budget twice. A ready disk of the {@link DiskPool} is a promise like a create in flight: it holds a reservation
+ * under its own key from before it is made until it is freed, or until a create takes it and the reservation moves
+ * to that create ({@link #transfer}), so taking a pooled disk is never refused and never counted twice.
  */
 public final class DiskBudget {
     private final Path dataDir;
@@ -37,8 +39,7 @@ public final class DiskBudget {
             inFlight.put(id, size); // cannot measure: the create itself will say what fails
             return;
         }
-        long pending = inFlight.values().stream().mapToLong(Long::longValue).sum();
-        long promised = unwrittenOfHeld.getAsLong() + pending + size;
+        long promised = promised(unwrittenOfHeld, size);
         double budget = fs.availableBytes() * overcommit;
         if (promised > budget)
             throw new CoveException(507, "insufficient_storage", "not enough disk space for sandbox '" + id
@@ -47,6 +48,29 @@ public final class DiskBudget {
                     + " MiB free on the file system of " + dataDir + " = " + mib((long) budget) + " MiB; free space"
                     + " there, destroy sandboxes, ask for a smaller disk (diskSizeMB), or raise --disk-overcommit");
         inFlight.put(id, size);
+    }
+
+    /**
+     * Reserves {@code sizeMB} under {@code key} when it fits (a pool disk: unlike a create, it simply waits for
+     * room); false when it does not, or when the free space cannot be measured (a pool is an optimisation only).
+     */
+    public synchronized boolean tryReserve(String key, int sizeMB, LongSupplier unwrittenOfHeld) {
+        SandboxDisk.Usage fs = SandboxDisk.statfs(dataDir);
+        long size = (long) sizeMB << 20;
+        if (fs == null || promised(unwrittenOfHeld, size) > fs.availableBytes() * overcommit) return false;
+        inFlight.put(key, size);
+        return true;
+    }
+
+    /** Moves the reservation of {@code from} (a pooled disk) to {@code to} (the create that took it), atomically. */
+    public synchronized void transfer(String from, String to) {
+        Long size = inFlight.remove(from);
+        if (size != null) inFlight.put(to, size);
+    }
+
+    private long promised(LongSupplier unwrittenOfHeld, long size) {
+        long pending = inFlight.values().stream().mapToLong(Long::longValue).sum();
+        return unwrittenOfHeld.getAsLong() + pending + size;
     }
 
     /** Ends the reservation of {@code id} (its create succeeded, and the sandbox now counts as held, or failed). */
