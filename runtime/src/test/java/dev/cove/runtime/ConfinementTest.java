@@ -249,6 +249,24 @@ class ConfinementTest {
     }
 
     @Test
+    void aPausedSandboxsNetworkStaysConfined() throws Exception {
+        String id = sandbox(closed, null);
+        RuntimeSandbox sb = closed.get(id);
+        try (ServerSocket hostSide = new ServerSocket()) {
+            hostSide.bind(new InetSocketAddress(InetAddress.ofLiteral(sb.hostIpv4()), 0));
+            String hostPort = String.valueOf(hostSide.getLocalPort());
+            for (boolean keepMemory : new boolean[] {true, false}) {
+                closed.pause(id, keepMemory); // frozen, or stopped with its network namespace kept
+                assertThat(attack(closed, id, "tcp", sb.hostIpv4(), hostPort)).as("paused, memory " + keepMemory)
+                        .startsWith("refused");
+                assertThat(attack(closed, id, "tcp", CGNAT, "8080")).startsWith("refused");
+                closed.resume(id);
+            }
+            assertThat(attack(closed, id, "dns", closed.get(id).hostIpv4(), "resumed.cove.test")).startsWith("rcode=0 answers=1");
+        }
+    }
+
+    @Test
     void tablesRemovedFromOutsideArePutBackWithEverySandbox() throws Exception {
         String c = sandbox(closed, null);
         String t = closed.egress().table();
