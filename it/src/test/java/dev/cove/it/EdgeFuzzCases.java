@@ -148,7 +148,8 @@ final class EdgeFuzzCases {
                         "x-" + sandboxId + "." + domain, "70000-" + sandboxId + "." + domain, "0-" + sandboxId + "." + domain,
                         domain, "localhost", "127.0.0.1", "[::1]", "sandbox." + domain, "a..b", "",
                         "api." + domain + ".evil.example", "3000-" + sandboxId + ".other.example",
-                        "3000-" + sandboxId + "-client1." + domain, "3000-AB!@#." + domain, "-." + domain, "3000--." + domain,
+                        // (not "3000-<id>-client1.<domain>": that is E2B's client-suffixed form of a sandbox port)
+                        "3000-" + sandboxId + "-client1.other.example", "3000-AB!@#." + domain, "-." + domain, "3000--." + domain,
                         "3000-" + "z".repeat(300) + "." + domain, "_." + domain, "*." + domain};
                 String h = hosts[r.nextInt(hosts.length)];
                 List<String> extra = new ArrayList<>();

@@ -203,6 +203,26 @@ class EgressTest {
     }
 
     @Test
+    void theFilterTakesABoundedNumberOfConnectionsPerSandbox() throws Exception {
+        String id = sandbox(new EgressPolicy(true, List.of("a.cove.test"), List.of("0.0.0.0/0")));
+        // 160 connections held open, none sending a request: each waits in the filter for its head. Paced at 100 a
+        // second, under the kernel's budget of new connections, so the filter's own budget (128) is what refuses.
+        String hold = "import socket, time\nheld = []\nfor i in range(160):\n"
+                + "    s = socket.create_connection(('" + SITE_B + "', 80), timeout=3)\n    held.append(s)\n    time.sleep(0.01)\n"
+                + "time.sleep(1)\nprint(len(held))";
+        ExecResult r = runtime.exec(id, "root", List.of("python3", "-c", hold), T);
+        assertThat(r.stdout().strip()).as(r.stderr()).isEqualTo("160"); // the handshakes complete; the filter resets
+        List<EgressDenial> denials = awaitDenials(id, d -> d.rule().equals("filter-budget"));
+        assertThat(denials.stream().filter(d -> d.rule().equals("filter-budget")).count()).isBetween(1L, 32L);
+        // once they are gone (closed with the process: the filter frees their slots as it sees them end), the
+        // sandbox gets through the filter again
+        String again = "";
+        for (long deadline = System.nanoTime() + 5_000_000_000L; System.nanoTime() < deadline && !again.startsWith("ok"); )
+            again = probe(id, "http", "a.cove.test", 80);
+        assertThat(again).startsWith("ok");
+    }
+
+    @Test
     void wildcardDomainMatchesSubdomainsOnly() throws Exception {
         String id = sandbox(new EgressPolicy(true, List.of("*.wild.cove.test"), List.of("0.0.0.0/0")));
         assertThat(probe(id, "http", "x.wild.cove.test", 80)).startsWith("ok");
