@@ -1,8 +1,10 @@
 package dev.cove.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +13,7 @@ import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,12 +22,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * (The edge module's copy of the it module's {@code Chromium}, which this module cannot depend on.)
+ * (Shared with the it module through this module's test jar.)
  * A real headless Chromium (Debian's package), driven over the DevTools protocol with the JDK's WebSocket client: it
  * opens a URL like a person would and answers questions about the page (JavaScript) and its cookies.
  */
-final class HeadlessChromium implements AutoCloseable {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+public final class HeadlessChromium implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Process process;
     private final Path profile;
     private final WebSocket page;
@@ -38,7 +41,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Starts Chromium on {@code url} (TLS errors ignored: the test is about links, not about trusting Cove's CA). */
-    static HeadlessChromium open(String url) throws Exception {
+    public static HeadlessChromium open(String url) throws Exception {
         Path binary = Path.of("/usr/bin/chromium");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("Chromium is missing: install Debian's 'chromium' package (.ci/run and ./cove install do)");
@@ -104,7 +107,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Sends one DevTools command and waits for its result. */
-    JsonNode call(String method, ObjectNode params) throws Exception {
+    public JsonNode call(String method, ObjectNode params) throws Exception {
         int id = ids.incrementAndGet();
         CompletableFuture<JsonNode> f = new CompletableFuture<>();
         pending.put(id, f);
@@ -117,22 +120,22 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Evaluates a JavaScript expression in the page and returns its value as text. */
-    String eval(String expression) throws Exception {
+    public String eval(String expression) throws Exception {
         return call("Runtime.evaluate", JSON.createObjectNode().put("expression", expression)
                 .put("returnByValue", true)).path("result").path("value").asText();
     }
 
     /** Every cookie the browser holds, with its flags. */
-    JsonNode cookies() throws Exception {
+    public JsonNode cookies() throws Exception {
         return call("Network.getAllCookies", null).get("cookies");
     }
 
     /** Loads {@code url} in the page, as if typed in the address bar. */
-    void navigate(String url) throws Exception {
+    public void navigate(String url) throws Exception {
         call("Page.navigate", JSON.createObjectNode().put("url", url));
     }
 
-    String waitForTitle(String expected, Duration timeout) throws Exception {
+    public String waitForTitle(String expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String title = "";
         while (System.nanoTime() < deadline) {
@@ -160,10 +163,10 @@ final class HeadlessChromium implements AutoCloseable {
         deleteTree(profile);
     }
 
-    private static void deleteTree(Path root) throws java.io.IOException {
+    private static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) return;
         try (var paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.cove.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cove.edge.HeadlessChromium;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -192,7 +193,7 @@ class PortAccessIT {
         JsonNode link = ok(server.api("POST", "/sandboxes/" + sbx + "/ports/3000/links", "{\"ttlSeconds\":600}"), 201);
         secrets.add(link.get("token").asText());
         String pageUrl = link.get("url").asText().replace("/?cove_token=", "/page?cove_token=");
-        try (Chromium browser = Chromium.open(pageUrl)) {
+        try (HeadlessChromium browser = HeadlessChromium.open(pageUrl)) {
             assertThat(browser.waitForTitle("ws ok", Duration.ofSeconds(30))).as("page, asset, fetch and WebSocket worked")
                     .isEqualTo("ws ok");
             assertThat(browser.eval("location.href")).isEqualTo("https://3000-" + sbx + "." + CoveServerProcess.DOMAIN
