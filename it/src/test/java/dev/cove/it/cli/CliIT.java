@@ -8,6 +8,7 @@ import dev.cove.sdk.Access;
 import dev.cove.sdk.CommandHandle;
 import dev.cove.sdk.CommandOptions;
 import dev.cove.sdk.Sandbox;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -598,19 +600,26 @@ class CliIT {
                 + "; echo $? > " + exit;
         tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "bash", "--norc", "-c", line);
         try {
+            // Type only once the prompt is up: keys sent earlier reach the terminal before bash reads them.
+            // Lines are matched whole, since a sandbox id may itself contain the digits looked for.
+            awaitScreen(session, screen -> screen.contains("user@" + id));
             tmux("send-keys", "-t", session, "stty size; echo $((6*7))", "Enter");
-            try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> tmux("capture-pane", "-p", "-t", session).contains("42"));
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
-                throw new AssertionError("the terminal shows:\n" + tmux("capture-pane", "-p", "-t", session), e);
-            }
-            assertThat(tmux("capture-pane", "-p", "-t", session)).contains("40 120").contains("user@" + id);
+            awaitScreen(session, screen -> screen.lines().anyMatch(l -> l.strip().equals("42")));
+            assertThat(tmux("capture-pane", "-p", "-t", session).lines().map(String::strip)).contains("40 120");
             tmux("send-keys", "-t", session, "exit 5", "Enter");
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(exit) && !Files.readString(exit).isBlank());
             assertThat(Files.readString(exit).strip()).isEqualTo("5");
         } finally {
             new ProcessBuilder("tmux", "kill-session", "-t", session).start().waitFor(10, TimeUnit.SECONDS);
             cove("sandbox", "kill", id);
+        }
+    }
+
+    static void awaitScreen(String session, Predicate<String> shown) {
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> shown.test(tmux("capture-pane", "-p", "-t", session)));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the terminal shows:\n" + tmux("capture-pane", "-p", "-t", session), e);
         }
     }
 
