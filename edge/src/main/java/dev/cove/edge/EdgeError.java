@@ -2,6 +2,8 @@ package dev.cove.edge;
 
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.SandboxRoute;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -143,6 +145,16 @@ record EdgeError(int status, String code, String message, String sandboxId, Inte
     static EdgeError headerTooLarge(int maxHeaderSize) {
         return new EdgeError(431, "request_header_too_large", "The request's headers are larger than this server accepts ("
                 + maxHeaderSize + " bytes). Send fewer or smaller headers or cookies.", null, null, null, Style.TYPED);
+    }
+
+    /** A request the HTTP decoder could not read: why, as the client can fix it. */
+    static EdgeError malformed(Throwable cause, int maxHeaderSize) {
+        if (cause instanceof TooLongHttpHeaderException) return headerTooLarge(maxHeaderSize);
+        if (cause instanceof TooLongHttpLineException) {
+            return new EdgeError(414, "uri_too_long", "The request line is too long. Send long data in the body instead.",
+                    null, null, null, Style.TYPED);
+        }
+        return badRequest("The request is not valid HTTP: " + cause.getMessage());
     }
 
     static EdgeError badRequest(String message) {

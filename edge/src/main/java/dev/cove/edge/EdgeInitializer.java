@@ -49,18 +49,21 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
     private final SslContext ssl;
     private final EdgeMetrics metrics;
     private final ConnectionLimits limits;
+    private final ExchangeLog exchangeLog;
     private final ChannelGroup clients;
 
     /**
      * @param ssl     TLS context for the HTTPS port, null for the plain port
      * @param clients every client connection while it is open, for the edge to close at shutdown
      */
-    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl, EdgeMetrics metrics, ConnectionLimits limits, ChannelGroup clients) {
+    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl, EdgeMetrics metrics, ConnectionLimits limits,
+                    ExchangeLog exchangeLog, ChannelGroup clients) {
         this.config = config;
         this.router = router;
         this.ssl = ssl;
         this.metrics = metrics;
         this.limits = limits;
+        this.exchangeLog = exchangeLog;
         this.clients = clients;
     }
 
@@ -121,7 +124,7 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private DownstreamHandler downstream() {
-        return new DownstreamHandler(router, config.maxHeaderSize(), metrics, limits, config.accessLog());
+        return new DownstreamHandler(router, config.maxHeaderSize(), metrics, limits, exchangeLog);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.cove.edge;
 
 import dev.cove.core.CoveException;
-import dev.cove.core.routing.IngressAudit;
 import dev.cove.core.routing.RequestTarget;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxHost;
@@ -12,6 +11,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Decides, from a request's headers alone, where it goes: proxied (to the control plane, the agent API, or a port
@@ -47,7 +48,7 @@ final class Router {
      * The sandbox is paused with {@code autoResume} and the request may pass: hold it until {@code woken} completes,
      * then route it again.
      */
-    record Wake(SandboxHost sandbox, java.util.concurrent.CompletionStage<Void> woken) implements Decision {}
+    record Wake(SandboxHost sandbox, CompletionStage<Void> woken) implements Decision {}
 
     /** A browser brought a token in the query string: answer 303 with the cookie (see {@link PortAccessCheck}). */
     record Redirect(SandboxHost sandbox, PortAccessCheck.Redirect redirect) implements Decision {}
@@ -60,27 +61,14 @@ final class Router {
     private final UpstreamDialer controlPlane;
     private final SandboxPortDialer sandboxPorts;
     private final PortAccessCheck access;
-    private final IngressAudit audit;
 
     Router(String domain, SandboxDirectory directory, UpstreamDialer controlPlane, SandboxPortDialer sandboxPorts,
-           PortAccessCheck access, IngressAudit audit) {
-        this.audit = audit;
+           PortAccessCheck access) {
         this.domain = SandboxHost.hostname(domain); // lower case, no trailing dot, no port: as hostname() gives hosts
         this.directory = directory;
         this.controlPlane = controlPlane;
         this.sandboxPorts = sandboxPorts;
         this.access = access;
-    }
-
-    /** Where answered requests to sandbox ports are reported. */
-    IngressAudit audit() { return audit; }
-
-    /**
-     * @param secure  the client came over TLS
-     * @param browser the request is a browser navigation
-     */
-    Decision route(HttpRequest request, boolean secure, boolean browser) {
-        return route(request, secure, browser, new TargetCache());
     }
 
     /**
@@ -95,8 +83,8 @@ final class Router {
         private RequestTarget target;
 
         RequestTarget get(String host, String idHeader, String portHeader) {
-            return target != null && java.util.Objects.equals(host, this.host) && java.util.Objects.equals(idHeader, this.idHeader)
-                    && java.util.Objects.equals(portHeader, this.portHeader) ? target : null;
+            return target != null && Objects.equals(host, this.host) && Objects.equals(idHeader, this.idHeader)
+                    && Objects.equals(portHeader, this.portHeader) ? target : null;
         }
 
         void put(String host, String idHeader, String portHeader, RequestTarget target) {
@@ -107,7 +95,11 @@ final class Router {
         }
     }
 
-    /** As {@link #route(HttpRequest, boolean, boolean)}, reusing the connection's last parsed target when it applies. */
+    /**
+     * @param secure  the client came over TLS
+     * @param browser the request is a browser navigation
+     * @param cache   the connection's last parsed target, reused when the request names the same one
+     */
     Decision route(HttpRequest request, boolean secure, boolean browser, TargetCache cache) {
         HttpHeaders headers = request.headers();
         String host = headers.get(HttpHeaderNames.HOST);
