@@ -1,5 +1,15 @@
 package dev.cove.edge;
 
+import dev.cove.edge.connection.ConnectionLimits;
+import dev.cove.edge.connection.HeaderTimeout;
+import dev.cove.edge.connection.IdleTimeout;
+import dev.cove.edge.http.CleartextHttp2Detector;
+import dev.cove.edge.http.Http1ServerCodec;
+import dev.cove.edge.metrics.EdgeMetrics;
+import dev.cove.edge.relay.DownstreamHandler;
+import dev.cove.edge.relay.ExchangeLog;
+import dev.cove.edge.routing.Router;
+
 import dev.cove.core.routing.RequestLimits;
 
 import io.netty.channel.ChannelHandler;
@@ -32,7 +42,7 @@ import io.netty.util.AsciiString;
  *                                                           └─ http/1.1: HeaderTimeout → Http1ServerCodec → DownstreamHandler
  * plain port: Limits → IdleTimeout → HeaderTimeout → CleartextHttp2Detector (h2c by prior knowledge, first bytes
  *             only) → Http1ServerCodec → HttpServerUpgradeHandler (h2c by Upgrade, first request only) → DownstreamHandler
- * after a 101 (WebSocket): the HTTP handlers and HeaderTimeout leave; DownstreamHandler relays raw bytes
+ * after a 101 (WebSocket): the HTTP handlers and HeaderTimeout leave; a WebSocketTunnel takes DownstreamHandler's place
  * each HTTP/2 stream: Http2StreamFrameToHttpObjectCodec → DownstreamHandler
  * </pre>
  */

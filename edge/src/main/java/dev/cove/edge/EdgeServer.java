@@ -1,5 +1,17 @@
 package dev.cove.edge;
 
+import dev.cove.edge.connection.ConnectionLimits;
+import dev.cove.edge.connection.Transport;
+import dev.cove.edge.metrics.EdgeMetrics;
+import dev.cove.edge.metrics.MetricsEndpoint;
+import dev.cove.edge.relay.ExchangeLog;
+import dev.cove.edge.routing.Router;
+import dev.cove.edge.security.PortAccessCheck;
+import dev.cove.edge.tls.TlsMaterial;
+import dev.cove.edge.upstream.NetnsDialer;
+import dev.cove.edge.upstream.SandboxPortDialer;
+import dev.cove.edge.upstream.SocketDialer;
+
 import dev.cove.core.routing.IngressAudit;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.SandboxDirectory;
