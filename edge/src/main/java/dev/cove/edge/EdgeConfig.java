@@ -1,6 +1,7 @@
 package dev.cove.edge;
 
 import dev.cove.core.routing.RequestLimits;
+import dev.cove.edge.connection.Transport;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -48,7 +49,7 @@ public record EdgeConfig(List<InetAddress> listenAddresses, int httpPort, int ht
     public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_SANDBOX = 2_000;
     /** What {@code transport} takes. */
-    public static final List<String> TRANSPORTS = List.of("auto", "io_uring", "epoll", "nio");
+    public static final List<String> TRANSPORTS = Transport.CHOICES;
 
     public EdgeConfig {
         listenAddresses = List.copyOf(listenAddresses);

@@ -1,5 +1,15 @@
 package dev.cove.edge;
 
+import dev.cove.edge.connection.ConnectionLimits;
+import dev.cove.edge.connection.HeaderTimeout;
+import dev.cove.edge.connection.IdleTimeout;
+import dev.cove.edge.http.CleartextHttp2Detector;
+import dev.cove.edge.http.Http1ServerCodec;
+import dev.cove.edge.metrics.EdgeMetrics;
+import dev.cove.edge.relay.DownstreamHandler;
+import dev.cove.edge.relay.ExchangeLog;
+import dev.cove.edge.routing.Router;
+
 import dev.cove.core.routing.RequestLimits;
 
 import io.netty.channel.ChannelHandler;
@@ -32,7 +42,7 @@ import io.netty.util.AsciiString;
  *                                                           └─ http/1.1: HeaderTimeout → Http1ServerCodec → DownstreamHandler
  * plain port: Limits → IdleTimeout → HeaderTimeout → CleartextHttp2Detector (h2c by prior knowledge, first bytes
  *             only) → Http1ServerCodec → HttpServerUpgradeHandler (h2c by Upgrade, first request only) → DownstreamHandler
- * after a 101 (WebSocket): the HTTP handlers and HeaderTimeout leave; DownstreamHandler relays raw bytes
+ * after a 101 (WebSocket): the HTTP handlers and HeaderTimeout leave; a WebSocketTunnel takes DownstreamHandler's place
  * each HTTP/2 stream: Http2StreamFrameToHttpObjectCodec → DownstreamHandler
  * </pre>
  */
@@ -49,18 +59,21 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
     private final SslContext ssl;
     private final EdgeMetrics metrics;
     private final ConnectionLimits limits;
+    private final ExchangeLog exchangeLog;
     private final ChannelGroup clients;
 
     /**
      * @param ssl     TLS context for the HTTPS port, null for the plain port
      * @param clients every client connection while it is open, for the edge to close at shutdown
      */
-    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl, EdgeMetrics metrics, ConnectionLimits limits, ChannelGroup clients) {
+    EdgeInitializer(EdgeConfig config, Router router, SslContext ssl, EdgeMetrics metrics, ConnectionLimits limits,
+                    ExchangeLog exchangeLog, ChannelGroup clients) {
         this.config = config;
         this.router = router;
         this.ssl = ssl;
         this.metrics = metrics;
         this.limits = limits;
+        this.exchangeLog = exchangeLog;
         this.clients = clients;
     }
 
@@ -121,7 +134,7 @@ final class EdgeInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private DownstreamHandler downstream() {
-        return new DownstreamHandler(router, config.maxHeaderSize(), metrics, limits, config.accessLog());
+        return new DownstreamHandler(router, config.maxHeaderSize(), metrics, limits, exchangeLog);
     }
 
     /**

@@ -1,5 +1,17 @@
 package dev.cove.edge;
 
+import dev.cove.edge.connection.ConnectionLimits;
+import dev.cove.edge.connection.Transport;
+import dev.cove.edge.metrics.EdgeMetrics;
+import dev.cove.edge.metrics.MetricsEndpoint;
+import dev.cove.edge.relay.ExchangeLog;
+import dev.cove.edge.routing.Router;
+import dev.cove.edge.security.PortAccessCheck;
+import dev.cove.edge.tls.TlsMaterial;
+import dev.cove.edge.upstream.NetnsDialer;
+import dev.cove.edge.upstream.SandboxPortDialer;
+import dev.cove.edge.upstream.SocketDialer;
+
 import dev.cove.core.routing.IngressAudit;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.SandboxDirectory;
@@ -113,7 +125,8 @@ public final class EdgeServer implements AutoCloseable {
         tls = TlsMaterial.loadOrCreate(config.dataDir().resolve("tls"), config.domain());
         SslContext ssl = tls.newServerSslContext();
         Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts,
-                new PortAccessCheck(linkTokens, Clock.systemUTC()), audit);
+                new PortAccessCheck(linkTokens, Clock.systemUTC()));
+        ExchangeLog exchangeLog = new ExchangeLog(metrics, audit, config.accessLog());
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerSandbox(), metrics);
         Transport.Chosen chosen = Transport.choose(config.transport());
         if (chosen.fallbackReason() != null) {
@@ -128,8 +141,8 @@ public final class EdgeServer implements AutoCloseable {
             group = newEventLoops(Transport.choose("epoll").transport());
         }
         try {
-            if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null, metrics, limits, clients));
-            if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl, metrics, limits, clients));
+            if (config.httpPort() >= 0) httpPort = bind(config.httpPort(), new EdgeInitializer(config, router, null, metrics, limits, exchangeLog, clients));
+            if (config.httpsPort() >= 0) httpsPort = bind(config.httpsPort(), new EdgeInitializer(config, router, ssl, metrics, limits, exchangeLog, clients));
             if (config.metricsPort() >= 0) metricsPort = bindMetrics();
         } catch (IOException | RuntimeException e) {
             close();
@@ -207,8 +220,6 @@ public final class EdgeServer implements AutoCloseable {
         if (tls == null) throw new IllegalStateException("not started");
         return tls.caCertificateFile();
     }
-
-    public TlsMaterial tls() { return tls; }
 
     /** Stops listening and closes every connection. */
     @Override

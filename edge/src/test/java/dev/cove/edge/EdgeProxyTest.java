@@ -1,5 +1,8 @@
 package dev.cove.edge;
 
+import dev.cove.edge.upstream.SandboxPortDialer;
+import dev.cove.edge.upstream.SocketDialer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cove.core.routing.SandboxRoute;

@@ -1,5 +1,7 @@
 package dev.cove.edge;
 
+import dev.cove.edge.upstream.SandboxPortDialer;
+
 import dev.cove.core.routing.RequestLimits;
 import dev.cove.core.routing.SandboxRoute;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,8 @@
 package dev.cove.edge;
 
+import dev.cove.edge.http.UpstreamCodec;
+import dev.cove.edge.upstream.SandboxPortDialer;
+
 import dev.cove.edge.EdgeProxyTest.RawClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
