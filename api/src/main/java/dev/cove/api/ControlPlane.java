@@ -10,6 +10,7 @@ import dev.cove.api.auth.CreateApiKeyHandler;
 import dev.cove.api.auth.LinkSecret;
 import dev.cove.api.auth.ListApiKeysHandler;
 import dev.cove.api.auth.RevokeApiKeyHandler;
+import dev.cove.api.http.PassThroughGzip;
 import dev.cove.api.lifecycle.IngressService;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.ports.AccessAudit;
@@ -55,7 +56,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 import java.nio.file.Files;
@@ -66,7 +66,8 @@ import java.time.Clock;
  * REST API on a Helidon server bound to loopback (the edge proxies {@code api.<domain>} to it).
  * <pre>{@code
  * try (ControlPlane api = ControlPlane.start(config, runtime)) {
- *     edge.route("api", api.port()); edge.directory(api.directory()); print(api.apiKey());
+ *     // the edge proxies to api.port(), asks api.directory(), checks links with api.linkTokens()
+ *     // and reports to the audit; expose checks go through it once api.edgeReady(...) is called
  * }
  * }</pre>
  * Closing stops the server and the timers but not the sandboxes: they keep running and a restarted control plane
@@ -138,7 +139,7 @@ public final class ControlPlane implements AutoCloseable {
                     .connectionOptions(o -> o.tcpNoDelay(true))
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
-                            .addContentEncoding(new dev.cove.api.http.PassThroughGzip()))
+                            .addContentEncoding(new PassThroughGzip()))
                     .routing(r -> {
                         WireRules.register(r);
                         envd.register(r); // agent requests (X-Cove-Sandbox-Id) first: /health exists in both
@@ -252,9 +253,6 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Port of the API on 127.0.0.1. */
     public int port() { return server.port(); }
-
-    /** Base URI of the API, e.g. {@code http://127.0.0.1:41234}. */
-    public URI uri() { return URI.create("http://127.0.0.1:" + port()); }
 
     /** What the edge asks about sandboxes (in memory, never blocks). */
     public SandboxDirectory directory() { return sandboxes.routes(); }

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -192,7 +193,7 @@ final class FilesHandler {
         for (byte b : head) if (b == 0) return "application/octet-stream";
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
         try {
-            decoder.decode(java.nio.ByteBuffer.wrap(head, 0, Math.max(0, head.length - 3)));
+            decoder.decode(ByteBuffer.wrap(head, 0, Math.max(0, head.length - 3)));
             return "text/plain; charset=utf-8";
         } catch (CharacterCodingException e) {
             return "application/octet-stream";

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -92,7 +93,7 @@ final class ManagedProcess {
             int n;
             while ((n = in.read(buf)) > 0) {
                 lastOutput.set(System.nanoTime());
-                byte[] chunk = java.util.Arrays.copyOf(buf, n);
+                byte[] chunk = Arrays.copyOf(buf, n);
                 DataEvent d = switch (kind) {
                     case 0 -> new DataEvent(chunk, null, null);
                     case 1 -> new DataEvent(null, chunk, null);

@@ -14,12 +14,15 @@ import dev.cove.api.envd.Messages.SendSignalRequest;
 import dev.cove.api.envd.Messages.StartRequest;
 import dev.cove.api.envd.Messages.UpdateRequest;
 import dev.cove.core.CoveException;
+import dev.cove.core.runtime.FileEntry;
 import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxRuntime;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,8 +69,8 @@ final class ProcessService {
 
     private void remember(String sandboxId, ManagedProcess ended) {
         Messages.EndEvent end = ended.end();
-        Map<Integer, String> ends = recentEnds.computeIfAbsent(sandboxId, k -> java.util.Collections.synchronizedMap(
-                new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        Map<Integer, String> ends = recentEnds.computeIfAbsent(sandboxId, k -> Collections.synchronizedMap(
+                new LinkedHashMap<>(16, 0.75f, false) {
                     @Override
                     protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) { return size() > RECENT_ENDS_KEPT; }
                 }));
@@ -100,8 +103,8 @@ final class ProcessService {
         String cwd = cfg.cwd() == null || cfg.cwd().isEmpty() ? null : call.absolute(cfg.cwd());
         if (cwd != null) {
             var entry = runtime.files(call.sandboxId()).stat(call.user(), cwd);
-            if (entry.type() != dev.cove.core.runtime.FileEntry.Type.DIRECTORY
-                    && entry.type() != dev.cove.core.runtime.FileEntry.Type.SYMLINK)
+            if (entry.type() != FileEntry.Type.DIRECTORY
+                    && entry.type() != FileEntry.Type.SYMLINK)
                 throw Connect.error("invalid_argument", "cwd '" + cwd + "' is not a directory");
         }
         ProcessSpec.PtySize size = req.pty() == null || req.pty().size() == null ? null

@@ -6,7 +6,10 @@ import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxRoute;
 
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The in-memory {@link SandboxDirectory} the edge asks on its event loops: a concurrent map kept current by
@@ -33,16 +36,16 @@ public final class RouteTable implements SandboxDirectory {
         routes.put(id, new SandboxRoute(id, SandboxRoute.State.PAUSED, null, null, null, mask, ingress, row.autoResume()));
     }
 
-    private java.util.function.Function<String, java.util.concurrent.CompletableFuture<Void>> waker =
-            id -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no waker"));
+    private Function<String, CompletableFuture<Void>> waker =
+            id -> CompletableFuture.failedFuture(new IllegalStateException("no waker"));
 
-    void waker(java.util.function.Function<String, java.util.concurrent.CompletableFuture<Void>> waker) { this.waker = waker; }
+    void waker(Function<String, CompletableFuture<Void>> waker) { this.waker = waker; }
 
     @Override
-    public java.util.concurrent.CompletionStage<Void> wake(String sandboxId) {
+    public CompletionStage<Void> wake(String sandboxId) {
         SandboxRoute route = lookup(sandboxId);
         if (route == null || route.state() != SandboxRoute.State.PAUSED || !route.autoResume()) {
-            return java.util.concurrent.CompletableFuture.completedFuture(null); // nothing to wake: route again
+            return CompletableFuture.completedFuture(null); // nothing to wake: route again
         }
         return waker.apply(sandboxId);
     }
@@ -57,7 +60,4 @@ public final class RouteTable implements SandboxDirectory {
     }
 
     void remove(String id) { routes.remove(id); }
-
-    /** Number of known sandboxes (running and tombstones). */
-    public int size() { return routes.size(); }
 }

@@ -26,10 +26,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -316,15 +319,15 @@ public final class SandboxService implements AutoCloseable {
 
     /** How long a sandbox woken by traffic stays up (E2B keeps an auto-resumed sandbox awake at least 300 s). */
     static final Duration WAKE_TIMEOUT = Duration.ofSeconds(300);
-    private final java.util.concurrent.ExecutorService wakers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService wakers = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
      * The edge's wake-on-request: resumes a paused sandbox created with {@code autoResume}, off the event loop. A
      * sandbox that ended is never brought back (the future fails with 404); concurrent wakes of one sandbox resume
      * it once (the lock; the second finds it running).
      */
-    java.util.concurrent.CompletableFuture<Void> wake(String id) {
-        return java.util.concurrent.CompletableFuture.runAsync(() -> {
+    CompletableFuture<Void> wake(String id) {
+        return CompletableFuture.runAsync(() -> {
             SandboxRecord row = store.find(id).orElseThrow(() -> notFound(id));
             if (!row.state().isLive()) throw notFound(id);
             if (row.state() == SandboxState.PAUSED && !row.autoResume()) throw paused(id);
@@ -344,7 +347,7 @@ public final class SandboxService implements AutoCloseable {
      * (port rules and links changed by {@code work} take effect at once). A sandbox that needs a traffic access token
      * now (a port became private) and had none gets one.
      */
-    public <T> T changeIngress(String id, java.util.function.Function<SandboxRecord, T> work) {
+    public <T> T changeIngress(String id, Function<SandboxRecord, T> work) {
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,7 +64,7 @@ public final class AccessAudit implements IngressAudit, AutoCloseable {
             rows.add(new IngressStore.AuditRow(Instant.ofEpochMilli(k.minute()), k.sandboxId(), "access", k.port(),
                     k.linkId(), k.source(), k.via(), k.status(), n, null));
         }
-        rows.sort(java.util.Comparator.comparing(IngressStore.AuditRow::at));
+        rows.sort(Comparator.comparing(IngressStore.AuditRow::at));
         for (IngressStore.AuditRow row : rows) {
             try {
                 store.appendAudit(List.of(row));

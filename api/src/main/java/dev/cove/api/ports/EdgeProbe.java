@@ -1,5 +1,6 @@
 package dev.cove.api.ports;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -18,6 +19,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -72,7 +74,7 @@ public final class EdgeProbe {
             SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, name, edge.getPort(), true);
             SSLParameters p = s.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
-            p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(name)));
+            p.setServerNames(List.of(new SNIHostName(name)));
             p.setApplicationProtocols(new String[]{"http/1.1"});
             s.setSSLParameters(p);
             s.startHandshake();

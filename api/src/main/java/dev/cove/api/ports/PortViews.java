@@ -3,6 +3,7 @@ package dev.cove.api.ports;
 import dev.cove.api.store.IngressStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.SandboxHost;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.time.Instant;
@@ -105,7 +106,7 @@ final class PortViews {
 
     /** Who made the call, for the audit trail: the client address the edge forwarded. */
     static String source(ServerRequest req) {
-        return req.headers().first(io.helidon.http.HeaderNames.X_FORWARDED_FOR)
+        return req.headers().first(HeaderNames.X_FORWARDED_FOR)
                 .orElse(req.remotePeer().address().toString());
     }
 }

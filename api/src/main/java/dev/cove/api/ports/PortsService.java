@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -294,7 +295,7 @@ public final class PortsService {
      */
     static List<IngressStore.AuditRow> mergeAccesses(List<IngressStore.AuditRow> rows) {
         record Key(Instant at, Integer port, String linkId, String source, String access, Integer status) {}
-        Map<Key, Integer> at = new java.util.HashMap<>();
+        Map<Key, Integer> at = new HashMap<>();
         List<IngressStore.AuditRow> out = new ArrayList<>();
         for (IngressStore.AuditRow r : rows) {
             if (!"access".equals(r.kind())) {
