@@ -11,9 +11,9 @@ import dev.cove.api.auth.LinkSecret;
 import dev.cove.api.auth.ListApiKeysHandler;
 import dev.cove.api.auth.RevokeApiKeyHandler;
 import dev.cove.api.http.PassThroughGzip;
-import dev.cove.api.lifecycle.IngressService;
+import dev.cove.api.lifecycle.PortAccessService;
 import dev.cove.api.lifecycle.SandboxService;
-import dev.cove.api.ports.AccessAudit;
+import dev.cove.api.ports.PortAccessAuditLog;
 import dev.cove.api.ports.AuditHandler;
 import dev.cove.api.ports.CreateLinkHandler;
 import dev.cove.api.ports.EdgeProbe;
@@ -88,11 +88,11 @@ public final class ControlPlane implements AutoCloseable {
     private final String apiKey;
     private final WebServer server;
     private final EnvdServer envd;
-    private final AccessAudit accessAudit;
+    private final PortAccessAuditLog accessAudit;
     private final AtomicReference<EdgeProbe> edgeProbe;
 
     private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server, EnvdServer envd, AccessAudit accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
+                         WebServer server, EnvdServer envd, PortAccessAuditLog accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
@@ -117,16 +117,16 @@ public final class ControlPlane implements AutoCloseable {
         String apiKey = ApiKeys.resolve(config);
         SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
         SandboxService sandboxes = null;
-        AccessAudit accessAudit = null;
+        PortAccessAuditLog accessAudit = null;
         try {
             ApiKeys keys = ApiKeys.bootstrap(store, apiKey);
-            IngressService ingress = new IngressService(config, store.ingress(),
+            PortAccessService portAccess = new PortAccessService(config, store.portAccess(),
                     new LinkTokens(LinkSecret.loadOrCreate(config.dataDir())));
-            sandboxes = new SandboxService(config, store, ingress, runtime, Clock.systemUTC());
+            sandboxes = new SandboxService(config, store, portAccess, runtime, Clock.systemUTC());
             sandboxes.start();
             SandboxService service = sandboxes;
             EnvdServer envd = new EnvdServer(service, runtime);
-            accessAudit = new AccessAudit(store.ingress(), Clock.systemUTC());
+            accessAudit = new PortAccessAuditLog(store.portAccess(), Clock.systemUTC());
             AtomicReference<EdgeProbe> edgeProbe = new AtomicReference<>();
             PortsService ports = new PortsService(service, runtime, envd, accessAudit, edgeProbe::get);
             WebServer server = WebServer.builder()
@@ -240,7 +240,7 @@ public final class ControlPlane implements AutoCloseable {
     private static Handler secured(ApiKeys keys, Handler handler) { return RequireApiKey.wrap(keys, handler); }
 
     /** Mints and checks share-link tokens; the edge needs the same instance (or secret). */
-    public LinkTokens linkTokens() { return sandboxes.ingress().linkTokens(); }
+    public LinkTokens linkTokens() { return sandboxes.portAccess().linkTokens(); }
 
     /** Where the edge reports accesses to sandbox ports (never blocks). */
     public IngressAudit ingressAudit() { return accessAudit; }

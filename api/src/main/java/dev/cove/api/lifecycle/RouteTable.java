@@ -25,15 +25,15 @@ public final class RouteTable implements SandboxDirectory {
     }
 
     /** Running, with the row's per-sandbox edge settings: {@code network.maskRequestHost} and who may reach which port. */
-    void running(String id, String netnsPath, SandboxRecord row, IngressPolicy ingress) {
+    void running(String id, String netnsPath, SandboxRecord row, IngressPolicy portAccess) {
         String mask = row.network() == null ? null : row.network().maskRequestHost();
-        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, ingress, row.autoResume()));
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, portAccess, row.autoResume()));
     }
 
     /** Paused: the edge answers 409, or wakes it ({@code autoResume}) once the port's access policy let the request in. */
-    void paused(String id, SandboxRecord row, IngressPolicy ingress) {
+    void paused(String id, SandboxRecord row, IngressPolicy portAccess) {
         String mask = row.network() == null ? null : row.network().maskRequestHost();
-        routes.put(id, new SandboxRoute(id, SandboxRoute.State.PAUSED, null, null, null, mask, ingress, row.autoResume()));
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.PAUSED, null, null, null, mask, portAccess, row.autoResume()));
     }
 
     private Function<String, CompletableFuture<Void>> waker =
@@ -50,9 +50,9 @@ public final class RouteTable implements SandboxDirectory {
         return waker.apply(sandboxId);
     }
 
-    /** Replaces the ingress policy of a known sandbox (no-op for unknown ones). */
-    void ingress(String id, IngressPolicy ingress) {
-        routes.computeIfPresent(id, (k, route) -> route.withIngress(ingress));
+    /** Replaces the port access policy of a known sandbox (no-op for unknown ones). */
+    void portAccess(String id, IngressPolicy portAccess) {
+        routes.computeIfPresent(id, (k, route) -> route.withIngress(portAccess));
     }
 
     void ended(String id, Instant endedAt, String reason) {

@@ -1,6 +1,6 @@
 package dev.cove.api.ports;
 
-import dev.cove.api.store.IngressStore;
+import dev.cove.api.store.PortAccessStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.SandboxHost;
 import io.helidon.http.HeaderNames;
@@ -67,11 +67,11 @@ final class PortViews {
         return m;
     }
 
-    static Map<String, Object> audit(List<IngressStore.AuditRow> rows) {
+    static Map<String, Object> audit(List<PortAccessStore.AuditRow> rows) {
         return Map.of("events", rows.stream().map(PortViews::event).toList());
     }
 
-    private static Map<String, Object> event(IngressStore.AuditRow r) {
+    private static Map<String, Object> event(PortAccessStore.AuditRow r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("at", text(r.at()));
         m.put("kind", r.kind());

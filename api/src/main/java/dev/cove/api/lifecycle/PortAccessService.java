@@ -1,7 +1,7 @@
 package dev.cove.api.lifecycle;
 
 import dev.cove.api.ApiConfig;
-import dev.cove.api.store.IngressStore;
+import dev.cove.api.store.PortAccessStore;
 import dev.cove.api.store.NetworkConfig;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.core.routing.IngressPolicy;
@@ -18,18 +18,18 @@ import java.util.Map;
  * in {@code docs/ports.md}: E2B's explicit {@code allowPublicTraffic} first, then the port's rule, the sandbox's
  * default, the operator's default.
  */
-public final class IngressService {
+public final class PortAccessService {
     private final ApiConfig config;
-    private final IngressStore store;
+    private final PortAccessStore store;
     private final LinkTokens linkTokens;
 
-    public IngressService(ApiConfig config, IngressStore store, LinkTokens linkTokens) {
+    public PortAccessService(ApiConfig config, PortAccessStore store, LinkTokens linkTokens) {
         this.config = config;
         this.store = store;
         this.linkTokens = linkTokens;
     }
 
-    public IngressStore store() { return store; }
+    public PortAccessStore store() { return store; }
 
     /** Mints and checks share-link tokens (the edge holds the same secret). */
     public LinkTokens linkTokens() { return linkTokens; }
@@ -51,7 +51,7 @@ public final class IngressService {
     void recordCreate(String id, NewSandbox req, Instant now) {
         store.saveDefaultAccess(id, defaultAccess(req));
         req.portAccess().forEach((port, access) ->
-                store.putPortRule(id, new IngressStore.PortRuleRow(port, access, null, null, now)));
+                store.putPortRule(id, new PortAccessStore.PortRuleRow(port, access, null, null, now)));
     }
 
     /** The sandbox's policy as the edge applies it, read from the store. */
@@ -67,7 +67,7 @@ public final class IngressService {
         store.portRules(row.id()).forEach((port, r) ->
                 ports.put(port, new IngressPolicy.PortRule(r.access(), r.exposedUntil(), r.closedAt(), r.crossSite())));
         Map<String, IngressPolicy.LinkGrant> links = new HashMap<>();
-        for (IngressStore.LinkRow l : store.links(row.id())) {
+        for (PortAccessStore.LinkRow l : store.links(row.id())) {
             links.put(l.id(), new IngressPolicy.LinkGrant(l.port(), l.expiresAt(), l.revokedAt() != null));
         }
         return new IngressPolicy(e2bPrivate, false, defaultAccess, row.trafficAccessToken(), ports, links);

@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@link IngressStore} in the SQLite file of {@link SqliteSandboxStore} (tables from {@code V2__port_access_links_audit}). */
-public final class SqliteIngressStore implements IngressStore {
+/** {@link PortAccessStore} in the SQLite file of {@link SqliteSandboxStore} (tables from {@code V2__port_access_links_audit}). */
+public final class SqlitePortAccessStore implements PortAccessStore {
     private final DataSource dataSource;
 
-    SqliteIngressStore(DataSource dataSource) { this.dataSource = dataSource; }
+    SqlitePortAccessStore(DataSource dataSource) { this.dataSource = dataSource; }
 
     @Override
     public void saveDefaultAccess(String sandboxId, PortAccess access) {

@@ -11,7 +11,7 @@ import java.util.Optional;
  * Who may reach a sandbox's ports: its default access, per-port rules (exposures), share links and the audit trail
  * (see {@code docs/ports.md}). Rows go with their sandbox when its tombstone is purged. Every method is one statement.
  */
-public interface IngressStore {
+public interface PortAccessStore {
 
     /**
      * One port's rule.

@@ -1,6 +1,6 @@
 package dev.cove.api.ports;
 
-import dev.cove.api.store.IngressStore;
+import dev.cove.api.store.PortAccessStore;
 import dev.cove.core.routing.IngressAudit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,19 +22,19 @@ import java.util.concurrent.atomic.LongAdder;
  * writes them to the audit trail, aggregated per minute, sandbox, port, credential kind, source and status, every
  * few seconds and at close. Grants and revocations are written directly by {@link PortsService}.
  */
-public final class AccessAudit implements IngressAudit, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(AccessAudit.class);
+public final class PortAccessAuditLog implements IngressAudit, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PortAccessAuditLog.class);
     static final long FLUSH_SECONDS = 5;
 
     /** {@code minute}: the minute's start in epoch milliseconds (an Instant per request would be two allocations). */
     private record Key(long minute, String sandboxId, int port, String via, String linkId, String source, int status) {}
 
-    private final IngressStore store;
+    private final PortAccessStore store;
     private final Clock clock;
     private final ConcurrentHashMap<Key, LongAdder> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
 
-    public AccessAudit(IngressStore store, Clock clock) {
+    public PortAccessAuditLog(PortAccessStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
         this.flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("cove-audit").factory());
@@ -53,7 +53,7 @@ public final class AccessAudit implements IngressAudit, AutoCloseable {
         // Counters of past minutes are dropped once drained; those of this minute stay even when drained, since an event
         // loop may be incrementing one right now (dropping it between the drain and the removal would lose that count).
         long current = minuteOf(clock.millis());
-        List<IngressStore.AuditRow> rows = new ArrayList<>();
+        List<PortAccessStore.AuditRow> rows = new ArrayList<>();
         for (Map.Entry<Key, LongAdder> e : pending.entrySet()) {
             Key k = e.getKey();
             long n = e.getValue().sumThenReset();
@@ -61,11 +61,11 @@ public final class AccessAudit implements IngressAudit, AutoCloseable {
                 if (k.minute() < current) pending.remove(k, e.getValue());
                 continue;
             }
-            rows.add(new IngressStore.AuditRow(Instant.ofEpochMilli(k.minute()), k.sandboxId(), "access", k.port(),
+            rows.add(new PortAccessStore.AuditRow(Instant.ofEpochMilli(k.minute()), k.sandboxId(), "access", k.port(),
                     k.linkId(), k.source(), k.via(), k.status(), n, null));
         }
-        rows.sort(Comparator.comparing(IngressStore.AuditRow::at));
-        for (IngressStore.AuditRow row : rows) {
+        rows.sort(Comparator.comparing(PortAccessStore.AuditRow::at));
+        for (PortAccessStore.AuditRow row : rows) {
             try {
                 store.appendAudit(List.of(row));
             } catch (RuntimeException e) {

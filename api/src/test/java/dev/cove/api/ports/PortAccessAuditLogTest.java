@@ -1,6 +1,6 @@
 package dev.cove.api.ports;
 
-import dev.cove.api.store.IngressStore.AuditRow;
+import dev.cove.api.store.PortAccessStore.AuditRow;
 import dev.cove.api.store.NetworkConfig;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxState;
@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 /** The edge's access counts, written through a real SQLite store. */
-class AccessAuditTest {
+class PortAccessAuditLogTest {
     private static final Instant MINUTE = Instant.parse("2026-11-26T16:00:00Z");
 
     @TempDir
@@ -45,7 +45,7 @@ class AccessAuditTest {
     @Test
     void accessesAreCountedPerMinuteAndKey() {
         MovableClock clock = new MovableClock(MINUTE.plusSeconds(10));
-        try (AccessAudit audit = new AccessAudit(store.ingress(), clock)) {
+        try (PortAccessAuditLog audit = new PortAccessAuditLog(store.portAccess(), clock)) {
             for (int i = 0; i < 3; i++) audit.accessed("sbx", 3000, "public", null, "127.0.0.1", 200);
             audit.accessed("sbx", 3000, "denied", null, "127.0.0.1", 401);
             clock.now = MINUTE.plusSeconds(70);
@@ -53,7 +53,7 @@ class AccessAuditTest {
             audit.accessed("sbx", 3000, "public", null, "127.0.0.1", 200);
             audit.flush();
         }
-        List<AuditRow> rows = store.ingress().audit("sbx", 100);
+        List<AuditRow> rows = store.portAccess().audit("sbx", 100);
         assertThat(rows).extracting(AuditRow::at, AuditRow::access, AuditRow::status, AuditRow::count)
                 .containsExactlyInAnyOrder(
                         tuple(MINUTE, "public", 200, 3L),
@@ -68,7 +68,7 @@ class AccessAuditTest {
     @Test
     void flushesDuringCountingLoseNoAccess() throws Exception {
         int accesses = 2_000;
-        try (AccessAudit audit = new AccessAudit(store.ingress(), Clock.fixed(MINUTE.plusSeconds(30), ZoneOffset.UTC))) {
+        try (PortAccessAuditLog audit = new PortAccessAuditLog(store.portAccess(), Clock.fixed(MINUTE.plusSeconds(30), ZoneOffset.UTC))) {
             AtomicBoolean counting = new AtomicBoolean(true);
             Thread flusher = Thread.ofPlatform().start(() -> {
                 while (counting.get()) audit.flush();
@@ -81,7 +81,7 @@ class AccessAuditTest {
             counting.set(false);
             flusher.join();
         }
-        long written = store.ingress().audit("sbx", 100_000).stream().mapToLong(AuditRow::count).sum();
+        long written = store.portAccess().audit("sbx", 100_000).stream().mapToLong(AuditRow::count).sum();
         assertThat(written).isEqualTo(accesses);
     }
 
