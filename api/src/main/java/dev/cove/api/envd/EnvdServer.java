@@ -13,6 +13,7 @@ import dev.cove.api.envd.Messages.StartRequest;
 import dev.cove.api.envd.Messages.UpdateRequest;
 import dev.cove.api.envd.Messages.WatchDirRequest;
 import dev.cove.api.envd.Messages.WatcherRequest;
+import dev.cove.api.lifecycle.SandboxProcesses;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.core.CoveException;
@@ -81,16 +82,8 @@ public final class EnvdServer implements AutoCloseable {
         this.files = new FilesHandler(runtime);
     }
 
-    /**
-     * A process started through the agent API.
-     *
-     * @param running whether it still runs
-     * @param status  how it ended ({@code exit status 1}, {@code signal: killed}), null while it runs
-     */
-    public record ProcessState(boolean running, String status) {}
-
-    /** The state of process {@code pid} of a sandbox, or null when this server did not start it (or forgot it). */
-    public ProcessState processState(String sandboxId, int pid) { return processes.state(sandboxId, pid); }
+    /** The processes started through this agent (the ports API asks whether one has ended). */
+    public SandboxProcesses processes() { return processes; }
 
     /**
      * Registers the route that takes agent requests; call before the REST routes. Requests without

@@ -13,6 +13,7 @@ import dev.cove.api.envd.Messages.SendInputRequest;
 import dev.cove.api.envd.Messages.SendSignalRequest;
 import dev.cove.api.envd.Messages.StartRequest;
 import dev.cove.api.envd.Messages.UpdateRequest;
+import dev.cove.api.lifecycle.SandboxProcesses;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.FileEntry;
 import dev.cove.core.runtime.ProcessSpec;
@@ -32,7 +33,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /** E2B's {@code process.Process} service. */
-final class ProcessService {
+final class ProcessService implements SandboxProcesses {
     private final SandboxRuntime runtime;
     /** sandbox id → pid → process. */
     private final Map<String, Map<Integer, ManagedProcess>> processes = new ConcurrentHashMap<>();
@@ -59,12 +60,13 @@ final class ProcessService {
      * How process {@code pid} (the sandbox's numbering) is doing: running, ended (with its status, e.g.
      * {@code exit status 1}), or unknown (never started here, or ended long ago).
      */
-    EnvdServer.ProcessState state(String sandboxId, int pid) {
+    @Override
+    public ProcessState state(String sandboxId, int pid) {
         Map<Integer, ManagedProcess> table = processes.get(sandboxId);
-        if (table != null && table.containsKey(pid)) return new EnvdServer.ProcessState(true, null);
+        if (table != null && table.containsKey(pid)) return new ProcessState(true, null);
         Map<Integer, String> ends = recentEnds.get(sandboxId);
         String status = ends == null ? null : ends.get(pid);
-        return status == null ? null : new EnvdServer.ProcessState(false, status);
+        return status == null ? null : new ProcessState(false, status);
     }
 
     private void remember(String sandboxId, ManagedProcess ended) {

@@ -1,7 +1,8 @@
 package dev.cove.api.ports;
 
-import dev.cove.api.envd.EnvdServer;
+import dev.cove.api.http.TypedErrors;
 import dev.cove.api.lifecycle.PortAccessService;
+import dev.cove.api.lifecycle.SandboxProcesses;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.store.PortAccessStore;
 import dev.cove.api.store.PortAccessStore.LinkRow;
@@ -47,18 +48,18 @@ public final class PortsService {
     private final PortAccessService portAccess;
     private final PortAccessStore store;
     private final SandboxRuntime runtime;
-    private final EnvdServer envd;
+    private final SandboxProcesses processes;
     private final PortAccessAuditLog accessAudit;
     private final Supplier<EdgeProbe> edge;
 
     /** @param edge the edge to check exposed URLs through; its supplier answers null until the edge is up */
-    public PortsService(SandboxService sandboxes, SandboxRuntime runtime, EnvdServer envd, PortAccessAuditLog accessAudit,
+    public PortsService(SandboxService sandboxes, SandboxRuntime runtime, SandboxProcesses processes, PortAccessAuditLog accessAudit,
                         Supplier<EdgeProbe> edge) {
         this.sandboxes = sandboxes;
         this.portAccess = sandboxes.portAccess();
         this.store = portAccess.store();
         this.runtime = runtime;
-        this.envd = envd;
+        this.processes = processes;
         this.accessAudit = accessAudit;
         this.edge = edge;
     }
@@ -337,7 +338,7 @@ public final class PortsService {
         String lastError = null;
         while (true) {
             if (req.pid() != null) {
-                EnvdServer.ProcessState process = envd.processState(id, req.pid());
+                SandboxProcesses.ProcessState process = processes.state(id, req.pid());
                 if (process != null && !process.running()) {
                     throw notReady(409, "process_exited", "The process " + req.pid() + " that serves port " + port
                             + " ended (" + process.status() + ") before the port was ready. Check its output, fix it "
@@ -412,7 +413,7 @@ public final class PortsService {
     }
 
     /** A typed expose refusal with the details the API adds to the body. */
-    public static final class PortNotReadyException extends CoveException {
+    public static final class PortNotReadyException extends CoveException implements TypedErrors.Detailed {
         private final Map<String, Object> details;
 
         PortNotReadyException(int status, String code, String message, Map<String, Object> details) {
@@ -420,6 +421,7 @@ public final class PortsService {
             this.details = Map.copyOf(details);
         }
 
+        @Override
         public Map<String, Object> details() { return details; }
     }
 
