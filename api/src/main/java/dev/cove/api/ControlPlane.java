@@ -2,7 +2,7 @@ package dev.cove.api;
 
 import dev.cove.api.auth.ApiKeys;
 import dev.cove.api.auth.KeyRoutes;
-import dev.cove.api.envd.EnvdServer;
+import dev.cove.api.envd.AgentRoutes;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
 import dev.cove.api.http.WireRules;
@@ -62,12 +62,12 @@ public final class ControlPlane implements AutoCloseable {
     private final SandboxService sandboxes;
     private final String apiKey;
     private final WebServer server;
-    private final EnvdServer envd;
+    private final AgentRoutes envd;
     private final PortAccessAuditLog accessAudit;
     private final AtomicReference<EdgeProbe> edgeProbe;
 
     private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server, EnvdServer envd, PortAccessAuditLog accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
+                         WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
@@ -100,7 +100,7 @@ public final class ControlPlane implements AutoCloseable {
             sandboxes = new SandboxService(config, store, portAccess, runtime, Clock.systemUTC());
             sandboxes.start();
             SandboxService service = sandboxes;
-            EnvdServer envd = new EnvdServer(service, runtime);
+            AgentRoutes envd = new AgentRoutes(service, runtime);
             accessAudit = new PortAccessAuditLog(store.portAccess(), Clock.systemUTC());
             AtomicReference<EdgeProbe> edgeProbe = new AtomicReference<>();
             PortsService ports = new PortsService(service, runtime, envd.processes(), accessAudit, edgeProbe::get);
@@ -133,7 +133,7 @@ public final class ControlPlane implements AutoCloseable {
      * the edge tagged with the sandbox id; paths like {@code /health} exist in both), then the REST API (every
      * sandbox endpoint requires {@code X-API-KEY}; {@code /health} is open) and a JSON 404 for the rest.
      */
-    static void routing(HttpRouting.Builder routing, EnvdServer agent, SandboxService sandboxes, PortsService ports,
+    static void routing(HttpRouting.Builder routing, AgentRoutes agent, SandboxService sandboxes, PortsService ports,
                         ApiKeys keys) {
         WireRules.register(routing);
         agent.register(routing);

@@ -1,4 +1,4 @@
-package dev.cove.api.envd;
+package dev.cove.api.envd.files;
 
 import java.io.IOException;
 import java.io.InputStream;

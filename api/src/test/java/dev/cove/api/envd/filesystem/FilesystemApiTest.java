@@ -1,6 +1,7 @@
-package dev.cove.api.envd;
+package dev.cove.api.envd.filesystem;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cove.api.envd.EnvdTestBase;
 import dev.cove.api.testing.EnvdClient;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,8 @@
-package dev.cove.api.envd;
+package dev.cove.api.envd.process;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.api.envd.EnvdTestBase;
 import dev.cove.api.testing.EnvdClient;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.cove.api.envd;
+package dev.cove.api.envd.process;
 
 import dev.cove.api.envd.Messages.DataEvent;
 import dev.cove.api.envd.Messages.EndEvent;

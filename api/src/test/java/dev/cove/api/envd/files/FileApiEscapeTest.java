@@ -1,5 +1,6 @@
-package dev.cove.api.envd;
+package dev.cove.api.envd.files;
 
+import dev.cove.api.envd.EnvdTestBase;
 import dev.cove.api.testing.EnvdClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,20 +1,18 @@
-package dev.cove.api.envd;
+package dev.cove.api.envd.files;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cove.core.text.ControlCharacters;
-import dev.cove.api.Json;
+import dev.cove.api.envd.AgentResponses;
+import dev.cove.api.envd.EnvdCall;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.FileEntry;
 import dev.cove.core.runtime.SandboxFiles;
 import dev.cove.core.runtime.SandboxRuntime;
+import dev.cove.core.text.ControlCharacters;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -23,18 +21,12 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
-/**
- * {@code GET /files} (download: content type, gzip, Range) and {@code POST /files} (multipart or octet-stream
- * upload, streamed) of E2B's envd, acting inside the sandbox through {@link SandboxFiles}.
- */
-final class FilesHandler {
+/** {@code GET /files} of E2B's envd: a file of the sandbox, with its content type, gzip and a single Range. */
+final class DownloadHandler implements FileTransfers.Transfer {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("txt", "text/plain; charset=utf-8"), Map.entry("html", "text/html; charset=utf-8"),
@@ -52,26 +44,16 @@ final class FilesHandler {
 
     private final SandboxRuntime runtime;
 
-    FilesHandler(SandboxRuntime runtime) { this.runtime = runtime; }
+    DownloadHandler(SandboxRuntime runtime) { this.runtime = runtime; }
 
-    static void httpError(ServerResponse res, int status, String message) {
-        ObjectNode body = Json.object();
-        body.put("code", status);
-        body.put("message", message);
-        res.status(Status.create(status));
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(body));
-    }
-
-    // ------------------------------------------------------------------ download
-
-    void download(EnvdCall call, ServerRequest req, ServerResponse res, Map<String, String> query) throws IOException {
+    @Override
+    public void handle(EnvdCall call, ServerRequest req, ServerResponse res, Map<String, String> query) throws IOException {
         String path = call.absolute(query.get("path"));
         SandboxFiles.Reader reader;
         try {
             reader = runtime.files(call.sandboxId()).openRead(call.user(), path);
         } catch (CoveException e) {
-            httpError(res, e.status(), e.getMessage());
+            AgentResponses.error(res, e.status(), e.getMessage());
             return;
         }
         try (reader) {
@@ -79,7 +61,7 @@ final class FilesHandler {
             long size = entry.size();
             String encoding = encoding(req.headers().first(HeaderNames.ACCEPT_ENCODING).orElse(null));
             if (encoding == null) {
-                httpError(res, 406, "unsupported Accept-Encoding; this server sends gzip or identity");
+                AgentResponses.error(res, 406, "unsupported Accept-Encoding; this server sends gzip or identity");
                 return;
             }
             res.header(HeaderNames.CONTENT_TYPE, contentType(entry.name(), reader));
@@ -92,7 +74,7 @@ final class FilesHandler {
                 long[] r = parseRange(range, size);
                 if (r == null) {
                     res.header("Content-Range", "bytes */" + size);
-                    httpError(res, 416, "invalid range '" + range + "' for a file of " + size + " bytes");
+                    AgentResponses.error(res, 416, "invalid range '" + range + "' for a file of " + size + " bytes");
                     return;
                 }
                 if (r.length == 2) {
@@ -204,71 +186,5 @@ final class FilesHandler {
         for (char c : name.toCharArray())
             if (c <= ' ' || c == '"' || c == ';' || c == ',' || c > 126) return "\"" + name.replace("\"", "\\\"") + "\"";
         return name;
-    }
-
-    // ------------------------------------------------------------------ upload
-
-    void upload(EnvdCall call, ServerRequest req, ServerResponse res, Map<String, String> query) throws IOException {
-        String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
-        SandboxFiles files = runtime.files(call.sandboxId());
-        ArrayNode out = Json.MAPPER.createArrayNode();
-        String pathParam = query.get("path");
-        try {
-            if (contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-                String boundary = Multipart.boundary(contentType);
-                if (boundary == null) {
-                    httpError(res, 400, "multipart body without a boundary");
-                    return;
-                }
-                Multipart mp = new Multipart(req.content().inputStream(), boundary);
-                Set<String> seen = new HashSet<>();
-                Multipart.Part part;
-                while ((part = mp.next()) != null) {
-                    if (!"file".equals(part.name())) continue;
-                    String target = pathParam != null ? pathParam : part.filename();
-                    if (target == null || target.isEmpty()) {
-                        httpError(res, 400, "no path: give ?path= or a filename for each part");
-                        return;
-                    }
-                    String abs = call.absolute(target);
-                    if (!seen.add(abs)) {
-                        httpError(res, 400, "cannot upload to the same path twice: " + abs);
-                        return;
-                    }
-                    out.add(written(files.write(call.user(), abs, part.body())));
-                }
-                if (out.isEmpty()) {
-                    httpError(res, 400, "the multipart body has no part named 'file'");
-                    return;
-                }
-            } else {
-                if (pathParam == null || pathParam.isEmpty()) {
-                    httpError(res, 400, "path is required for an octet-stream upload");
-                    return;
-                }
-                InputStream body = req.content().inputStream();
-                String ce = req.headers().first(HeaderNames.CONTENT_ENCODING).orElse("identity").strip().toLowerCase(Locale.ROOT);
-                if (ce.equals("gzip")) body = new GZIPInputStream(body, 64 * 1024);
-                else if (!ce.equals("identity") && !ce.isEmpty()) {
-                    httpError(res, 400, "unsupported Content-Encoding '" + ce + "'");
-                    return;
-                }
-                out.add(written(files.write(call.user(), call.absolute(pathParam), body)));
-            }
-        } catch (CoveException e) {
-            httpError(res, e.status() == 404 ? 400 : e.status(), e.getMessage());
-            return;
-        }
-        res.status(Status.OK_200);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(out));
-    }
-
-    private static ObjectNode written(FileEntry e) {
-        ObjectNode o = Json.object();
-        o.put("path", e.path());
-        o.put("name", e.name());
-        o.put("type", "file");
-        return o;
     }
 }
