@@ -17,7 +17,7 @@ import dev.cove.api.ports.PortsService;
 import dev.cove.api.sandboxes.SandboxRoutes;
 import dev.cove.api.store.SqliteSandboxStore;
 import dev.cove.core.CoveException;
-import dev.cove.core.routing.IngressAudit;
+import dev.cove.core.routing.PortAccessAudit;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.runtime.SandboxRuntime;
@@ -160,7 +160,7 @@ public final class ControlPlane implements AutoCloseable {
     public LinkTokens linkTokens() { return sandboxes.portAccess().linkTokens(); }
 
     /** Where the edge reports accesses to sandbox ports (never blocks). */
-    public IngressAudit ingressAudit() { return accessAudit; }
+    public PortAccessAudit portAccessAudit() { return accessAudit; }
 
     /**
      * The edge is up: expose checks go through it at {@code address} (plain HTTP, or TLS trusting {@code caCert} when

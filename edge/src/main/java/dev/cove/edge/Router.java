@@ -1,7 +1,8 @@
 package dev.cove.edge;
 
 import dev.cove.core.CoveException;
-import dev.cove.core.routing.IngressAudit;
+import dev.cove.core.routing.CoveHeaders;
+import dev.cove.core.routing.PortAccessAudit;
 import dev.cove.core.routing.RequestTarget;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxHost;
@@ -53,17 +54,17 @@ final class Router {
     record Redirect(SandboxHost sandbox, PortAccessCheck.Redirect redirect) implements Decision {}
 
     /** E2B's header for sandboxes created with {@code network.allowPublicTraffic=false}. */
-    static final String TRAFFIC_TOKEN_HEADER = "e2b-traffic-access-token";
+    static final String TRAFFIC_TOKEN_HEADER = CoveHeaders.TRAFFIC_ACCESS_TOKEN;
 
     private final String domain;
     private final SandboxDirectory directory;
     private final UpstreamDialer controlPlane;
     private final SandboxPortDialer sandboxPorts;
     private final PortAccessCheck access;
-    private final IngressAudit audit;
+    private final PortAccessAudit audit;
 
     Router(String domain, SandboxDirectory directory, UpstreamDialer controlPlane, SandboxPortDialer sandboxPorts,
-           PortAccessCheck access, IngressAudit audit) {
+           PortAccessCheck access, PortAccessAudit audit) {
         this.audit = audit;
         this.domain = SandboxHost.hostname(domain); // lower case, no trailing dot, no port: as hostname() gives hosts
         this.directory = directory;
@@ -73,7 +74,7 @@ final class Router {
     }
 
     /** Where answered requests to sandbox ports are reported. */
-    IngressAudit audit() { return audit; }
+    PortAccessAudit audit() { return audit; }
 
     /**
      * @param secure  the client came over TLS

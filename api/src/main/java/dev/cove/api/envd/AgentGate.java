@@ -6,6 +6,7 @@ import dev.cove.api.http.Responses;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.core.CoveException;
+import dev.cove.core.routing.CoveHeaders;
 import dev.cove.core.routing.SandboxRoute;
 import dev.cove.core.runtime.SandboxRuntime;
 import io.helidon.http.HeaderName;
@@ -34,7 +35,7 @@ import java.util.function.Consumer;
 final class AgentGate implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(AgentGate.class);
     /** Set by the edge only (it drops any a client sends). */
-    static final HeaderName SANDBOX_ID = HeaderNames.create("X-Cove-Sandbox-Id");
+    static final HeaderName SANDBOX_ID = HeaderNames.create(CoveHeaders.SANDBOX_ID);
     private static final Set<String> INTERNAL = Set.of("/init", "/freeze", "/unfreeze", "/collapse", "/fsfreeze", "/fsthaw");
 
     private final SandboxService sandboxes;

@@ -4,7 +4,7 @@ import dev.cove.api.ApiConfig;
 import dev.cove.api.store.PortAccessStore;
 import dev.cove.api.store.NetworkConfig;
 import dev.cove.api.store.SandboxRecord;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.PortAccess;
 
@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Turns what the store says about a sandbox's ports (its default access, port rules, share links) into the
- * {@link IngressPolicy} the edge applies, and records the settings of a create request. The rules of precedence are
+ * {@link PortAccessPolicy} the edge applies, and records the settings of a create request. The rules of precedence are
  * in {@code docs/ports.md}: E2B's explicit {@code allowPublicTraffic} first, then the port's rule, the sandbox's
  * default, the operator's default.
  */
@@ -55,21 +55,21 @@ public final class PortAccessService {
     }
 
     /** The sandbox's policy as the edge applies it, read from the store. */
-    public IngressPolicy policy(SandboxRecord row) {
+    public PortAccessPolicy policy(SandboxRecord row) {
         NetworkConfig net = row.network();
         Boolean allowPublic = net == null ? null : net.allowPublicTraffic();
-        if (Boolean.TRUE.equals(allowPublic)) return IngressPolicy.openToAll();
+        if (Boolean.TRUE.equals(allowPublic)) return PortAccessPolicy.openToAll();
         boolean e2bPrivate = Boolean.FALSE.equals(allowPublic);
         // Sandboxes made before port access existed have no row: public, or private when they had a token.
         PortAccess defaultAccess = store.defaultAccess(row.id())
                 .orElse(row.trafficAccessToken() != null ? PortAccess.PRIVATE : PortAccess.PUBLIC);
-        Map<Integer, IngressPolicy.PortRule> ports = new HashMap<>();
+        Map<Integer, PortAccessPolicy.PortRule> ports = new HashMap<>();
         store.portRules(row.id()).forEach((port, r) ->
-                ports.put(port, new IngressPolicy.PortRule(r.access(), r.exposedUntil(), r.closedAt(), r.crossSite())));
-        Map<String, IngressPolicy.LinkGrant> links = new HashMap<>();
+                ports.put(port, new PortAccessPolicy.PortRule(r.access(), r.exposedUntil(), r.closedAt(), r.crossSite())));
+        Map<String, PortAccessPolicy.LinkGrant> links = new HashMap<>();
         for (PortAccessStore.LinkRow l : store.links(row.id())) {
-            links.put(l.id(), new IngressPolicy.LinkGrant(l.port(), l.expiresAt(), l.revokedAt() != null));
+            links.put(l.id(), new PortAccessPolicy.LinkGrant(l.port(), l.expiresAt(), l.revokedAt() != null));
         }
-        return new IngressPolicy(e2bPrivate, false, defaultAccess, row.trafficAccessToken(), ports, links);
+        return new PortAccessPolicy(e2bPrivate, false, defaultAccess, row.trafficAccessToken(), ports, links);
     }
 }

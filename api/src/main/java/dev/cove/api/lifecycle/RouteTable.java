@@ -1,7 +1,7 @@
 package dev.cove.api.lifecycle;
 
 import dev.cove.api.store.SandboxRecord;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxRoute;
 
@@ -25,13 +25,13 @@ public final class RouteTable implements SandboxDirectory {
     }
 
     /** Running, with the row's per-sandbox edge settings: {@code network.maskRequestHost} and who may reach which port. */
-    void running(String id, String netnsPath, SandboxRecord row, IngressPolicy portAccess) {
+    void running(String id, String netnsPath, SandboxRecord row, PortAccessPolicy portAccess) {
         String mask = row.network() == null ? null : row.network().maskRequestHost();
         routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, portAccess, row.autoResume()));
     }
 
     /** Paused: the edge answers 409, or wakes it ({@code autoResume}) once the port's access policy let the request in. */
-    void paused(String id, SandboxRecord row, IngressPolicy portAccess) {
+    void paused(String id, SandboxRecord row, PortAccessPolicy portAccess) {
         String mask = row.network() == null ? null : row.network().maskRequestHost();
         routes.put(id, new SandboxRoute(id, SandboxRoute.State.PAUSED, null, null, null, mask, portAccess, row.autoResume()));
     }
@@ -51,8 +51,8 @@ public final class RouteTable implements SandboxDirectory {
     }
 
     /** Replaces the port access policy of a known sandbox (no-op for unknown ones). */
-    void portAccess(String id, IngressPolicy portAccess) {
-        routes.computeIfPresent(id, (k, route) -> route.withIngress(portAccess));
+    void portAccess(String id, PortAccessPolicy portAccess) {
+        routes.computeIfPresent(id, (k, route) -> route.withPortAccess(portAccess));
     }
 
     void ended(String id, Instant endedAt, String reason) {

@@ -1,5 +1,6 @@
 package dev.cove.api.ports;
 
+import dev.cove.core.routing.CoveHeaders;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -20,7 +21,6 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,8 +29,6 @@ import java.util.Map;
  * socket, because the JDK client will not send a Host of our choosing.
  */
 public final class EdgeProbe {
-    /** The header the edge sets on answers it gives itself, with the machine code. */
-    public static final String EDGE_ERROR_HEADER = "x-cove-error";
     private static final int MAX_HEAD = 64 * 1024;
 
     /** The outcome: the status, and the edge's code when the edge answered instead of the server in the sandbox. */
@@ -102,7 +100,7 @@ public final class EdgeProbe {
         String edgeCode = null;
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
-            if (colon > 0 && lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT).equals(EDGE_ERROR_HEADER)) {
+            if (colon > 0 && lines[i].substring(0, colon).strip().equalsIgnoreCase(CoveHeaders.EDGE_ERROR)) {
                 edgeCode = lines[i].substring(colon + 1).strip();
             }
         }

@@ -1,7 +1,7 @@
 package dev.cove.api.ports;
 
 import dev.cove.api.store.PortAccessStore;
-import dev.cove.core.routing.IngressAudit;
+import dev.cove.core.routing.PortAccessAudit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * writes them to the audit trail, aggregated per minute, sandbox, port, credential kind, source and status, every
  * few seconds and at close. Grants and revocations are written directly by {@link PortsService}.
  */
-public final class PortAccessAuditLog implements IngressAudit, AutoCloseable {
+public final class PortAccessAuditLog implements PortAccessAudit, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PortAccessAuditLog.class);
     static final long FLUSH_SECONDS = 5;
 

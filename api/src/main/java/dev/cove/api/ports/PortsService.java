@@ -11,7 +11,9 @@ import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxState;
 import dev.cove.core.CoveException;
 import dev.cove.core.net.SocketTable;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.CoveHeaders;
+import dev.cove.core.routing.LinkTokens;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.core.runtime.SandboxRuntime;
 import org.slf4j.Logger;
@@ -90,7 +92,7 @@ public final class PortsService {
 
     public PortsView ports(String id) {
         SandboxRecord row = running(id);
-        IngressPolicy policy = portAccess.policy(row);
+        PortAccessPolicy policy = portAccess.policy(row);
         List<Listening> listening = listening(id);
         Instant now = now();
         Map<Integer, List<Link>> linksByPort = new LinkedHashMap<>();
@@ -164,7 +166,7 @@ public final class PortsService {
      */
     public ExposeResult expose(String id, int port, ExposeRequest req, String source) {
         SandboxRecord row = running(id);
-        IngressPolicy before = portAccess.policy(row);
+        PortAccessPolicy before = portAccess.policy(row);
         PortAccess access = req.access() != null ? req.access() : before.accessOf(port);
         if (before.allPublic() && access != PortAccess.PUBLIC) {
             throw new CoveException(409, "conflict", "Sandbox " + id + " was created with network.allowPublicTraffic=true, "
@@ -198,7 +200,7 @@ public final class PortsService {
             return r;
         });
         SandboxRecord fresh = sandboxes.find(id).orElse(current);
-        IngressPolicy policy = portAccess.policy(fresh);
+        PortAccessPolicy policy = portAccess.policy(fresh);
         PortRuleRow rule = store.portRules(id).get(port);
         List<Link> links = store.links(id).stream().filter(l -> l.port() == port).map(l -> link(l, fresh)).toList();
         Exposed exposed = exposed(fresh, policy, rule, links, now);
@@ -332,7 +334,7 @@ public final class PortsService {
         Readiness readiness = req.readiness() == null ? Readiness.TCP : req.readiness();
         String host = port + "-" + id + "." + sandboxes.config().domain();
         Map<String, String> credential = row.trafficAccessToken() == null ? Map.of()
-                : Map.of("e2b-traffic-access-token", row.trafficAccessToken());
+                : Map.of(CoveHeaders.TRAFFIC_ACCESS_TOKEN, row.trafficAccessToken());
         List<Listening> listening = List.of();
         EdgeProbe.Result last = null;
         String lastError = null;
@@ -446,7 +448,7 @@ public final class PortsService {
     }
 
     private static NewLink withUrl(NewLink made, String baseUrl) {
-        return new NewLink(made.link(), made.token(), baseUrl + "?cove_token=" + made.token());
+        return new NewLink(made.link(), made.token(), baseUrl + "?" + LinkTokens.QUERY_PARAMETER + "=" + made.token());
     }
 
     private Link link(LinkRow l, SandboxRecord row) {
@@ -455,8 +457,8 @@ public final class PortsService {
         return new Link(l.id(), l.port(), l.createdAt(), expires, l.lifetime(), l.revokedAt() != null, l.revokedAt());
     }
 
-    private Exposed exposed(SandboxRecord row, IngressPolicy policy, PortRuleRow rule, List<Link> links, Instant now) {
-        IngressPolicy.PortRule r = new IngressPolicy.PortRule(rule.access(), rule.exposedUntil(), rule.closedAt(),
+    private Exposed exposed(SandboxRecord row, PortAccessPolicy policy, PortRuleRow rule, List<Link> links, Instant now) {
+        PortAccessPolicy.PortRule r = new PortAccessPolicy.PortRule(rule.access(), rule.exposedUntil(), rule.closedAt(),
                 rule.crossSite());
         String state = rule.closedAt() != null ? "closed" : r.closedBy(now) != null ? "expired" : "open";
         Instant expires = rule.exposedUntil() == null || rule.exposedUntil().isAfter(row.endAt()) ? row.endAt() : rule.exposedUntil();

@@ -4,7 +4,7 @@ package dev.cove.core.routing;
  * Where the edge reports who reached an exposed port. Implementations must not block (the edge calls it on event
  * loops): they count in memory and persist elsewhere.
  */
-public interface IngressAudit {
+public interface PortAccessAudit {
     /**
      * One request to a sandbox port was answered.
      *
@@ -15,5 +15,5 @@ public interface IngressAudit {
      */
     void accessed(String sandboxId, int port, String via, String linkId, String source, int status);
 
-    IngressAudit NONE = (sandboxId, port, via, linkId, source, status) -> { };
+    PortAccessAudit NONE = (sandboxId, port, via, linkId, source, status) -> { };
 }

@@ -15,7 +15,7 @@ import java.util.Map;
  * @param ports              per-port rules (exposures), by port
  * @param links              share links by id (revoked ones stay, so they answer {@code link_revoked})
  */
-public record IngressPolicy(boolean e2bPrivate, boolean allPublic, PortAccess defaultAccess, String trafficAccessToken,
+public record PortAccessPolicy(boolean e2bPrivate, boolean allPublic, PortAccess defaultAccess, String trafficAccessToken,
                             Map<Integer, PortRule> ports, Map<String, LinkGrant> links) {
 
     /**
@@ -49,19 +49,19 @@ public record IngressPolicy(boolean e2bPrivate, boolean allPublic, PortAccess de
      */
     public record LinkGrant(int port, Instant expiresAt, boolean revoked) {}
 
-    public IngressPolicy {
+    public PortAccessPolicy {
         ports = ports == null ? Map.of() : Map.copyOf(ports);
         links = links == null ? Map.of() : Map.copyOf(links);
     }
 
-    /** Every port public, no token (sandboxes without any ingress setting). */
-    public static IngressPolicy openToAll() {
-        return new IngressPolicy(false, true, PortAccess.PUBLIC, null, null, null);
+    /** Every port public, no token (sandboxes without any port access setting). */
+    public static PortAccessPolicy openToAll() {
+        return new PortAccessPolicy(false, true, PortAccess.PUBLIC, null, null, null);
     }
 
     /** E2B's {@code allowPublicTraffic=false} alone: every port needs {@code token}. */
-    public static IngressPolicy e2bToken(String token) {
-        return new IngressPolicy(true, false, PortAccess.PRIVATE, token, null, null);
+    public static PortAccessPolicy e2bToken(String token) {
+        return new PortAccessPolicy(true, false, PortAccess.PRIVATE, token, null, null);
     }
 
     /** The access that applies to {@code port}. */
@@ -82,7 +82,7 @@ public record IngressPolicy(boolean e2bPrivate, boolean allPublic, PortAccess de
     /** Secrets stay out of logs. */
     @Override
     public String toString() {
-        return "IngressPolicy[e2bPrivate=" + e2bPrivate + ", allPublic=" + allPublic + ", default=" + defaultAccess
+        return "PortAccessPolicy[e2bPrivate=" + e2bPrivate + ", allPublic=" + allPublic + ", default=" + defaultAccess
                 + ", token=" + (trafficAccessToken == null ? "none" : "set") + ", ports=" + ports + ", links="
                 + links.size() + "]";
     }
