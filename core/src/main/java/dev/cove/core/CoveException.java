@@ -31,6 +31,4 @@ public class CoveException extends RuntimeException {
     public static CoveException badRequest(String message) { return new CoveException(400, "invalid_request", message); }
 
     public static CoveException notFound(String code, String message) { return new CoveException(404, code, message); }
-
-    public static CoveException conflict(String message) { return new CoveException(409, "conflict", message); }
 }

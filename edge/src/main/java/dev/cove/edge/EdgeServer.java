@@ -12,7 +12,7 @@ import dev.cove.edge.upstream.NetnsDialer;
 import dev.cove.edge.upstream.SandboxPortDialer;
 import dev.cove.edge.upstream.SocketDialer;
 
-import dev.cove.core.routing.IngressAudit;
+import dev.cove.core.routing.PortAccessAudit;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.SandboxDirectory;
 import io.netty.bootstrap.ServerBootstrap;
@@ -69,7 +69,7 @@ public final class EdgeServer implements AutoCloseable {
     private int httpsPort = -1;
     private int metricsPort = -1;
     private LinkTokens linkTokens;
-    private IngressAudit audit = IngressAudit.NONE;
+    private PortAccessAudit audit = PortAccessAudit.NONE;
 
     /** An edge that reaches sandbox ports by dialing inside their network namespaces ({@link NetnsDialer}). */
     public EdgeServer(EdgeConfig config, SandboxDirectory directory) {
@@ -110,7 +110,7 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     /** Receives every answered request to a sandbox port (it must not block). Set before {@link #start()}. */
-    public synchronized EdgeServer audit(IngressAudit audit) {
+    public synchronized EdgeServer audit(PortAccessAudit audit) {
         this.audit = Objects.requireNonNull(audit, "audit");
         return this;
     }

@@ -2,7 +2,7 @@ package dev.cove.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.core.routing.SandboxRoute;
 import dev.cove.core.routing.SandboxRoute.State;
@@ -54,11 +54,11 @@ class BrowserIsolationTest {
         ns.startServer("0.0.0.0", 3000);
         ns.awaitListening(3000);
         controlPlane = new Http11OnlyServer();
-        IngressPolicy privatePorts = new IngressPolicy(false, false, PortAccess.PRIVATE, TOKEN, null, null);
+        PortAccessPolicy privatePorts = new PortAccessPolicy(false, false, PortAccess.PRIVATE, TOKEN, null, null);
         directory.put(new SandboxRoute(VICTIM, State.RUNNING, ns.path.toString(), null, null, null, privatePorts, false));
         directory.put(new SandboxRoute(ATTACKER, State.RUNNING, ns.path.toString(), null, null));
-        IngressPolicy optedOut = new IngressPolicy(false, false, PortAccess.PRIVATE, TOKEN,
-                Map.of(3000, new IngressPolicy.PortRule(PortAccess.PRIVATE, null, null, true)), null);
+        PortAccessPolicy optedOut = new PortAccessPolicy(false, false, PortAccess.PRIVATE, TOKEN,
+                Map.of(3000, new PortAccessPolicy.PortRule(PortAccess.PRIVATE, null, null, true)), null);
         directory.put(new SandboxRoute(CROSS_OK, State.RUNNING, ns.path.toString(), null, null, null, optedOut, false));
         edge = new EdgeServer(EdgeProxyTest.config(dataDir, controlPlane.address()).metricsPort(0).build(), directory).start();
         http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)

@@ -2,7 +2,7 @@ package dev.cove.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.core.routing.SandboxRoute;
 import dev.cove.core.routing.SandboxRoute.State;
@@ -43,7 +43,7 @@ class CrossSandboxBrowserTest {
         ns = new TestNamespace();
         ns.startServer("0.0.0.0", 3000);
         ns.awaitListening(3000);
-        IngressPolicy privatePorts = new IngressPolicy(false, false, PortAccess.PRIVATE, TOKEN, null, null);
+        PortAccessPolicy privatePorts = new PortAccessPolicy(false, false, PortAccess.PRIVATE, TOKEN, null, null);
         directory.put(new SandboxRoute(VICTIM, State.RUNNING, ns.path.toString(), null, null, null, privatePorts, false));
         directory.put(new SandboxRoute(ATTACKER, State.RUNNING, ns.path.toString(), null, null)); // public
         edge = new EdgeServer(EdgeProxyTest.config(dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)).build(),

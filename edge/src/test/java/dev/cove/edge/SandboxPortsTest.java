@@ -6,7 +6,7 @@ import dev.cove.edge.upstream.SocketDialer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.SandboxRoute;
 import dev.cove.core.routing.SandboxRoute.State;
 import org.junit.jupiter.api.AfterAll;
@@ -84,7 +84,7 @@ class SandboxPortsTest {
 
         directory.put(new SandboxRoute(SBX, State.RUNNING, ns.path.toString(), null, null));
         directory.put(new SandboxRoute(MASKED, State.RUNNING, ns.path.toString(), null, null, "localhost:${PORT}", null, false));
-        directory.put(new SandboxRoute(SECURED, State.RUNNING, ns.path.toString(), null, null, null, IngressPolicy.e2bToken(TOKEN), false));
+        directory.put(new SandboxRoute(SECURED, State.RUNNING, ns.path.toString(), null, null, null, PortAccessPolicy.e2bToken(TOKEN), false));
         edge = new EdgeServer(EdgeProxyTest.config(dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), 9))
                 .metricsPort(0).build(), directory).start();
         var tls = EdgeProxyTest.trusting(edge.caCertificate());

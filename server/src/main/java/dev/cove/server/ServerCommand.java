@@ -187,7 +187,7 @@ final class ServerCommand implements Callable<Integer> {
                     .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort)
                     .transport(edgeTransport).build(), controlPlane.directory())
                     .linkTokens(controlPlane.linkTokens())
-                    .audit(controlPlane.ingressAudit())
+                    .audit(controlPlane.portAccessAudit())
                     .start();
             // Expose checks reach sandbox ports the way clients do: through the edge's own listener.
             InetAddress probeAddress = listenAddresses.getFirst().isAnyLocalAddress() ? InetAddress.getLoopbackAddress()

@@ -2,6 +2,7 @@ package dev.cove.api.auth;
 
 import dev.cove.api.ApiConfig;
 import dev.cove.api.store.SandboxStore;
+import dev.cove.core.CoveException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,11 +11,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -78,13 +81,13 @@ public final class ApiKeys {
     public NewKey create(String name) {
         String n = name == null ? "" : name.strip();
         if (n.isEmpty() || n.length() > MAX_NAME || n.chars().anyMatch(Character::isISOControl)) {
-            throw dev.cove.core.CoveException.badRequest("name must be 1 to " + MAX_NAME + " printable characters");
+            throw CoveException.badRequest("name must be 1 to " + MAX_NAME + " printable characters");
         }
         String key = generate();
         byte[] idBytes = new byte[8];
         RANDOM.nextBytes(idBytes);
         SandboxStore.ApiKeyRow row = new SandboxStore.ApiKeyRow("key_" + HexFormat.of().formatHex(idBytes), n, API,
-                key.substring(0, 8) + "…" + key.substring(key.length() - 4), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+                key.substring(0, 8) + "…" + key.substring(key.length() - 4), Instant.now().truncatedTo(ChronoUnit.MILLIS));
         store.insertApiKey(row, hash(key));
         reload();
         LOG.info("API key {} ({}) created", row.id(), row.name());
@@ -97,9 +100,9 @@ public final class ApiKeys {
      */
     public void revoke(String id) {
         SandboxStore.ApiKeyRow row = store.apiKeys().stream().filter(k -> k.id().equals(id)).findFirst()
-                .orElseThrow(() -> dev.cove.core.CoveException.notFound("api_key_not_found", "There is no API key " + id));
+                .orElseThrow(() -> CoveException.notFound("api_key_not_found", "There is no API key " + id));
         if (BOOTSTRAP.equals(row.source())) {
-            throw new dev.cove.core.CoveException(409, "conflict", "API key " + id + " is the server's own key (COVE_API_KEY "
+            throw new CoveException(409, "conflict", "API key " + id + " is the server's own key (COVE_API_KEY "
                     + "or <data dir>/api-key); change it there and restart the server");
         }
         store.deleteApiKey(id);
@@ -138,7 +141,7 @@ public final class ApiKeys {
             Path tmp = Files.createTempFile(config.dataDir(), ".api-key", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, key + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             LOG.info("Generated a new API key in {}", file);
             return key;
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.cove.api.auth;
 
 import dev.cove.api.http.Responses;
+import dev.cove.api.store.SandboxStore;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -22,7 +23,7 @@ public final class ListApiKeysHandler implements Handler {
         Responses.json(res, 200, keys.list().stream().map(ListApiKeysHandler::view).toList());
     }
 
-    static Map<String, Object> view(dev.cove.api.store.SandboxStore.ApiKeyRow k) {
+    static Map<String, Object> view(SandboxStore.ApiKeyRow k) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", k.id());
         m.put("name", k.name());

@@ -1,6 +1,7 @@
 package dev.cove.api.auth;
 
 import dev.cove.core.CoveException;
+import dev.cove.core.routing.CoveHeaders;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
@@ -12,7 +13,7 @@ import io.helidon.webserver.http.ServerResponse;
  * (the SDKs turn any 401 into an AuthenticationError carrying the message).
  */
 public final class RequireApiKey implements Handler {
-    public static final HeaderName X_API_KEY = HeaderNames.create("X-API-KEY");
+    public static final HeaderName X_API_KEY = HeaderNames.create(CoveHeaders.API_KEY);
 
     private final ApiKeys keys;
     private final Handler delegate;

@@ -21,7 +21,7 @@ import java.util.Map;
  * ({@code application/connect+json}: 5-byte envelopes {@code [flags][uint32 BE length]}, then one end-stream
  * envelope, flag 0x02, carrying {@code {}} or {@code {"error":{...}}}).
  */
-final class Connect {
+public final class Connect {
     static final String JSON = "application/json";
     static final String CONNECT_JSON = "application/connect+json";
     static final HeaderName TIMEOUT_MS = HeaderNames.create("Connect-Timeout-Ms");
@@ -66,7 +66,7 @@ final class Connect {
         return body;
     }
 
-    static CoveException error(String code, String message) {
+    public static CoveException error(String code, String message) {
         return new CoveException(STATUS.getOrDefault(code, 500), code, message);
     }
 
@@ -118,7 +118,7 @@ final class Connect {
     }
 
     /** A server stream's response: messages, then exactly one end-stream envelope. */
-    static final class Stream {
+    public static final class Stream {
         private final ServerResponse res;
         private OutputStream out;
         private boolean ended;
@@ -135,13 +135,13 @@ final class Connect {
         }
 
         /** Sends one message and flushes it; throws {@link IOException} when the client is gone. */
-        synchronized void send(Object message) throws IOException {
+        public synchronized void send(Object message) throws IOException {
             if (ended) throw new IOException("stream already ended");
             envelope(0, EnvdJson.write(message));
         }
 
         /** Ends the stream, successfully when {@code error} is null. Never throws. */
-        synchronized void end(CoveException error) {
+        public synchronized void end(CoveException error) {
             if (ended) return;
             ended = true;
             try {

@@ -1,6 +1,7 @@
 package dev.cove.api.envd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,7 +38,7 @@ final class EnvdJson {
         try {
             if (json.length == 0) json = "{}".getBytes();
             return MAPPER.readValue(json, type);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw new CoveException(400, "invalid_argument", "cannot parse " + type.getSimpleName() + ": "
                     + e.getOriginalMessage());
         } catch (IOException e) {

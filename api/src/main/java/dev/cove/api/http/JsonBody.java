@@ -10,10 +10,12 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -143,7 +145,7 @@ public final class JsonBody {
         return checkedInt(v.bigIntegerValue(), path);
     }
 
-    private static Integer checkedInt(java.math.BigInteger value, String path) {
+    private static Integer checkedInt(BigInteger value, String path) {
         if (value.bitLength() >= 32) {
             throw parseError("field '" + path + "' is out of range: " + value
                     + " does not fit a 32-bit integer (" + Integer.MIN_VALUE + ".." + Integer.MAX_VALUE + ")");
@@ -191,7 +193,7 @@ public final class JsonBody {
             case ARRAY -> "an array";
             case OBJECT -> "an object";
             case NULL -> "null";
-            default -> type.name().toLowerCase(java.util.Locale.ROOT);
+            default -> type.name().toLowerCase(Locale.ROOT);
         };
     }
 

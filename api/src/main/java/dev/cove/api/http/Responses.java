@@ -7,6 +7,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.util.Map;
 import java.util.Set;
 
 /** Writing JSON answers, including E2B's error body {@code {"code": <HTTP status>, "message": "..."}}. */
@@ -36,7 +37,7 @@ public final class Responses {
      * The error body of Cove's own endpoints: E2B's shape plus {@code error_code} (Cove's machine code, which clients
      * of these endpoints switch on) and the exception's details.
      */
-    public static void typedError(ServerResponse res, CoveException e, java.util.Map<String, Object> details) {
+    public static void typedError(ServerResponse res, CoveException e, Map<String, Object> details) {
         ObjectNode body = Json.object();
         body.put("code", e.status());
         body.put("message", e.getMessage());

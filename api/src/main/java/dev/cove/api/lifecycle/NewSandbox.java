@@ -50,13 +50,6 @@ public record NewSandbox(String template, Duration timeout, Map<String, String> 
         if (lifecycle == null) lifecycle = Lifecycle.KILL_AT_TIMEOUT;
     }
 
-    public NewSandbox(String template, Duration timeout, Map<String, String> metadata, Map<String, String> envVars,
-                      boolean secure, Boolean allowInternetAccess, NetworkConfig network, Integer cpuCount,
-                      Integer memoryMB) {
-        this(template, timeout, metadata, envVars, secure, allowInternetAccess, network, cpuCount, memoryMB, null, null, null,
-                null);
-    }
-
     /** E2B's {@code network.allowPublicTraffic} as sent (null: not sent). */
     public Boolean allowPublicTraffic() { return network == null ? null : network.allowPublicTraffic(); }
 

@@ -1,12 +1,15 @@
 package dev.cove.api.lifecycle;
 
 import dev.cove.api.store.SandboxRecord;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxRoute;
 
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The in-memory {@link SandboxDirectory} the edge asks on its event loops: a concurrent map kept current by
@@ -22,34 +25,34 @@ public final class RouteTable implements SandboxDirectory {
     }
 
     /** Running, with the row's per-sandbox edge settings: {@code network.maskRequestHost} and who may reach which port. */
-    void running(String id, String netnsPath, SandboxRecord row, IngressPolicy ingress) {
+    void running(String id, String netnsPath, SandboxRecord row, PortAccessPolicy portAccess) {
         String mask = row.network() == null ? null : row.network().maskRequestHost();
-        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, ingress, row.autoResume()));
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.RUNNING, netnsPath, null, null, mask, portAccess, row.autoResume()));
     }
 
     /** Paused: the edge answers 409, or wakes it ({@code autoResume}) once the port's access policy let the request in. */
-    void paused(String id, SandboxRecord row, IngressPolicy ingress) {
+    void paused(String id, SandboxRecord row, PortAccessPolicy portAccess) {
         String mask = row.network() == null ? null : row.network().maskRequestHost();
-        routes.put(id, new SandboxRoute(id, SandboxRoute.State.PAUSED, null, null, null, mask, ingress, row.autoResume()));
+        routes.put(id, new SandboxRoute(id, SandboxRoute.State.PAUSED, null, null, null, mask, portAccess, row.autoResume()));
     }
 
-    private java.util.function.Function<String, java.util.concurrent.CompletableFuture<Void>> waker =
-            id -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no waker"));
+    private Function<String, CompletableFuture<Void>> waker =
+            id -> CompletableFuture.failedFuture(new IllegalStateException("no waker"));
 
-    void waker(java.util.function.Function<String, java.util.concurrent.CompletableFuture<Void>> waker) { this.waker = waker; }
+    void waker(Function<String, CompletableFuture<Void>> waker) { this.waker = waker; }
 
     @Override
-    public java.util.concurrent.CompletionStage<Void> wake(String sandboxId) {
+    public CompletionStage<Void> wake(String sandboxId) {
         SandboxRoute route = lookup(sandboxId);
         if (route == null || route.state() != SandboxRoute.State.PAUSED || !route.autoResume()) {
-            return java.util.concurrent.CompletableFuture.completedFuture(null); // nothing to wake: route again
+            return CompletableFuture.completedFuture(null); // nothing to wake: route again
         }
         return waker.apply(sandboxId);
     }
 
-    /** Replaces the ingress policy of a known sandbox (no-op for unknown ones). */
-    void ingress(String id, IngressPolicy ingress) {
-        routes.computeIfPresent(id, (k, route) -> route.withIngress(ingress));
+    /** Replaces the port access policy of a known sandbox (no-op for unknown ones). */
+    void portAccess(String id, PortAccessPolicy portAccess) {
+        routes.computeIfPresent(id, (k, route) -> route.withPortAccess(portAccess));
     }
 
     void ended(String id, Instant endedAt, String reason) {
@@ -57,7 +60,4 @@ public final class RouteTable implements SandboxDirectory {
     }
 
     void remove(String id) { routes.remove(id); }
-
-    /** Number of known sandboxes (running and tombstones). */
-    public int size() { return routes.size(); }
 }

@@ -26,10 +26,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -49,15 +52,15 @@ public final class SandboxService implements AutoCloseable {
     private final SandboxStore store;
     private final SandboxRuntime runtime;
     private final Clock clock;
-    private final IngressService ingress;
+    private final PortAccessService portAccess;
     private final RouteTable routes = new RouteTable();
     private final SandboxLocks locks = new SandboxLocks();
     private final Reaper reaper;
     private ScheduledExecutorService purger;
 
-    public SandboxService(ApiConfig config, SandboxStore store, IngressService ingress, SandboxRuntime runtime, Clock clock) {
+    public SandboxService(ApiConfig config, SandboxStore store, PortAccessService portAccess, SandboxRuntime runtime, Clock clock) {
         this.config = config;
-        this.ingress = ingress;
+        this.portAccess = portAccess;
         this.store = store;
         this.runtime = runtime;
         this.clock = clock;
@@ -68,7 +71,7 @@ public final class SandboxService implements AutoCloseable {
     public ApiConfig config() { return config; }
 
     /** Port access: policies, share links, audit. */
-    public IngressService ingress() { return ingress; }
+    public PortAccessService portAccess() { return portAccess; }
 
     public Clock clock() { return clock; }
 
@@ -101,13 +104,13 @@ public final class SandboxService implements AutoCloseable {
         SandboxRecord row = new SandboxRecord(id, req.template(), req.template(), ApiConfig.CLIENT_ID,
                 SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
                 diskSizeMB, requestedAt, requestedAt.plus(req.timeout()),
-                req.secure() ? newToken() : null, ingress.needsToken(req) ? newToken() : null,
+                req.secure() ? newToken() : null, portAccess.needsToken(req) ? newToken() : null,
                 req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null);
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
             store.insert(row);
-            ingress.recordCreate(id, req, requestedAt);
+            portAccess.recordCreate(id, req, requestedAt);
             if (req.lifecycle().autoPause()) store.saveAutoPauseMemory(id, req.lifecycle().autoPauseMemory());
             RuntimeSandbox started;
             try {
@@ -124,7 +127,7 @@ public final class SandboxService implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }
-            routes.running(id, started.netnsPath(), row, ingress.policy(row));
+            routes.running(id, started.netnsPath(), row, portAccess.policy(row));
             reaper.schedule(id, endAt);
             LOG.info("Sandbox {} running (template {}, ends {})", id, req.template(), endAt);
             return row.running(startedAt, endAt);
@@ -273,7 +276,7 @@ public final class SandboxService implements AutoCloseable {
         Instant now = now();
         store.markPaused(id, now, keepMemory);
         reaper.cancel(id);
-        routes.paused(id, row, ingress.policy(row));
+        routes.paused(id, row, portAccess.policy(row));
         LOG.info("Sandbox {} paused ({})", id, keepMemory ? "memory kept" : "file system only");
     }
 
@@ -305,7 +308,7 @@ public final class SandboxService implements AutoCloseable {
             Instant endAt = now.plus(capped);
             store.markResumed(id, now, endAt); // the maximum length counts from here again (E2B resets it)
             SandboxRecord running = row.running(now, endAt);
-            routes.running(id, resumed.netnsPath(), running, ingress.policy(running));
+            routes.running(id, resumed.netnsPath(), running, portAccess.policy(running));
             reaper.schedule(id, endAt);
             LOG.info("Sandbox {} resumed (ends {})", id, endAt);
             return new Resumed(running, true);
@@ -316,15 +319,15 @@ public final class SandboxService implements AutoCloseable {
 
     /** How long a sandbox woken by traffic stays up (E2B keeps an auto-resumed sandbox awake at least 300 s). */
     static final Duration WAKE_TIMEOUT = Duration.ofSeconds(300);
-    private final java.util.concurrent.ExecutorService wakers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService wakers = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
      * The edge's wake-on-request: resumes a paused sandbox created with {@code autoResume}, off the event loop. A
      * sandbox that ended is never brought back (the future fails with 404); concurrent wakes of one sandbox resume
      * it once (the lock; the second finds it running).
      */
-    java.util.concurrent.CompletableFuture<Void> wake(String id) {
-        return java.util.concurrent.CompletableFuture.runAsync(() -> {
+    CompletableFuture<Void> wake(String id) {
+        return CompletableFuture.runAsync(() -> {
             SandboxRecord row = store.find(id).orElseThrow(() -> notFound(id));
             if (!row.state().isLive()) throw notFound(id);
             if (row.state() == SandboxState.PAUSED && !row.autoResume()) throw paused(id);
@@ -340,11 +343,11 @@ public final class SandboxService implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} on a running sandbox's row under its lock, then republishes its ingress policy for the edge
+     * Runs {@code work} on a running sandbox's row under its lock, then republishes its port access policy for the edge
      * (port rules and links changed by {@code work} take effect at once). A sandbox that needs a traffic access token
      * now (a port became private) and had none gets one.
      */
-    public <T> T changeIngress(String id, java.util.function.Function<SandboxRecord, T> work) {
+    public <T> T changePortAccess(String id, Function<SandboxRecord, T> work) {
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
@@ -352,12 +355,12 @@ public final class SandboxService implements AutoCloseable {
                     .orElseThrow(() -> notFound(id));
             T result = work.apply(row);
             SandboxRecord current = row;
-            if (row.trafficAccessToken() == null && ingress.policy(row).hasPrivatePorts()) {
+            if (row.trafficAccessToken() == null && portAccess.policy(row).hasPrivatePorts()) {
                 String token = newToken();
                 store.updateTrafficAccessToken(id, token);
                 current = store.find(id).orElse(row);
             }
-            routes.ingress(id, ingress.policy(current));
+            routes.portAccess(id, portAccess.policy(current));
             return result;
         } finally {
             lock.unlock();
@@ -372,7 +375,7 @@ public final class SandboxService implements AutoCloseable {
 
     /**
      * E2B's {@code PUT /sandboxes/{id}/network}: replaces allowOut, denyOut and allow_internet_access (omitted =
-     * cleared) of a running sandbox; the runtime applies it at once. The ingress settings of the stored network
+     * cleared) of a running sandbox; the runtime applies it at once. The port access settings of the stored network
      * config (allowPublicTraffic, maskRequestHost) stay as they were.
      */
     public void updateNetwork(String id, Boolean allowInternetAccess, List<String> allowOut, List<String> denyOut) {
@@ -482,11 +485,11 @@ public final class SandboxService implements AutoCloseable {
                 // Paused (or paused by the runtime just before the stop, before the row said so): it stays paused,
                 // without a timer, until someone resumes it.
                 if (row.state() != SandboxState.PAUSED) store.markPaused(id, now, found == PauseState.FROZEN);
-                routes.paused(id, row, ingress.policy(row));
+                routes.paused(id, row, portAccess.policy(row));
                 paused++;
                 continue;
             }
-            routes.running(id, held.netnsPath(), row, ingress.policy(row));
+            routes.running(id, held.netnsPath(), row, portAccess.policy(row));
             reaper.schedule(id, row.endAt());
             resumed++;
         }

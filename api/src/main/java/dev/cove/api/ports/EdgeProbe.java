@@ -1,5 +1,7 @@
 package dev.cove.api.ports;
 
+import dev.cove.core.routing.CoveHeaders;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -18,7 +20,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,8 +29,6 @@ import java.util.Map;
  * socket, because the JDK client will not send a Host of our choosing.
  */
 public final class EdgeProbe {
-    /** The header the edge sets on answers it gives itself, with the machine code. */
-    public static final String EDGE_ERROR_HEADER = "x-cove-error";
     private static final int MAX_HEAD = 64 * 1024;
 
     /** The outcome: the status, and the edge's code when the edge answered instead of the server in the sandbox. */
@@ -72,7 +72,7 @@ public final class EdgeProbe {
             SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, name, edge.getPort(), true);
             SSLParameters p = s.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
-            p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(name)));
+            p.setServerNames(List.of(new SNIHostName(name)));
             p.setApplicationProtocols(new String[]{"http/1.1"});
             s.setSSLParameters(p);
             s.startHandshake();
@@ -100,7 +100,7 @@ public final class EdgeProbe {
         String edgeCode = null;
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
-            if (colon > 0 && lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT).equals(EDGE_ERROR_HEADER)) {
+            if (colon > 0 && lines[i].substring(0, colon).strip().equalsIgnoreCase(CoveHeaders.EDGE_ERROR)) {
                 edgeCode = lines[i].substring(colon + 1).strip();
             }
         }

@@ -1,8 +1,9 @@
 package dev.cove.api.ports;
 
-import dev.cove.api.store.IngressStore;
+import dev.cove.api.store.PortAccessStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.SandboxHost;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.time.Instant;
@@ -66,11 +67,11 @@ final class PortViews {
         return m;
     }
 
-    static Map<String, Object> audit(List<IngressStore.AuditRow> rows) {
+    static Map<String, Object> audit(List<PortAccessStore.AuditRow> rows) {
         return Map.of("events", rows.stream().map(PortViews::event).toList());
     }
 
-    private static Map<String, Object> event(IngressStore.AuditRow r) {
+    private static Map<String, Object> event(PortAccessStore.AuditRow r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("at", text(r.at()));
         m.put("kind", r.kind());
@@ -105,7 +106,7 @@ final class PortViews {
 
     /** Who made the call, for the audit trail: the client address the edge forwarded. */
     static String source(ServerRequest req) {
-        return req.headers().first(io.helidon.http.HeaderNames.X_FORWARDED_FOR)
+        return req.headers().first(HeaderNames.X_FORWARDED_FOR)
                 .orElse(req.remotePeer().address().toString());
     }
 }

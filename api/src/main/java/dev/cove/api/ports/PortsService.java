@@ -1,16 +1,19 @@
 package dev.cove.api.ports;
 
-import dev.cove.api.envd.EnvdServer;
-import dev.cove.api.lifecycle.IngressService;
+import dev.cove.api.http.TypedErrors;
+import dev.cove.api.lifecycle.PortAccessService;
+import dev.cove.api.lifecycle.SandboxProcesses;
 import dev.cove.api.lifecycle.SandboxService;
-import dev.cove.api.store.IngressStore;
-import dev.cove.api.store.IngressStore.LinkRow;
-import dev.cove.api.store.IngressStore.PortRuleRow;
+import dev.cove.api.store.PortAccessStore;
+import dev.cove.api.store.PortAccessStore.LinkRow;
+import dev.cove.api.store.PortAccessStore.PortRuleRow;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxState;
 import dev.cove.core.CoveException;
 import dev.cove.core.net.SocketTable;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.CoveHeaders;
+import dev.cove.core.routing.LinkTokens;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.core.runtime.SandboxRuntime;
 import org.slf4j.Logger;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +35,7 @@ import java.util.function.Supplier;
 
 /**
  * Exposing sandbox ports (see {@code docs/ports.md}): what listens, expose with a readiness check through the edge,
- * unexpose, share links and the audit trail. Every change goes through {@link SandboxService#changeIngress}, which
+ * unexpose, share links and the audit trail. Every change goes through {@link SandboxService#changePortAccess}, which
  * holds the sandbox's lock and republishes its policy to the edge.
  */
 public final class PortsService {
@@ -43,21 +47,21 @@ public final class PortsService {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
     private final SandboxService sandboxes;
-    private final IngressService ingress;
-    private final IngressStore store;
+    private final PortAccessService portAccess;
+    private final PortAccessStore store;
     private final SandboxRuntime runtime;
-    private final EnvdServer envd;
-    private final AccessAudit accessAudit;
+    private final SandboxProcesses processes;
+    private final PortAccessAuditLog accessAudit;
     private final Supplier<EdgeProbe> edge;
 
     /** @param edge the edge to check exposed URLs through; its supplier answers null until the edge is up */
-    public PortsService(SandboxService sandboxes, SandboxRuntime runtime, EnvdServer envd, AccessAudit accessAudit,
+    public PortsService(SandboxService sandboxes, SandboxRuntime runtime, SandboxProcesses processes, PortAccessAuditLog accessAudit,
                         Supplier<EdgeProbe> edge) {
         this.sandboxes = sandboxes;
-        this.ingress = sandboxes.ingress();
-        this.store = ingress.store();
+        this.portAccess = sandboxes.portAccess();
+        this.store = portAccess.store();
         this.runtime = runtime;
-        this.envd = envd;
+        this.processes = processes;
         this.accessAudit = accessAudit;
         this.edge = edge;
     }
@@ -88,7 +92,7 @@ public final class PortsService {
 
     public PortsView ports(String id) {
         SandboxRecord row = running(id);
-        IngressPolicy policy = ingress.policy(row);
+        PortAccessPolicy policy = portAccess.policy(row);
         List<Listening> listening = listening(id);
         Instant now = now();
         Map<Integer, List<Link>> linksByPort = new LinkedHashMap<>();
@@ -162,7 +166,7 @@ public final class PortsService {
      */
     public ExposeResult expose(String id, int port, ExposeRequest req, String source) {
         SandboxRecord row = running(id);
-        IngressPolicy before = ingress.policy(row);
+        PortAccessPolicy before = portAccess.policy(row);
         PortAccess access = req.access() != null ? req.access() : before.accessOf(port);
         if (before.allPublic() && access != PortAccess.PUBLIC) {
             throw new CoveException(409, "conflict", "Sandbox " + id + " was created with network.allowPublicTraffic=true, "
@@ -178,7 +182,7 @@ public final class PortsService {
         // server does not get ready, the previous rule comes back and nothing was exposed.
         PortRuleRow previous = store.portRules(id).get(port);
         boolean crossSite = req.crossSite() != null ? req.crossSite() : previous != null && previous.crossSite();
-        SandboxRecord opened = sandboxes.changeIngress(id, r -> {
+        SandboxRecord opened = sandboxes.changePortAccess(id, r -> {
             store.putPortRule(id, new PortRuleRow(port, access, until, null, now, crossSite));
             return r;
         });
@@ -190,13 +194,13 @@ public final class PortsService {
         }
         boolean wantsLink = req.link() != null || access == PortAccess.LINK;
         NewLink[] made = new NewLink[1];
-        SandboxRecord current = sandboxes.changeIngress(id, r -> {
+        SandboxRecord current = sandboxes.changePortAccess(id, r -> {
             audit(id, "expose", port, null, source, access.wire() + (until == null ? "" : " until " + until));
             if (wantsLink) made[0] = insertLink(r, port, req.link() == null ? Duration.ZERO : req.link(), source);
             return r;
         });
         SandboxRecord fresh = sandboxes.find(id).orElse(current);
-        IngressPolicy policy = ingress.policy(fresh);
+        PortAccessPolicy policy = portAccess.policy(fresh);
         PortRuleRow rule = store.portRules(id).get(port);
         List<Link> links = store.links(id).stream().filter(l -> l.port() == port).map(l -> link(l, fresh)).toList();
         Exposed exposed = exposed(fresh, policy, rule, links, now);
@@ -207,7 +211,7 @@ public final class PortsService {
 
     private void restore(String id, int port, PortRuleRow previous) {
         try {
-            sandboxes.changeIngress(id, r -> {
+            sandboxes.changePortAccess(id, r -> {
                 if (previous == null) store.deletePortRule(id, port);
                 else store.putPortRule(id, previous);
                 return null;
@@ -219,10 +223,10 @@ public final class PortsService {
 
     /** Closes the port at once (403 {@code exposure_expired} until exposed again) and revokes its links. */
     public void unexpose(String id, int port, String source) {
-        sandboxes.changeIngress(id, row -> {
+        sandboxes.changePortAccess(id, row -> {
             Instant now = now();
             PortRuleRow old = store.portRules(id).get(port);
-            PortAccess access = old != null ? old.access() : ingress.policy(row).accessOf(port);
+            PortAccess access = old != null ? old.access() : portAccess.policy(row).accessOf(port);
             store.putPortRule(id, new PortRuleRow(port, access, old == null ? null : old.exposedUntil(), now, now,
                     old != null && old.crossSite()));
             int revoked = store.revokeLinks(id, port, now);
@@ -236,7 +240,7 @@ public final class PortsService {
 
     /** @param ttl the link's own lifetime, or {@link Duration#ZERO} for the sandbox's */
     public NewLink createLink(String id, int port, Duration ttl, String source) {
-        NewLink made = sandboxes.changeIngress(id, row -> {
+        NewLink made = sandboxes.changePortAccess(id, row -> {
             PortRuleRow rule = store.portRules(id).get(port);
             if (rule != null && rule.closedAt() != null) {
                 throw new CoveException(409, "exposure_expired", "Port " + port + " of sandbox " + id
@@ -248,7 +252,7 @@ public final class PortsService {
             }
             if (rule == null) {
                 // A link says the port is meant to be shared; it stays as private as it was for everyone else.
-                PortAccess access = ingress.policy(row).accessOf(port);
+                PortAccess access = portAccess.policy(row).accessOf(port);
                 store.putPortRule(id, new PortRuleRow(port, access == PortAccess.PUBLIC ? PortAccess.PUBLIC : PortAccess.LINK,
                         null, null, now()));
             }
@@ -263,7 +267,7 @@ public final class PortsService {
     }
 
     public void revoke(String id, String linkId, String source) {
-        sandboxes.changeIngress(id, row -> {
+        sandboxes.changePortAccess(id, row -> {
             LinkRow link = store.links(id).stream().filter(l -> l.id().equals(linkId)).findFirst()
                     .orElseThrow(() -> CoveException.notFound("link_not_found", "Sandbox " + id + " has no share link "
                             + linkId + ". List its links with GET /sandboxes/" + id + "/links."));
@@ -273,7 +277,7 @@ public final class PortsService {
     }
 
     public int revokeAll(String id, String source) {
-        return sandboxes.changeIngress(id, row -> {
+        return sandboxes.changePortAccess(id, row -> {
             int n = store.revokeLinks(id, null, now());
             if (n > 0) audit(id, "link_revoked", null, null, source, "all (" + n + ")");
             return n;
@@ -282,7 +286,7 @@ public final class PortsService {
 
     // ------------------------------------------------------------------------------------------ audit
 
-    public List<IngressStore.AuditRow> audit(String id, int limit) {
+    public List<PortAccessStore.AuditRow> audit(String id, int limit) {
         sandboxes.find(id).orElseThrow(() -> SandboxService.notFound(id)); // tombstones keep their trail
         accessAudit.flush();
         return mergeAccesses(store.audit(id, limit));
@@ -292,11 +296,11 @@ public final class PortsService {
      * Access rows are written every few seconds, so one minute's count of one kind may sit in several rows: they are
      * summed here (in the place of the first), so a reader sees one row per minute, port, credential, source and status.
      */
-    static List<IngressStore.AuditRow> mergeAccesses(List<IngressStore.AuditRow> rows) {
+    static List<PortAccessStore.AuditRow> mergeAccesses(List<PortAccessStore.AuditRow> rows) {
         record Key(Instant at, Integer port, String linkId, String source, String access, Integer status) {}
-        Map<Key, Integer> at = new java.util.HashMap<>();
-        List<IngressStore.AuditRow> out = new ArrayList<>();
-        for (IngressStore.AuditRow r : rows) {
+        Map<Key, Integer> at = new HashMap<>();
+        List<PortAccessStore.AuditRow> out = new ArrayList<>();
+        for (PortAccessStore.AuditRow r : rows) {
             if (!"access".equals(r.kind())) {
                 out.add(r);
                 continue;
@@ -307,8 +311,8 @@ public final class PortsService {
                 at.put(k, out.size());
                 out.add(r);
             } else {
-                IngressStore.AuditRow first = out.get(i);
-                out.set(i, new IngressStore.AuditRow(first.at(), first.sandboxId(), first.kind(), first.port(), first.linkId(),
+                PortAccessStore.AuditRow first = out.get(i);
+                out.set(i, new PortAccessStore.AuditRow(first.at(), first.sandboxId(), first.kind(), first.port(), first.linkId(),
                         first.source(), first.access(), first.status(), first.count() + r.count(), first.detail()));
             }
         }
@@ -316,7 +320,7 @@ public final class PortsService {
     }
 
     private void audit(String id, String kind, Integer port, String linkId, String source, String detail) {
-        store.appendAudit(List.of(new IngressStore.AuditRow(now(), id, kind, port, linkId, source, null, null, 1, detail)));
+        store.appendAudit(List.of(new PortAccessStore.AuditRow(now(), id, kind, port, linkId, source, null, null, 1, detail)));
     }
 
     // ------------------------------------------------------------------------------------------ readiness
@@ -330,13 +334,13 @@ public final class PortsService {
         Readiness readiness = req.readiness() == null ? Readiness.TCP : req.readiness();
         String host = port + "-" + id + "." + sandboxes.config().domain();
         Map<String, String> credential = row.trafficAccessToken() == null ? Map.of()
-                : Map.of("e2b-traffic-access-token", row.trafficAccessToken());
+                : Map.of(CoveHeaders.TRAFFIC_ACCESS_TOKEN, row.trafficAccessToken());
         List<Listening> listening = List.of();
         EdgeProbe.Result last = null;
         String lastError = null;
         while (true) {
             if (req.pid() != null) {
-                EnvdServer.ProcessState process = envd.processState(id, req.pid());
+                SandboxProcesses.ProcessState process = processes.state(id, req.pid());
                 if (process != null && !process.running()) {
                     throw notReady(409, "process_exited", "The process " + req.pid() + " that serves port " + port
                             + " ended (" + process.status() + ") before the port was ready. Check its output, fix it "
@@ -411,7 +415,7 @@ public final class PortsService {
     }
 
     /** A typed expose refusal with the details the API adds to the body. */
-    public static final class PortNotReadyException extends CoveException {
+    public static final class PortNotReadyException extends CoveException implements TypedErrors.Detailed {
         private final Map<String, Object> details;
 
         PortNotReadyException(int status, String code, String message, Map<String, Object> details) {
@@ -419,6 +423,7 @@ public final class PortsService {
             this.details = Map.copyOf(details);
         }
 
+        @Override
         public Map<String, Object> details() { return details; }
     }
 
@@ -438,12 +443,12 @@ public final class PortsService {
         String linkId = "lnk_" + HexFormat.of().formatHex(randomBytes(9));
         store.insertLink(new LinkRow(linkId, row.id(), port, now, expires, null));
         audit(row.id(), "link_created", port, linkId, source, expires == null ? "sandbox lifetime" : "until " + expires);
-        String token = ingress.linkTokens().mint(row.id(), port, linkId, expires);
+        String token = portAccess.linkTokens().mint(row.id(), port, linkId, expires);
         return new NewLink(link(new LinkRow(linkId, row.id(), port, now, expires, null), row), token, null);
     }
 
     private static NewLink withUrl(NewLink made, String baseUrl) {
-        return new NewLink(made.link(), made.token(), baseUrl + "?cove_token=" + made.token());
+        return new NewLink(made.link(), made.token(), baseUrl + "?" + LinkTokens.QUERY_PARAMETER + "=" + made.token());
     }
 
     private Link link(LinkRow l, SandboxRecord row) {
@@ -452,8 +457,8 @@ public final class PortsService {
         return new Link(l.id(), l.port(), l.createdAt(), expires, l.lifetime(), l.revokedAt() != null, l.revokedAt());
     }
 
-    private Exposed exposed(SandboxRecord row, IngressPolicy policy, PortRuleRow rule, List<Link> links, Instant now) {
-        IngressPolicy.PortRule r = new IngressPolicy.PortRule(rule.access(), rule.exposedUntil(), rule.closedAt(),
+    private Exposed exposed(SandboxRecord row, PortAccessPolicy policy, PortRuleRow rule, List<Link> links, Instant now) {
+        PortAccessPolicy.PortRule r = new PortAccessPolicy.PortRule(rule.access(), rule.exposedUntil(), rule.closedAt(),
                 rule.crossSite());
         String state = rule.closedAt() != null ? "closed" : r.closedBy(now) != null ? "expired" : "open";
         Instant expires = rule.exposedUntil() == null || rule.exposedUntil().isAfter(row.endAt()) ? row.endAt() : rule.exposedUntil();

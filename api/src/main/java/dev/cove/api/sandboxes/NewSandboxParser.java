@@ -7,6 +7,7 @@ import dev.cove.api.lifecycle.NewSandbox;
 import dev.cove.api.store.NetworkConfig;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.PortAccess;
+import dev.cove.core.routing.SandboxHost;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -132,7 +133,7 @@ final class NewSandboxParser {
             throw CoveException.badRequest(field + ": '" + text + "' is not a port number (1-65535)");
         }
         if (port < 1 || port > 65535) throw CoveException.badRequest(field + ": " + port + " is not a port number (1-65535)");
-        if (port == dev.cove.core.routing.SandboxHost.AGENT_PORT) {
+        if (port == SandboxHost.AGENT_PORT) {
             throw CoveException.badRequest(field + ": " + port + " is the sandbox agent's port; its access is the "
                     + "envd access token's");
         }

@@ -3,6 +3,7 @@ package dev.cove.api.sandboxes;
 import dev.cove.api.http.JsonBody;
 import dev.cove.api.http.Responses;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.store.SandboxState;
 import dev.cove.core.CoveException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -28,7 +29,7 @@ public final class ResumeSandboxHandler implements Handler {
         if (Boolean.TRUE.equals(body.bool("autoPause"))) {
             throw CoveException.badRequest("autoPause on resume is not supported; set it when creating the sandbox");
         }
-        if (sandboxes.getLive(id).state() == dev.cove.api.store.SandboxState.RUNNING) {
+        if (sandboxes.getLive(id).state() == SandboxState.RUNNING) {
             throw new CoveException(409, "conflict", "Sandbox \"" + id + "\" is already running");
         }
         SandboxService.Resumed r = sandboxes.resume(id, Duration.ofSeconds(seconds), true);

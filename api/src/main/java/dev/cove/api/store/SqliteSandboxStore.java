@@ -337,7 +337,7 @@ public final class SqliteSandboxStore implements SandboxStore {
     }
 
     /** Port access, share links and audit events, in the same database. */
-    public SqliteIngressStore ingress() { return new SqliteIngressStore(dataSource); }
+    public SqlitePortAccessStore portAccess() { return new SqlitePortAccessStore(dataSource); }
 
     private static SandboxRecord map(ResultSet rs) throws SQLException {
         int allow = rs.getInt("allow_internet_access");

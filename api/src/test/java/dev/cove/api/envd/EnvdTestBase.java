@@ -18,18 +18,18 @@ import java.time.Duration;
  * control plane's Helidon server with {@code X-Cove-Sandbox-Id}, as the edge sends them. Own address pools
  * (10.203.0.0/17, fd63:6f79::/32; the black-box agent test uses 10.203.128.0/17) so these classes never collide with other suites.
  */
-abstract class EnvdTestBase {
-    static final String POOL4 = "10.203.0.0/17";
-    static final String POOL6 = "fd63:6f79::/32";
+public abstract class EnvdTestBase {
+    protected static final String POOL4 = "10.203.0.0/17";
+    protected static final String POOL6 = "fd63:6f79::/32";
 
     @TempDir
-    static Path dir;
-    static SandboxRuntime runtime;
-    static TestPlane api;
-    static String sandboxId;
-    static String envdToken;
-    static HttpClient http;
-    static EnvdClient envd;
+    protected static Path dir;
+    protected static SandboxRuntime runtime;
+    protected static TestPlane api;
+    protected static String sandboxId;
+    protected static String envdToken;
+    protected static HttpClient http;
+    protected static EnvdClient envd;
 
     @BeforeAll
     static void startSandbox() {
@@ -43,7 +43,7 @@ abstract class EnvdTestBase {
         envd = client(sandboxId).header("X-Access-Token", envdToken);
     }
 
-    static EnvdClient client(String id) {
+    protected static EnvdClient client(String id) {
         return new EnvdClient(http, "http://127.0.0.1:" + api.plane().port(), id);
     }
 

@@ -1,6 +1,6 @@
 package dev.cove.api.ports;
 
-import dev.cove.api.store.IngressStore.AuditRow;
+import dev.cove.api.store.PortAccessStore.AuditRow;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

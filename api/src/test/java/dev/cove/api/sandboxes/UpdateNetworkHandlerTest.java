@@ -35,7 +35,7 @@ class UpdateNetworkHandlerTest extends ApiTest {
         assertThat(d.get("allowInternetAccess") == null || d.get("allowInternetAccess").isNull()).isTrue();
         assertThat(d.get("network").get("allowOut").toString()).contains("example.com", "93.184.0.0/16");
         assertThat(d.get("network").get("denyOut").toString()).contains("0.0.0.0/0");
-        assertThat(d.get("network").get("maskRequestHost").asText()).isEqualTo("localhost:${PORT}"); // ingress kept
+        assertThat(d.get("network").get("maskRequestHost").asText()).isEqualTo("localhost:${PORT}"); // port access kept
 
         assertThat(api.call("PUT", "/sandboxes/" + id + "/network", "{}").status()).isEqualTo(204);
         JsonNode cleared = api.get("/sandboxes/" + id).json().get("network");

@@ -16,6 +16,8 @@ import java.util.Base64;
  */
 public final class LinkTokens {
     public static final String PREFIX = "cove_link_";
+    /** The query parameter a share link's URL carries its token in (the edge takes it from there). */
+    public static final String QUERY_PARAMETER = "cove_token";
     private static final String ALGORITHM = "HmacSHA256";
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();

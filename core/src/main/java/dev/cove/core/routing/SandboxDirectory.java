@@ -1,5 +1,9 @@
 package dev.cove.core.routing;
 
+import dev.cove.core.CoveException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
  * The seam between the edge and the control plane: the edge asks it where a sandbox is and in what state.
  * Implementations answer from memory and never block (the edge calls it on an event loop);
@@ -14,8 +18,8 @@ public interface SandboxDirectory {
      * edge then routes the held request again. Never blocks the caller. A sandbox that ended is never woken: the
      * stage fails. The default cannot wake anything.
      */
-    default java.util.concurrent.CompletionStage<Void> wake(String sandboxId) {
-        return java.util.concurrent.CompletableFuture.failedFuture(
-                new dev.cove.core.CoveException(409, "sandbox_paused", "this directory cannot wake sandboxes"));
+    default CompletionStage<Void> wake(String sandboxId) {
+        return CompletableFuture.failedFuture(
+                new CoveException(409, "sandbox_paused", "this directory cannot wake sandboxes"));
     }
 }

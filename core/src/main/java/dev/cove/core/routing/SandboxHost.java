@@ -3,6 +3,7 @@ package dev.cove.core.routing;
 import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
 
+import java.net.InetAddress;
 import java.util.Locale;
 
 /**
@@ -107,7 +108,7 @@ public record SandboxHost(String sandboxId, int port) implements RequestTarget {
             if ((c < '0' || c > '9') && c != '.') return false;
         }
         try {
-            java.net.InetAddress.ofLiteral(hostname); // parses only, never resolves
+            InetAddress.ofLiteral(hostname); // parses only, never resolves
             return true;
         } catch (IllegalArgumentException notALiteral) {
             return false;

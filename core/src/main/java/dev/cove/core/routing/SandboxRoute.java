@@ -13,15 +13,15 @@ import java.time.Instant;
  * @param maskRequestHost Host header sent to sandbox ports instead of the public one (E2B's
  *                        {@code network.maskRequestHost}); {@code ${PORT}} stands for the target port; null: pass
  *                        the public host through
- * @param ingress         who may reach which port ({@link IngressPolicy#openToAll()} when nothing was set)
+ * @param portAccess         who may reach which port ({@link PortAccessPolicy#openToAll()} when nothing was set)
  * @param autoResume      a paused sandbox is woken by a request to one of its ports (E2B's {@code autoResume})
  */
 public record SandboxRoute(String sandboxId, State state, String netnsPath, Instant endedAt, String endReason,
-                           String maskRequestHost, IngressPolicy ingress, boolean autoResume) {
+                           String maskRequestHost, PortAccessPolicy portAccess, boolean autoResume) {
     public enum State { RUNNING, PAUSED, ENDED }
 
     public SandboxRoute {
-        if (ingress == null) ingress = IngressPolicy.openToAll();
+        if (portAccess == null) portAccess = PortAccessPolicy.openToAll();
     }
 
     /** A route without per-port network settings (public traffic, public Host passed through). */
@@ -34,8 +34,8 @@ public record SandboxRoute(String sandboxId, State state, String netnsPath, Inst
         return maskRequestHost == null ? null : maskRequestHost.replace("${PORT}", Integer.toString(port));
     }
 
-    /** The same sandbox with another ingress policy. */
-    public SandboxRoute withIngress(IngressPolicy policy) {
+    /** The same sandbox with another port access policy. */
+    public SandboxRoute withPortAccess(PortAccessPolicy policy) {
         return new SandboxRoute(sandboxId, state, netnsPath, endedAt, endReason, maskRequestHost, policy, autoResume);
     }
 
@@ -43,6 +43,6 @@ public record SandboxRoute(String sandboxId, State state, String netnsPath, Inst
     @Override
     public String toString() {
         return "SandboxRoute[" + sandboxId + ", " + state + ", " + netnsPath + ", endedAt=" + endedAt + ", reason="
-                + endReason + ", maskRequestHost=" + maskRequestHost + ", " + ingress + ", autoResume=" + autoResume + "]";
+                + endReason + ", maskRequestHost=" + maskRequestHost + ", " + portAccess + ", autoResume=" + autoResume + "]";
     }
 }

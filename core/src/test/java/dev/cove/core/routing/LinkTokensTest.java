@@ -50,14 +50,14 @@ class LinkTokensTest {
 
     @Test
     void precedenceOfAccess() {
-        IngressPolicy policy = new IngressPolicy(false, false, PortAccess.PRIVATE, "t", java.util.Map.of(
-                3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, null, null)), null);
+        PortAccessPolicy policy = new PortAccessPolicy(false, false, PortAccess.PRIVATE, "t", java.util.Map.of(
+                3000, new PortAccessPolicy.PortRule(PortAccess.PUBLIC, null, null)), null);
         assertThat(policy.accessOf(3000)).isEqualTo(PortAccess.PUBLIC);
         assertThat(policy.accessOf(3001)).isEqualTo(PortAccess.PRIVATE);
         assertThat(policy.hasPrivatePorts()).isTrue();
-        assertThat(IngressPolicy.openToAll().hasPrivatePorts()).isFalse();
-        assertThat(IngressPolicy.e2bToken("t").accessOf(3000)).isEqualTo(PortAccess.PRIVATE);
-        IngressPolicy.PortRule window = new IngressPolicy.PortRule(PortAccess.PUBLIC, Instant.parse("2026-01-01T00:00:10Z"), null);
+        assertThat(PortAccessPolicy.openToAll().hasPrivatePorts()).isFalse();
+        assertThat(PortAccessPolicy.e2bToken("t").accessOf(3000)).isEqualTo(PortAccess.PRIVATE);
+        PortAccessPolicy.PortRule window = new PortAccessPolicy.PortRule(PortAccess.PUBLIC, Instant.parse("2026-01-01T00:00:10Z"), null);
         assertThat(window.closedBy(Instant.parse("2026-01-01T00:00:09Z"))).isNull();
         assertThat(window.closedBy(Instant.parse("2026-01-01T00:00:10Z"))).isEqualTo(Instant.parse("2026-01-01T00:00:10Z"));
         assertThat(policy.toString()).doesNotContain("=t,").contains("token=set");

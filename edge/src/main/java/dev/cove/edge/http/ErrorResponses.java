@@ -2,6 +2,7 @@ package dev.cove.edge.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cove.core.routing.CoveHeaders;
 import dev.cove.core.text.ControlCharacters;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -66,7 +67,7 @@ public final class ErrorResponses {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .set("X-Content-Type-Options", "nosniff")
                 // Tells answers of the edge from answers of the app (the expose check reads it).
-                .set("X-Cove-Error", error.code());
+                .set(CoveHeaders.EDGE_ERROR, error.code());
         if (error.details().get("retryAfter") instanceof Integer seconds) response.headers().setInt(HttpHeaderNames.RETRY_AFTER, seconds);
         return response;
     }

@@ -3,6 +3,7 @@ package dev.cove.edge.http;
 import dev.cove.edge.routing.Router;
 import dev.cove.edge.security.SandboxCookies;
 
+import dev.cove.core.routing.CoveHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -21,7 +22,7 @@ import java.util.Set;
 /** Header rewriting at the proxy boundary, both directions. */
 public final class ProxyHeaders {
     /** Tells the control plane which sandbox an agent-port request is for. Only the edge may set it. */
-    static final AsciiString SANDBOX_ID = AsciiString.cached("x-cove-sandbox-id");
+    static final AsciiString SANDBOX_ID = AsciiString.cached(CoveHeaders.SANDBOX_ID);
     /** Headers with this prefix are the edge's to set; any a client sends are dropped, so none can be forged. */
     private static final String INTERNAL_PREFIX = "x-cove-";
     /** Netty's HTTP/2 → HTTP/1 conversion leaves pseudo-header copies (x-http2-scheme, -stream-id, ...); never forwarded. */
@@ -33,7 +34,7 @@ public final class ProxyHeaders {
     private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
     private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-    private static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
+    private static final AsciiString X_API_KEY = AsciiString.cached(CoveHeaders.API_KEY);
     private static final AsciiString TRAFFIC_TOKEN = AsciiString.cached(Router.TRAFFIC_TOKEN_HEADER);
     private static final String COVE_COOKIE_PREFIX = "cove_";
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive"); // Netty deprecates its constant; RFC 9110 still lists it

@@ -2,12 +2,12 @@ package dev.cove.edge.relay;
 
 import dev.cove.edge.metrics.EdgeMetrics;
 
-import dev.cove.core.routing.IngressAudit;
+import dev.cove.core.routing.PortAccessAudit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where an exchange is reported once it has ended: the request metrics, the {@link IngressAudit} for requests to
+ * Where an exchange is reported once it has ended: the request metrics, the {@link PortAccessAudit} for requests to
  * sandbox ports, and one line on the {@code dev.cove.edge.access} logger. Never a query string, never a header value.
  * Shared by all connections; called on event loops, so nothing here may block.
  */
@@ -16,14 +16,14 @@ public final class ExchangeLog {
     private static final Logger accessLog = LoggerFactory.getLogger(ACCESS_LOGGER);
 
     private final EdgeMetrics metrics;
-    private final IngressAudit audit;
+    private final PortAccessAudit audit;
     private final boolean accessLogOn;
 
     /**
      * @param audit       receives every answered request to a sandbox port
      * @param accessLogOn write the access log line (and keep what it shows on each exchange)
      */
-    public ExchangeLog(EdgeMetrics metrics, IngressAudit audit, boolean accessLogOn) {
+    public ExchangeLog(EdgeMetrics metrics, PortAccessAudit audit, boolean accessLogOn) {
         this.metrics = metrics;
         this.audit = audit;
         this.accessLogOn = accessLogOn;

@@ -8,6 +8,7 @@ import dev.cove.edge.upstream.SandboxPortDialer;
 import dev.cove.edge.upstream.UpstreamDialer;
 
 import dev.cove.core.CoveException;
+import dev.cove.core.routing.CoveHeaders;
 import dev.cove.core.routing.RequestTarget;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxHost;
@@ -61,7 +62,7 @@ public final class Router {
     public record Redirect(SandboxHost sandbox, PortAccessCheck.Redirect redirect) implements Decision {}
 
     /** E2B's header for sandboxes created with {@code network.allowPublicTraffic=false}. */
-    public static final String TRAFFIC_TOKEN_HEADER = "e2b-traffic-access-token";
+    public static final String TRAFFIC_TOKEN_HEADER = CoveHeaders.TRAFFIC_ACCESS_TOKEN;
 
     private final String domain;
     private final SandboxDirectory directory;

@@ -2,7 +2,7 @@ package dev.cove.edge.security;
 
 import dev.cove.edge.http.EdgeError;
 
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.SandboxRoute;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -22,7 +22,7 @@ import java.util.Locale;
  * <p>Not affected: top-level navigations and other safe requests (a link into the app keeps working), requests with
  * a header token (a page elsewhere cannot add one without the token), public ports (no credential to abuse), and
  * requests without {@code Origin} or {@code Sec-Fetch-Site} (not made by a browser's page). A port whose rule says
- * {@link IngressPolicy.PortRule#crossSite()} opts out. Pure computation on the event loop.
+ * {@link PortAccessPolicy.PortRule#crossSite()} opts out. Pure computation on the event loop.
  */
 public final class CrossSiteGuard {
     private CrossSiteGuard() {}
@@ -34,7 +34,7 @@ public final class CrossSiteGuard {
      */
     public static EdgeError check(SandboxRoute route, int port, HttpRequest request, boolean secure, boolean upgrade) {
         if (!upgrade && isSafe(request.method())) return null;
-        IngressPolicy.PortRule rule = route.ingress().ports().get(port);
+        PortAccessPolicy.PortRule rule = route.portAccess().ports().get(port);
         if (rule != null && rule.crossSite()) return null;
         HttpHeaders headers = request.headers();
         String fetchSite = headers.get("Sec-Fetch-Site");

@@ -3,7 +3,7 @@ package dev.cove.edge.security;
 import dev.cove.edge.http.EdgeError;
 import dev.cove.edge.routing.Router;
 
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.core.routing.SandboxRoute;
@@ -22,14 +22,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Who may pass to a sandbox port: applies the sandbox's {@link IngressPolicy} to one request (see
+ * Who may pass to a sandbox port: applies the sandbox's {@link PortAccessPolicy} to one request (see
  * {@code docs/ports.md}). Reads the credential from its carriers, takes Cove's credentials out of the request (the app
  * never sees them), and turns a token in the query string of a browser navigation into a host-scoped cookie with a
  * redirect to the clean URL. Pure computation on the event loop.
  */
 public final class PortAccessCheck {
     /** The query parameter a share link carries its token in. */
-    static final String QUERY_PARAMETER = "cove_token";
+    static final String QUERY_PARAMETER = LinkTokens.QUERY_PARAMETER;
     /**
      * The cookie a browser keeps the token in. The {@code __Host-} prefix makes browsers accept it only with
      * {@code Secure}, {@code Path=/} and no {@code Domain}, set by the host itself: a sibling sandbox's page can then
@@ -83,7 +83,7 @@ public final class PortAccessCheck {
      * @param browser the request is a browser navigation (a token in its query string becomes a cookie)
      */
     public Outcome check(SandboxRoute route, int port, HttpRequest request, boolean secure, boolean browser) {
-        IngressPolicy policy = route.ingress();
+        PortAccessPolicy policy = route.portAccess();
         Instant now = clock.instant();
         String id = route.sandboxId();
         HttpHeaders headers = request.headers();
@@ -91,7 +91,7 @@ public final class PortAccessCheck {
         String fromQuery = queryToken(request, credential); // always taken out of the URI, used or not
         if (credential.uriWithoutToken != null) request.setUri(credential.uriWithoutToken);
 
-        IngressPolicy.PortRule rule = policy.ports().get(port);
+        PortAccessPolicy.PortRule rule = policy.ports().get(port);
         Instant closed = rule == null || policy.allPublic() ? null : rule.closedBy(now);
         if (closed != null) return new Refuse(exposureExpired(id, port, rule, closed));
         if (!policy.accessOf(port).needsCredential()) {
@@ -113,7 +113,7 @@ public final class PortAccessCheck {
             LinkTokens.Claims claims = links == null ? null : links.verify(credential.value);
             if (claims == null || !claims.sandboxId().equals(id)) return new Refuse(tokenInvalid(id, port, policy, null));
             if (claims.port() != port) return new Refuse(tokenInvalid(id, port, policy, claims.port()));
-            IngressPolicy.LinkGrant grant = policy.links().get(claims.linkId());
+            PortAccessPolicy.LinkGrant grant = policy.links().get(claims.linkId());
             if (grant == null) return new Refuse(tokenInvalid(id, port, policy, null));
             if (grant.revoked()) return new Refuse(linkRevoked(id, port, claims.linkId()));
             if (claims.expiresAt() != null && !now.isBefore(claims.expiresAt())) {
@@ -284,7 +284,7 @@ public final class PortAccessCheck {
                 + "share link of this port.", id, port, null, EdgeError.Style.TYPED);
     }
 
-    private static EdgeError tokenInvalid(String id, int port, IngressPolicy policy, Integer linkPort) {
+    private static EdgeError tokenInvalid(String id, int port, PortAccessPolicy policy, Integer linkPort) {
         if (policy.e2bPrivate() && linkPort == null) return EdgeError.trafficToken(id, port, false);
         String message = linkPort != null
                 ? "This share link opens port " + linkPort + " of sandbox " + id + ", not port " + port + "."
@@ -306,7 +306,7 @@ public final class PortAccessCheck {
                 + " was revoked. Ask for a new link.", id, port, Map.of("linkId", linkId), EdgeError.Style.TYPED);
     }
 
-    private static EdgeError exposureExpired(String id, int port, IngressPolicy.PortRule rule, Instant closed) {
+    private static EdgeError exposureExpired(String id, int port, PortAccessPolicy.PortRule rule, Instant closed) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("closedAt", closed.toString());
         details.put("reason", rule.closedAt() != null ? "unexposed" : "window_ended");

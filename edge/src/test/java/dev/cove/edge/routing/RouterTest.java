@@ -1,7 +1,7 @@
 package dev.cove.edge.routing;
 
 import dev.cove.core.CoveException;
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.core.routing.SandboxDirectory;
@@ -68,10 +68,10 @@ class RouterTest {
         final Map<String, SandboxRoute> routes = Map.of(
                 RUNNING, route(RUNNING, SandboxRoute.State.RUNNING, null, false, "app.internal:${PORT}"),
                 PRIVATE, route(PRIVATE, SandboxRoute.State.RUNNING,
-                        new IngressPolicy(false, false, PortAccess.PRIVATE, TOKEN, null,
-                                Map.of("lnk_a", new IngressPolicy.LinkGrant(3000, null, false))), false, null),
+                        new PortAccessPolicy(false, false, PortAccess.PRIVATE, TOKEN, null,
+                                Map.of("lnk_a", new PortAccessPolicy.LinkGrant(3000, null, false))), false, null),
                 PAUSED, route(PAUSED, SandboxRoute.State.PAUSED, null, false, null),
-                SLEEPY, route(SLEEPY, SandboxRoute.State.PAUSED, IngressPolicy.e2bToken(TOKEN), true, null),
+                SLEEPY, route(SLEEPY, SandboxRoute.State.PAUSED, PortAccessPolicy.e2bToken(TOKEN), true, null),
                 ENDED, new SandboxRoute(ENDED, SandboxRoute.State.ENDED, null, NOW, "killed"));
 
         @Override
@@ -84,7 +84,7 @@ class RouterTest {
         public CompletionStage<Void> wake(String sandboxId) { return WOKEN; }
     };
 
-    static SandboxRoute route(String id, SandboxRoute.State state, IngressPolicy policy, boolean autoResume, String mask) {
+    static SandboxRoute route(String id, SandboxRoute.State state, PortAccessPolicy policy, boolean autoResume, String mask) {
         return new SandboxRoute(id, state, "/run/netns/" + id, null, null, mask, policy, autoResume);
     }
 

@@ -1,6 +1,6 @@
 package dev.cove.edge.security;
 
-import dev.cove.core.routing.IngressPolicy;
+import dev.cove.core.routing.PortAccessPolicy;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.core.routing.SandboxRoute;
@@ -31,12 +31,12 @@ class PortAccessCheckTest {
     }
     final PortAccessCheck check = new PortAccessCheck(LINKS, Clock.fixed(NOW, ZoneOffset.UTC));
 
-    static SandboxRoute route(IngressPolicy policy) {
+    static SandboxRoute route(PortAccessPolicy policy) {
         return new SandboxRoute(ID, SandboxRoute.State.RUNNING, "/run/netns/x", null, null, null, policy, false);
     }
 
-    static IngressPolicy privateWith(Map<Integer, IngressPolicy.PortRule> ports, Map<String, IngressPolicy.LinkGrant> links) {
-        return new IngressPolicy(false, false, PortAccess.PRIVATE, TOKEN, ports, links);
+    static PortAccessPolicy privateWith(Map<Integer, PortAccessPolicy.PortRule> ports, Map<String, PortAccessPolicy.LinkGrant> links) {
+        return new PortAccessPolicy(false, false, PortAccess.PRIVATE, TOKEN, ports, links);
     }
 
     static HttpRequest get(String uri, String... headers) {
@@ -46,7 +46,7 @@ class PortAccessCheckTest {
         return r;
     }
 
-    PortAccessCheck.Outcome run(IngressPolicy policy, HttpRequest request) {
+    PortAccessCheck.Outcome run(PortAccessPolicy policy, HttpRequest request) {
         return check.check(route(policy), 3000, request, true, false);
     }
 
@@ -67,7 +67,7 @@ class PortAccessCheckTest {
 
     @Test
     void e2bModeKeepsE2bsOwnAnswers() {
-        PortAccessCheck.Outcome none = run(IngressPolicy.e2bToken(TOKEN), get("/"));
+        PortAccessCheck.Outcome none = run(PortAccessPolicy.e2bToken(TOKEN), get("/"));
         assertThat(((PortAccessCheck.Refuse) none).error().status()).isEqualTo(403);
         assertThat(((PortAccessCheck.Refuse) none).error().message()).contains("is missing");
     }
@@ -83,7 +83,7 @@ class PortAccessCheckTest {
         assertThat(theirs.headers().get("Authorization")).isEqualTo("Bearer app-token");
         assertThat(code(run(privateWith(null, null), get("/", "Authorization", "Bearer app-token")))).isEqualTo("token_required");
 
-        IngressPolicy open = new IngressPolicy(false, false, PortAccess.PUBLIC, TOKEN, null, null);
+        PortAccessPolicy open = new PortAccessPolicy(false, false, PortAccess.PUBLIC, TOKEN, null, null);
         HttpRequest onPublic = get("/", "Authorization", "Bearer " + LINKS.mint(ID, 3000, "lnk_x", null));
         assertThat(run(open, onPublic)).isEqualTo(new PortAccessCheck.Pass("public", null));
         assertThat(onPublic.headers().contains("Authorization")).as("a Cove token never reaches the app").isFalse();
@@ -95,7 +95,7 @@ class PortAccessCheckTest {
     @Test
     void aLinkInTheQueryIsTakenOutAndABrowserGetsACookieAndARedirect() {
         String link = LINKS.mint(ID, 3000, "lnk_a", NOW.plusSeconds(600));
-        IngressPolicy policy = privateWith(null, Map.of("lnk_a", new IngressPolicy.LinkGrant(3000, NOW.plusSeconds(600), false)));
+        PortAccessPolicy policy = privateWith(null, Map.of("lnk_a", new PortAccessPolicy.LinkGrant(3000, NOW.plusSeconds(600), false)));
 
         HttpRequest program = get("/app?x=1&cove_token=" + link + "&y=2");
         assertThat(run(policy, program)).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a"));
@@ -113,11 +113,11 @@ class PortAccessCheckTest {
 
     @Test
     void linksOfAnotherPortExpiredRevokedOrUnknownAreRefused() {
-        Map<String, IngressPolicy.LinkGrant> grants = Map.of(
-                "lnk_a", new IngressPolicy.LinkGrant(3001, null, false),
-                "lnk_old", new IngressPolicy.LinkGrant(3000, NOW.minusSeconds(1), false),
-                "lnk_gone", new IngressPolicy.LinkGrant(3000, null, true));
-        IngressPolicy policy = privateWith(null, grants);
+        Map<String, PortAccessPolicy.LinkGrant> grants = Map.of(
+                "lnk_a", new PortAccessPolicy.LinkGrant(3001, null, false),
+                "lnk_old", new PortAccessPolicy.LinkGrant(3000, NOW.minusSeconds(1), false),
+                "lnk_gone", new PortAccessPolicy.LinkGrant(3000, null, true));
+        PortAccessPolicy policy = privateWith(null, grants);
         assertThat(code(run(policy, get("/", "X-Cove-Access-Token", LINKS.mint(ID, 3001, "lnk_a", null))))).isEqualTo("token_invalid");
         assertThat(code(run(policy, get("/", "X-Cove-Access-Token", LINKS.mint(ID, 3000, "lnk_old", NOW.minusSeconds(1))))))
                 .isEqualTo("token_expired");
@@ -128,12 +128,12 @@ class PortAccessCheckTest {
 
     @Test
     void aClosedOrEndedExposureRefusesEvenTheToken() {
-        IngressPolicy closed = privateWith(Map.of(3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, null, NOW.minusSeconds(5))), null);
+        PortAccessPolicy closed = privateWith(Map.of(3000, new PortAccessPolicy.PortRule(PortAccess.PUBLIC, null, NOW.minusSeconds(5))), null);
         assertThat(code(run(closed, get("/", "e2b-traffic-access-token", TOKEN)))).isEqualTo("exposure_expired");
-        IngressPolicy over = privateWith(Map.of(3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, NOW, null)), null);
+        PortAccessPolicy over = privateWith(Map.of(3000, new PortAccessPolicy.PortRule(PortAccess.PUBLIC, NOW, null)), null);
         PortAccessCheck.Refuse refused = (PortAccessCheck.Refuse) run(over, get("/"));
         assertThat(refused.error().details()).containsEntry("reason", "window_ended");
-        IngressPolicy open = privateWith(Map.of(3000, new IngressPolicy.PortRule(PortAccess.PUBLIC, NOW.plusSeconds(1), null)), null);
+        PortAccessPolicy open = privateWith(Map.of(3000, new PortAccessPolicy.PortRule(PortAccess.PUBLIC, NOW.plusSeconds(1), null)), null);
         assertThat(run(open, get("/"))).isEqualTo(new PortAccessCheck.Pass("public", null));
     }
 
@@ -141,7 +141,7 @@ class PortAccessCheckTest {
     @Test
     void onlyTheHostPrefixedCookieIsReadWhereBrowsersKeepIt() {
         String link = LINKS.mint(ID, 3000, "lnk_a", null);
-        IngressPolicy policy = privateWith(null, Map.of("lnk_a", new IngressPolicy.LinkGrant(3000, null, false)));
+        PortAccessPolicy policy = privateWith(null, Map.of("lnk_a", new PortAccessPolicy.LinkGrant(3000, null, false)));
         assertThat(code(run(policy, get("/", "Cookie", "cove_access=" + link)))).isEqualTo("token_required");
         assertThat(code(run(policy, get("/", "Cookie", "__host-cove_access=" + link)))).as("names are case-sensitive").isEqualTo("token_required");
         assertThat(run(policy, get("/", "Cookie", "__Host-cove_access=" + link))).isEqualTo(new PortAccessCheck.Pass("link", "lnk_a", true));
@@ -168,7 +168,7 @@ class PortAccessCheckTest {
             "http://evil.invalid/x|/x", "https://evil.invalid|/", "evil|/", "/a//b|/a//b"})
     void theRedirectIsAPathOnTheSameHost(String uriWithoutToken, String location) {
         String link = LINKS.mint(ID, 3000, "lnk_a", null);
-        IngressPolicy policy = privateWith(null, Map.of("lnk_a", new IngressPolicy.LinkGrant(3000, null, false)));
+        PortAccessPolicy policy = privateWith(null, Map.of("lnk_a", new PortAccessPolicy.LinkGrant(3000, null, false)));
         String uri = uriWithoutToken + (uriWithoutToken.contains("?") ? "&" : "?") + "cove_token=" + link;
         PortAccessCheck.Outcome nav = check.check(route(policy), 3000, get(uri), true, true);
         assertThat(((PortAccessCheck.Redirect) nav).location()).isEqualTo(location);

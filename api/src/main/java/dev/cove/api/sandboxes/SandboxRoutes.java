@@ -1,0 +1,53 @@
+package dev.cove.api.sandboxes;
+
+import dev.cove.api.auth.ApiKeys;
+import dev.cove.api.auth.RequireApiKey;
+import dev.cove.api.lifecycle.SandboxService;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+
+/** E2B's sandbox endpoints, each behind {@code X-API-KEY}; the ones Cove does not offer answer 501 with a sentence. */
+public final class SandboxRoutes {
+    private SandboxRoutes() {}
+
+    public static void register(HttpRouting.Builder routing, SandboxService sandboxes, ApiKeys keys) {
+        String one = "/sandboxes/{sandboxID}";
+        // Literal paths first: /sandboxes/metrics must not be taken for a sandbox id.
+        routing.get("/sandboxes/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
+        routing.post("/sandboxes", secured(keys, CreateSandboxHandler.v1(sandboxes)));
+        routing.get("/sandboxes", secured(keys, new ListSandboxesHandler(sandboxes)));
+        routing.post("/v2/sandboxes", secured(keys, CreateSandboxHandler.v2(sandboxes)));
+        routing.get("/v2/sandboxes", secured(keys, new ListSandboxesV2Handler(sandboxes)));
+        routing.get(one, secured(keys, new GetSandboxHandler(sandboxes)));
+        routing.delete(one, secured(keys, new KillSandboxHandler(sandboxes)));
+        routing.post(one + "/timeout", secured(keys, new SetTimeoutHandler(sandboxes)));
+        routing.post(one + "/refreshes", secured(keys, new RefreshSandboxHandler(sandboxes)));
+        routing.post(one + "/connect", secured(keys, ConnectSandboxHandler.v1(sandboxes)));
+        routing.post("/v2" + one + "/connect", secured(keys, ConnectSandboxHandler.v2(sandboxes)));
+
+        routing.post(one + "/pause", secured(keys, new PauseSandboxHandler(sandboxes)));
+        routing.post(one + "/resume", secured(keys, new ResumeSandboxHandler(sandboxes)));
+        routing.post(one + "/fork", secured(keys, NotImplementedHandler.of("Forking sandboxes")));
+        routing.post(one + "/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
+        routing.get("/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
+        routing.delete("/templates/{templateID}", secured(keys, NotImplementedHandler.of("Deleting templates and snapshots")));
+        routing.put(one + "/network", secured(keys, new UpdateNetworkHandler(sandboxes)));
+        routing.get(one + "/network/denials", secured(keys, new EgressDenialsHandler(sandboxes)));
+        routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
+        routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
+        routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
+        // Template builds (Template.build / buildInBackground / getBuildStatus) and volumes (Volume.*): the SDK's
+        // first call of each gets the 501 sentence, not "not an endpoint".
+        NotImplementedHandler builds = NotImplementedHandler.of("Building templates");
+        routing.post("/v3/templates", secured(keys, builds));
+        routing.post("/v2/templates/{templateID}/builds/{buildID}", secured(keys, builds));
+        routing.get("/templates/{templateID}/builds/{buildID}/status", secured(keys, builds));
+        routing.get("/templates/{templateID}/files/{hash}", secured(keys, builds));
+        NotImplementedHandler volumes = NotImplementedHandler.of("Volumes");
+        routing.any("/volumes", secured(keys, volumes));
+        routing.any("/volumes/{volumeID}", secured(keys, volumes));
+        routing.any("/volumecontent/{volumeID}/{kind}", secured(keys, volumes));
+    }
+
+    private static Handler secured(ApiKeys keys, Handler handler) { return RequireApiKey.wrap(keys, handler); }
+}
