@@ -1,9 +1,8 @@
 package dev.cove.runtime;
 
 import dev.cove.runtime.egress.EgressConfig;
-import dev.cove.runtime.internal.Ipv4Cidr;
-import dev.cove.runtime.internal.Ipv6Prefix;
 import dev.cove.runtime.internal.SandboxDisk;
+import dev.cove.runtime.internal.SlotPool;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -100,9 +99,9 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
                     + " or digits, at most 8 characters (it is part of 15-character interface names), got '"
                     + resourcePrefix + "'");
         poolSubnet = poolSubnet == null ? "10.200.0.0/16" : poolSubnet;
-        Ipv4Cidr.parse(poolSubnet); // validates: at least a /30
+        SlotPool.pool4(poolSubnet); // validates: at least a /30
         poolSubnet6 = poolSubnet6 == null ? "fd63:6f76::/32" : poolSubnet6;
-        Ipv6Prefix.parse(poolSubnet6);
+        SlotPool.pool6(poolSubnet6);
         ociRuntime = ociRuntime == null ? "auto" : ociRuntime;
         if (!ociRuntime.equals("auto") && !ociRuntime.equals("runc") && !ociRuntime.equals("crun"))
             throw new IllegalArgumentException("ociRuntime must be auto, runc or crun, got '" + ociRuntime + "'");

@@ -1,5 +1,7 @@
 package dev.cove.runtime.egress;
 
+import dev.cove.core.net.Cidr;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.EgressDenial;

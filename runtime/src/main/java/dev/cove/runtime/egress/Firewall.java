@@ -1,5 +1,6 @@
 package dev.cove.runtime.egress;
 
+import dev.cove.core.net.Cidr;
 import dev.cove.runtime.internal.Cmd;
 
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.cove.runtime.internal;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cove.runtime.egress.Cidr;
+import dev.cove.core.net.Cidr;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

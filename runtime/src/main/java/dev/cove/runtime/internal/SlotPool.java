@@ -1,6 +1,9 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.net.Cidr;
+
 import java.util.BitSet;
+import java.util.Locale;
 import java.util.function.IntPredicate;
 
 /**
@@ -10,22 +13,52 @@ import java.util.function.IntPredicate;
  */
 public final class SlotPool {
     private static final int IFNAMSIZ_MAX = 15;
+    /** Slots the IPv6 pool holds: the third hextet of its /32. */
+    private static final long SLOTS6 = 65536;
 
-    private final Ipv4Cidr pool4;
-    private final Ipv6Prefix pool6;
+    private final Cidr pool4;
+    private final Cidr pool6;
     private final String prefix;
     private final int size;
     private final BitSet used = new BitSet();
     private int next;
 
     public SlotPool(String subnet4, String subnet6, String prefix) {
-        this.pool4 = Ipv4Cidr.parse(subnet4);
-        this.pool6 = Ipv6Prefix.parse(subnet6);
+        this.pool4 = pool4(subnet4);
+        this.pool6 = pool6(subnet6);
         this.prefix = prefix;
-        long bySubnet = Math.min(pool4.slotCount(), Ipv6Prefix.slotCount());
+        long bySubnet = Math.min(1L << (pool4.hostBits() - 2), SLOTS6); // a /30 per slot
         int digits = IFNAMSIZ_MAX - 1 - prefix.length(); // room for the slot number in "<prefix><slot>h"
         long byName = digits >= 9 ? Long.MAX_VALUE : (long) Math.pow(10, digits);
         this.size = (int) Math.min(bySubnet, byName);
+    }
+
+    /** The IPv4 pool: a network between /8 and /30, written without host bits. */
+    public static Cidr pool4(String subnet) {
+        String t = subnet.strip();
+        int slash = t.indexOf('/');
+        Cidr c;
+        try {
+            c = slash < 0 || t.contains(":") ? null : Cidr.parse(t);
+        } catch (IllegalArgumentException e) {
+            c = null;
+        }
+        if (c == null || !c.v4()) throw new IllegalArgumentException("not an IPv4 CIDR: '" + subnet + "'");
+        if (c.prefix() < 8 || c.prefix() > 30)
+            throw new IllegalArgumentException("pool subnet must be between /8 and /30, got '" + subnet + "'");
+        if (!Cidr.parse(t.substring(0, slash)).address().equals(c.address()))
+            throw new IllegalArgumentException("pool subnet has host bits set: '" + subnet + "'");
+        return c;
+    }
+
+    /** The IPv6 pool: a /32 written as {@code xxxx:xxxx::/32}; slot {@code s} owns {@code <prefix>:<s>::/64}. */
+    public static Cidr pool6(String subnet) {
+        String c = subnet.strip().toLowerCase(Locale.ROOT);
+        if (!c.endsWith("::/32"))
+            throw new IllegalArgumentException("IPv6 pool must be a /32 written as 'xxxx:xxxx::/32', got '" + subnet + "'");
+        if (c.substring(0, c.length() - "::/32".length()).split(":").length != 2)
+            throw new IllegalArgumentException("IPv6 pool must be a /32 like fd63:6f76::/32, got '" + subnet + "'");
+        return Cidr.parse(c);
     }
 
     public int size() { return size; }
@@ -66,11 +99,13 @@ public final class SlotPool {
 
     public String sandboxVeth(int slot) { return prefix + slot + "s"; }
 
-    public String hostIpv4(int slot) { return pool4.address(4L * slot + 1); }
+    public String hostIpv4(int slot) { return pool4.host(4L * slot + 1); }
 
-    public String sandboxIpv4(int slot) { return pool4.address(4L * slot + 2); }
+    public String sandboxIpv4(int slot) { return pool4.host(4L * slot + 2); }
 
-    public String hostIpv6(int slot) { return pool6.address(slot, 1); }
+    public String hostIpv6(int slot) { return slot6(slot).host(1); }
 
-    public String sandboxIpv6(int slot) { return pool6.address(slot, 2); }
+    public String sandboxIpv6(int slot) { return slot6(slot).host(2); }
+
+    private Cidr slot6(int slot) { return pool6.subnet((long) slot << 16, 64); }
 }

@@ -54,8 +54,8 @@ class SlotPoolTest {
 
     @Test
     void rejectsBadPools() {
-        assertThatThrownBy(() -> Ipv4Cidr.parse("10.200.0.1/16")).hasMessageContaining("host bits");
-        assertThatThrownBy(() -> Ipv4Cidr.parse("10.200.0.0/31")).hasMessageContaining("/30");
-        assertThatThrownBy(() -> Ipv6Prefix.parse("fd63:6f76::/48")).hasMessageContaining("/32");
+        assertThatThrownBy(() -> SlotPool.pool4("10.200.0.1/16")).hasMessageContaining("host bits");
+        assertThatThrownBy(() -> SlotPool.pool4("10.200.0.0/31")).hasMessageContaining("/30");
+        assertThatThrownBy(() -> SlotPool.pool6("fd63:6f76::/48")).hasMessageContaining("/32");
     }
 }

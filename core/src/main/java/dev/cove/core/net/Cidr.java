@@ -1,11 +1,16 @@
-package dev.cove.runtime.egress;
+package dev.cove.core.net;
 
+import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 
-/** An IPv4 or IPv6 network (an address is a /32 or /128), host bits cleared; never resolves names. */
+/**
+ * An IPv4 or IPv6 network (an address is a /32 or /128), host bits cleared; never resolves names. The node's one
+ * address-range type: egress policies and special ranges, and the sandbox pools whose slots are addressed with
+ * {@link #subnet} and {@link #host}.
+ */
 public record Cidr(byte[] network, int prefix) {
 
     public static Cidr parse(String text) {
@@ -77,6 +82,47 @@ public record Cidr(byte[] network, int prefix) {
 
     public boolean v4() { return network.length == 4; }
 
+    /** The number of host bits: 32 or 128 minus the prefix. */
+    public int hostBits() { return network.length * 8 - prefix; }
+
+    /**
+     * The {@code index}-th subnet of length {@code length} inside this network ({@code 10.200.0.0/16} → subnet 64 of
+     * length 30 is {@code 10.200.1.0/30}).
+     */
+    public Cidr subnet(long index, int length) {
+        if (length < prefix || length > network.length * 8)
+            throw new IllegalArgumentException("a /" + length + " is not a subnet of " + this);
+        if (index < 0 || (length - prefix < 63 && index >= 1L << (length - prefix)))
+            throw new IllegalArgumentException("subnet " + index + " of length /" + length + " is outside " + this);
+        return new Cidr(add(network, index, network.length * 8 - length), length);
+    }
+
+    /**
+     * The address {@code offset} above the network address, as people write it: dotted IPv4, or IPv6 in its RFC 5952
+     * form ({@link Ipv6Text}).
+     */
+    public String host(long offset) {
+        if (offset < 0 || (hostBits() < 63 && offset >= 1L << hostBits()))
+            throw new IllegalArgumentException("host " + offset + " is outside " + this);
+        byte[] a = add(network, offset, 0);
+        if (a.length == 4) return (a[0] & 255) + "." + (a[1] & 255) + "." + (a[2] & 255) + "." + (a[3] & 255);
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) groups[i] = (a[2 * i] & 255) << 8 | (a[2 * i + 1] & 255);
+        return Ipv6Text.of(groups);
+    }
+
+    /** {@code a + (value << shift)}, big-endian, carrying over whole bytes. */
+    private static byte[] add(byte[] a, long value, int shift) {
+        byte[] out = a.clone();
+        BigInteger sum = new BigInteger(1, a).add(BigInteger.valueOf(value).shiftLeft(shift));
+        byte[] s = sum.toByteArray();
+        for (int i = 0; i < out.length; i++) {
+            int from = s.length - out.length + i;
+            out[i] = from >= 0 ? s[from] : 0;
+        }
+        return out;
+    }
+
     public boolean contains(InetAddress a) {
         byte[] b = a.getAddress();
         if (b.length != network.length) return false;
@@ -111,5 +157,5 @@ public record Cidr(byte[] network, int prefix) {
     @Override
     public String toString() { return nft(); }
 
-    static boolean isV4(InetAddress a) { return a instanceof Inet4Address; }
+    public static boolean isV4(InetAddress a) { return a instanceof Inet4Address; }
 }
