@@ -1,5 +1,6 @@
 package dev.cove.runtime;
 
+import dev.cove.core.linux.Native;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
@@ -446,7 +447,7 @@ public final class OciRuntime implements SandboxRuntime {
         int errno = Linux.umount2(j.rootfs(), 0);
         if (errno == Linux.EBUSY) errno = Linux.umount2(j.rootfs(), Linux.MNT_DETACH);
         if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
-            problems.add("cannot unmount " + j.rootfs() + ": " + Linux.strerror(errno));
+            problems.add("cannot unmount " + j.rootfs() + ": " + Native.describe(errno));
         // by the fixed names, not the journal: a directory whose journal is unreadable may still have a disk
         problems.addAll(SandboxDisk.release(sandboxesDir.resolve(j.id())));
         Path poolEntry = j.hasDisk() ? diskPool.entryOf(Path.of(j.diskImage())) : null;

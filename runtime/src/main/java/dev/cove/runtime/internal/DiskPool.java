@@ -1,5 +1,6 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,7 @@ public final class DiskPool implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Lowest CPU priority: the refill runs while creates run (on a 2-core host its mkfs took CPU from them). */
     private static final int REFILL_NICE = 19;
-    private static final MethodHandle SETPRIORITY = Sys.fn("setpriority",
+    private static final MethodHandle SETPRIORITY = Native.function("setpriority",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
 
     /** A ready disk: {@code dir/disk.img} mounted at {@code dir/disk}. */
@@ -208,7 +209,7 @@ public final class DiskPool implements AutoCloseable {
      */
     private static void lowerPriority() {
         try (Arena a = Arena.ofConfined()) {
-            int rc = (int) SETPRIORITY.invokeExact(a.allocate(Sys.CALL_STATE), 0, 0, REFILL_NICE);
+            int rc = (int) SETPRIORITY.invokeExact(a.allocate(Native.CALL_STATE), 0, 0, REFILL_NICE);
             if (rc != 0) log.debug("disk pool: cannot lower the refill thread's priority");
         } catch (Throwable t) {
             log.debug("disk pool: cannot lower the refill thread's priority: {}", t.toString());

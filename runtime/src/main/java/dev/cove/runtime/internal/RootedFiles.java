@@ -1,5 +1,6 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.FileEntry;
 import dev.cove.core.runtime.FileEvent;
@@ -81,17 +82,17 @@ public final class RootedFiles implements SandboxFiles {
     }
 
     private int openRoot() throws IOException {
-        return Sys.open(rootfs, Sys.O_PATH | Sys.O_DIRECTORY, 0);
+        return Native.open(rootfs, Sys.O_PATH | Sys.O_DIRECTORY, 0);
     }
 
-    private static int resolve(int root, String clean, int flags) throws Sys.Errno {
+    private static int resolve(int root, String clean, int flags) throws Native.Errno {
         return Sys.openat2(root, rel(clean), flags, 0, IN_ROOT);
     }
 
     static CoveException invalid(String message) { return new CoveException(400, "invalid_argument", message); }
 
     /** A system call's failure, as the user should read it. */
-    static CoveException error(Sys.Errno e, String path) {
+    static CoveException error(Native.Errno e, String path) {
         return switch (e.errno) {
             case Sys.ENOENT -> new CoveException(404, "not_found", "path '" + path + "' does not exist");
             case Sys.EEXIST -> new CoveException(409, "already_exists", "path '" + path + "' already exists");
@@ -121,12 +122,12 @@ public final class RootedFiles implements SandboxFiles {
         }
         try {
             return UserThreads.as(u, () -> call.call(root, clean));
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw error(e, path);
         } catch (IOException e) {
             throw new CoveException(500, "internal", "file operation on '" + path + "' failed: " + e.getMessage(), e);
         } finally {
-            Sys.close(root);
+            Native.close(root);
         }
     }
 
@@ -137,7 +138,7 @@ public final class RootedFiles implements SandboxFiles {
 
     // ---------------------------------------------------------------- entries
 
-    private FileEntry entry(int dirFd, String name, String clean, int rootForLinks) throws Sys.Errno {
+    private FileEntry entry(int dirFd, String name, String clean, int rootForLinks) throws Native.Errno {
         Sys.Stat st = Sys.statx(dirFd, name);
         String target = null;
         FileEntry.Type type;
@@ -157,12 +158,12 @@ public final class RootedFiles implements SandboxFiles {
                 n.group(st.gid()), Instant.ofEpochSecond(st.mtimeSec(), st.mtimeNsec()), target);
     }
 
-    private FileEntry entryOf(int root, String clean) throws Sys.Errno {
+    private FileEntry entryOf(int root, String clean) throws Native.Errno {
         int fd = resolve(root, clean, Sys.O_PATH | Sys.O_NOFOLLOW);
         try {
             return entry(fd, "", clean, root);
         } finally {
-            Sys.close(fd);
+            Native.close(fd);
         }
     }
 
@@ -186,13 +187,13 @@ public final class RootedFiles implements SandboxFiles {
         }
     }
 
-    private static long fileKey(int root, String path) throws Sys.Errno {
+    private static long fileKey(int root, String path) throws Native.Errno {
         int fd = resolve(root, path, Sys.O_PATH);
         try {
             Sys.Stat st = Sys.statx(fd, "");
             return st.ino() * 31 + st.mtimeSec() * 1_000_000_007L + st.mtimeNsec() + st.size();
         } finally {
-            Sys.close(fd);
+            Native.close(fd);
         }
     }
 
@@ -220,7 +221,7 @@ public final class RootedFiles implements SandboxFiles {
             while (total < buf.byteSize() && (n = Sys.read(fd, buf.asSlice(total), buf.byteSize() - total)) > 0) total += n;
             return new String(buf.asSlice(0, total).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
         } finally {
-            Sys.close(fd);
+            Native.close(fd);
         }
     }
 
@@ -235,9 +236,9 @@ public final class RootedFiles implements SandboxFiles {
             Sys.Stat st = Sys.statx(pfd, "");
             if (st.isDir()) throw invalid("path '" + clean + "' is a directory");
             if (!st.isRegular()) throw invalid("path '" + clean + "' is not a regular file");
-            return Sys.open("/proc/self/fd/" + pfd, flags | Sys.O_NOCTTY, 0);
+            return Native.open("/proc/self/fd/" + pfd, flags | Sys.O_NOCTTY, 0);
         } finally {
-            Sys.close(pfd);
+            Native.close(pfd);
         }
     }
 
@@ -256,7 +257,7 @@ public final class RootedFiles implements SandboxFiles {
                     Sys.Stat st = statNoFollowFinal(root, clean);
                     if (st.isDir()) throw new CoveException(409, "already_exists", "directory already exists: " + clean);
                     throw invalid("path already exists but is not a directory: " + clean);
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     if (e.errno != Sys.ENOENT) throw e;
                 }
             } else {
@@ -268,25 +269,25 @@ public final class RootedFiles implements SandboxFiles {
     }
 
     /** statx of the final component, following symlinks in the parents only. */
-    private static Sys.Stat statNoFollowFinal(int root, String clean) throws Sys.Errno {
+    private static Sys.Stat statNoFollowFinal(int root, String clean) throws Native.Errno {
         int fd = resolve(root, clean, Sys.O_PATH | Sys.O_NOFOLLOW);
         try {
             Sys.Stat st = Sys.statx(fd, "");
             if (!st.isSymlink()) return st;
         } finally {
-            Sys.close(fd);
+            Native.close(fd);
         }
         // a symlink: what it points to decides (a link to a directory is a directory for mkdir -p)
         fd = resolve(root, clean, Sys.O_PATH);
         try {
             return Sys.statx(fd, "");
         } finally {
-            Sys.close(fd);
+            Native.close(fd);
         }
     }
 
     /** mkdir -p, each level resolved from the root and created as the calling user. */
-    private static void mkdirs(int root, String clean) throws Sys.Errno {
+    private static void mkdirs(int root, String clean) throws Native.Errno {
         if (clean.equals("/")) return;
         String[] parts = clean.substring(1).split("/");
         StringBuilder prefix = new StringBuilder();
@@ -295,20 +296,20 @@ public final class RootedFiles implements SandboxFiles {
             prefix.append('/').append(part);
             String current = prefix.toString();
             try {
-                Sys.close(resolve(root, current, Sys.O_PATH | Sys.O_DIRECTORY));
+                Native.close(resolve(root, current, Sys.O_PATH | Sys.O_DIRECTORY));
                 continue;
-            } catch (Sys.Errno e) {
+            } catch (Native.Errno e) {
                 if (e.errno != Sys.ENOENT) throw e;
             }
             int pfd = resolve(root, parent, Sys.O_PATH | Sys.O_DIRECTORY);
             try {
                 Sys.mkdirat(pfd, part, 0755);
-            } catch (Sys.Errno e) {
+            } catch (Native.Errno e) {
                 if (e.errno != Sys.EEXIST) throw e;
             } finally {
-                Sys.close(pfd);
+                Native.close(pfd);
             }
-            Sys.close(resolve(root, current, Sys.O_PATH | Sys.O_DIRECTORY)); // ENOTDIR if something else won the race
+            Native.close(resolve(root, current, Sys.O_PATH | Sys.O_DIRECTORY)); // ENOTDIR if something else won the race
         }
     }
 
@@ -322,20 +323,20 @@ public final class RootedFiles implements SandboxFiles {
                 Sys.statx(sp, nameOf(src));
                 try {
                     mkdirs(root, parentOf(dst));
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     throw error(e, destination);
                 }
                 int dp = resolve(root, parentOf(dst), Sys.O_PATH | Sys.O_DIRECTORY);
                 try {
                     Sys.renameat(sp, nameOf(src), dp, nameOf(dst));
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     if (e.errno == Sys.ENOENT) throw e;
                     throw error(e, destination);
                 } finally {
-                    Sys.close(dp);
+                    Native.close(dp);
                 }
             } finally {
-                Sys.close(sp);
+                Native.close(sp);
             }
             return entryOf(root, dst);
         });
@@ -350,7 +351,7 @@ public final class RootedFiles implements SandboxFiles {
             try {
                 st = Sys.statx(pfd, "");
             } finally {
-                Sys.close(pfd);
+                Native.close(pfd);
             }
             if (!st.isDir()) throw invalid("path '" + path + "' is not a directory");
             int fd = resolve(root, clean, Sys.O_RDONLY | Sys.O_DIRECTORY);
@@ -358,19 +359,19 @@ public final class RootedFiles implements SandboxFiles {
             try {
                 listInto(root, fd, clean, depth, out);
             } finally {
-                Sys.close(fd);
+                Native.close(fd);
             }
             return out;
         });
     }
 
-    private void listInto(int root, int dirFd, String dirPath, int depth, List<FileEntry> out) throws Sys.Errno {
+    private void listInto(int root, int dirFd, String dirPath, int depth, List<FileEntry> out) throws Native.Errno {
         for (Sys.Dirent d : Sys.readdir(dirFd)) {
             String childPath = dirPath.equals("/") ? "/" + d.name() : dirPath + "/" + d.name();
             FileEntry e;
             try {
                 e = entry(dirFd, d.name(), childPath, root);
-            } catch (Sys.Errno gone) {
+            } catch (Native.Errno gone) {
                 continue; // removed meanwhile
             }
             out.add(e);
@@ -378,13 +379,13 @@ public final class RootedFiles implements SandboxFiles {
                 int child;
                 try {
                     child = Sys.openat2(dirFd, d.name(), Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_NOFOLLOW, 0, BENEATH);
-                } catch (Sys.Errno denied) {
+                } catch (Native.Errno denied) {
                     continue; // unreadable or swapped: listed, not descended
                 }
                 try {
                     listInto(root, child, childPath, depth - 1, out);
                 } finally {
-                    Sys.close(child);
+                    Native.close(child);
                 }
             }
         }
@@ -398,13 +399,13 @@ public final class RootedFiles implements SandboxFiles {
             try {
                 removeAt(pfd, nameOf(clean));
             } finally {
-                Sys.close(pfd);
+                Native.close(pfd);
             }
             return null;
         });
     }
 
-    private static void removeAt(int dirFd, String name) throws Sys.Errno {
+    private static void removeAt(int dirFd, String name) throws Native.Errno {
         Sys.Stat st = Sys.statx(dirFd, name);
         if (!st.isDir()) {
             Sys.unlinkat(dirFd, name, 0);
@@ -415,12 +416,12 @@ public final class RootedFiles implements SandboxFiles {
             for (Sys.Dirent d : Sys.readdir(fd)) {
                 try {
                     removeAt(fd, d.name());
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     if (e.errno != Sys.ENOENT) throw e;
                 }
             }
         } finally {
-            Sys.close(fd);
+            Native.close(fd);
         }
         Sys.unlinkat(dirFd, name, Sys.AT_REMOVEDIR);
     }
@@ -436,8 +437,8 @@ public final class RootedFiles implements SandboxFiles {
                 FileEntry e = entry(fd[0], "", clean, root);
                 return new FileEntry(e.name(), e.path(), FileEntry.Type.FILE, e.size(), e.mode(), e.owner(), e.group(),
                         e.modified(), null);
-            } catch (Sys.Errno e) {
-                Sys.close(fd[0]);
+            } catch (Native.Errno e) {
+                Native.close(fd[0]);
                 throw e;
             }
         });
@@ -486,7 +487,7 @@ public final class RootedFiles implements SandboxFiles {
 
         @Override
         public synchronized void close() {
-            if (!closed) Sys.close(fd);
+            if (!closed) Native.close(fd);
             closed = true;
         }
     }
@@ -499,16 +500,16 @@ public final class RootedFiles implements SandboxFiles {
         run(user, path, (root, c) -> {
             try {
                 mkdirs(root, parentOf(c));
-            } catch (Sys.Errno e) {
+            } catch (Native.Errno e) {
                 if (e.errno == Sys.ENOENT || e.errno == Sys.EEXIST || e.errno == Sys.ENOTDIR)
-                    throw invalid("cannot create the parent directories of '" + path + "': " + Sys.strerror(e.errno));
+                    throw invalid("cannot create the parent directories of '" + path + "': " + Native.strerror(e.errno));
                 throw e;
             }
             for (int attempt = 0; attempt < 5; attempt++) {
                 try {
                     fd[0] = openRegular(root, c, Sys.O_WRONLY | Sys.O_TRUNC);
                     return null;
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     if (e.errno != Sys.ENOENT) throw e;
                 }
                 int pfd = resolve(root, parentOf(c), Sys.O_PATH | Sys.O_DIRECTORY);
@@ -516,11 +517,11 @@ public final class RootedFiles implements SandboxFiles {
                     fd[0] = Sys.openat2(pfd, nameOf(c), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_NOFOLLOW, 0644,
                             BENEATH);
                     return null;
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     if (e.errno != Sys.EEXIST) throw e;
                     // created meanwhile, or a dangling symlink: try the open path again
                 } finally {
-                    Sys.close(pfd);
+                    Native.close(pfd);
                 }
             }
             throw invalid("path '" + path + "' keeps changing or is a dangling symbolic link");
@@ -533,10 +534,10 @@ public final class RootedFiles implements SandboxFiles {
                 MemorySegment.copy(heap, 0, buf, ValueLayout.JAVA_BYTE, 0, n);
                 Sys.writeFully(fd[0], buf, n);
             }
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw error(e, path);
         } finally {
-            Sys.close(fd[0]);
+            Native.close(fd[0]);
         }
         return stat(user, clean);
     }
@@ -554,14 +555,14 @@ public final class RootedFiles implements SandboxFiles {
             try {
                 if (!Sys.statx(pfd, "").isDir()) throw invalid("path '" + path + "' is not a directory");
             } finally {
-                Sys.close(pfd);
+                Native.close(pfd);
             }
             int ifd = Sys.inotifyInit();
             WatchImpl impl = new WatchImpl(u, ifd, clean, recursive, events);
             try {
                 impl.addTree(root, clean, "");
             } catch (IOException | RuntimeException e) {
-                Sys.close(ifd);
+                Native.close(ifd);
                 throw e;
             }
             return impl;
@@ -601,12 +602,12 @@ public final class RootedFiles implements SandboxFiles {
                     String child = clean.equals("/") ? "/" + d.name() : clean + "/" + d.name();
                     try {
                         addTree(root, child, prefix.isEmpty() ? d.name() : prefix + "/" + d.name());
-                    } catch (Sys.Errno ignored) {
+                    } catch (Native.Errno ignored) {
                         // unreadable or gone: not watched
                     }
                 }
             } finally {
-                Sys.close(dfd);
+                Native.close(dfd);
             }
         }
 
@@ -622,7 +623,7 @@ public final class RootedFiles implements SandboxFiles {
                     int n;
                     try {
                         n = Sys.read(ifd, buf, buf.byteSize());
-                    } catch (Sys.Errno e) {
+                    } catch (Native.Errno e) {
                         if (e.errno == Sys.EAGAIN) continue;
                         throw e;
                     }
@@ -639,7 +640,7 @@ public final class RootedFiles implements SandboxFiles {
             } catch (IOException | RuntimeException e) {
                 if (!closed) log.debug("watch of {} ended: {}", base, e.toString());
             } finally {
-                Sys.close(ifd);
+                Native.close(ifd);
             }
         }
 
@@ -669,7 +670,7 @@ public final class RootedFiles implements SandboxFiles {
                             return null;
                         });
                     } finally {
-                        Sys.close(root);
+                        Native.close(root);
                     }
                 } catch (IOException | RuntimeException ignored) {
                     // gone again or unreadable

@@ -1,5 +1,6 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.SandboxProcess;
@@ -75,7 +76,7 @@ public final class RuncProcess implements SandboxProcess {
                 pb.redirectInput(slave).redirectOutput(slave).redirectError(slave);
                 p = pb.start();
             } catch (IOException | RuntimeException e) {
-                Sys.close(pty.master());
+                Native.close(pty.master());
                 throw e;
             }
         } else {
@@ -85,7 +86,7 @@ public final class RuncProcess implements SandboxProcess {
         long hostPid = awaitPid(p, pidFile);
         if (hostPid <= 0) {
             String why = failure(p, pty);
-            if (pty != null) Sys.close(pty.master());
+            if (pty != null) Native.close(pty.master());
             throw new CoveException(400, "invalid_argument", "could not start the process: " + why);
         }
         int nsPid = namespacePid(hostPid);
@@ -184,7 +185,7 @@ public final class RuncProcess implements SandboxProcess {
                     int n;
                     try {
                         n = Sys.read(master, buf, buf.byteSize());
-                    } catch (Sys.Errno e) {
+                    } catch (Native.Errno e) {
                         if (e.errno == Sys.EIO) break; // every slave fd closed: the terminal's end of file
                         throw e;
                     }
@@ -198,7 +199,7 @@ public final class RuncProcess implements SandboxProcess {
             } finally {
                 synchronized (closed) {
                     closed.set(true);
-                    Sys.close(master);
+                    Native.close(master);
                 }
             }
         });
@@ -258,13 +259,13 @@ public final class RuncProcess implements SandboxProcess {
         // container's terminal itself (the process's stdin, reopened through /proc; the kernel signals SIGWINCH to
         // its foreground group), before this returns. O_NONBLOCK: whatever the process put on fd 0 cannot hold us.
         try {
-            int fd = Sys.open("/proc/" + hostPid + "/fd/0", Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_NONBLOCK | Sys.O_CLOEXEC, 0);
+            int fd = Native.open("/proc/" + hostPid + "/fd/0", Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_NONBLOCK | Sys.O_CLOEXEC, 0);
             try {
                 Sys.setWindowSize(fd, size.cols(), size.rows());
             } finally {
-                Sys.close(fd);
+                Native.close(fd);
             }
-        } catch (Sys.Errno notATerminal) {
+        } catch (Native.Errno notATerminal) {
             // gone, or fd 0 is no terminal any more: runc's copy below is all there is
         }
         Sys.kill(runc.pid(), SIGWINCH);

@@ -1,5 +1,6 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
@@ -55,11 +56,11 @@ public final class SandboxDisk {
     private static final int LOOP_CONFIG_SIZE = 304, LO_FLAGS_OFFSET = 8 + 52, LO_FILE_NAME_OFFSET = 8 + 56;
     private static final long EXT4_SUPER_MAGIC = 0xEF53;
 
-    private static final MethodHandle IOCTL_LONG = Sys.fn("ioctl",
+    private static final MethodHandle IOCTL_LONG = Native.function("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_PTR = Sys.fn("ioctl",
+    private static final MethodHandle IOCTL_PTR = Native.function("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle STATFS = Sys.fn("statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle STATFS = Native.function("statfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     /** statfs(2) of a file system: sizes in bytes, inode counts. */
     public record Usage(long type, long totalBytes, long usedBytes, long availableBytes, long inodes, long freeInodes) {}
@@ -98,7 +99,7 @@ public final class SandboxDisk {
     /** Attaches the image to a free loop device (auto-clearing) and mounts it; also after a host restart. */
     public static void mount(Path image, Path mountPoint) throws IOException {
         Files.createDirectories(mountPoint);
-        int fileFd = Sys.open(image.toString(), Sys.O_RDWR, 0);
+        int fileFd = Native.open(image.toString(), Sys.O_RDWR, 0);
         int loopFd = -1;
         try {
             int[] attached = attach(fileFd, image);
@@ -110,16 +111,16 @@ public final class SandboxDisk {
             // into the image of a 10 GiB disk, which also makes the unmount wait
             Linux.mount("/dev/loop" + attached[0], mountPoint.toString(), "ext4", 0, "noinit_itable");
         } finally {
-            Sys.close(loopFd);
-            Sys.close(fileFd);
+            Native.close(loopFd);
+            Native.close(fileFd);
         }
     }
 
     /** {@code [loop number, loop fd]}: a free loop device configured on {@code fileFd}. */
     private static int[] attach(int fileFd, Path image) throws IOException {
-        int ctl = Sys.open("/dev/loop-control", Sys.O_RDWR, 0);
+        int ctl = Native.open("/dev/loop-control", Sys.O_RDWR, 0);
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(Sys.CALL_STATE);
+            MemorySegment st = a.allocate(Native.CALL_STATE);
             MemorySegment cfg = a.allocate(LOOP_CONFIG_SIZE);
             cfg.set(JAVA_INT, 0, fileFd);
             cfg.set(JAVA_INT, LO_FLAGS_OFFSET, LO_FLAGS_AUTOCLEAR);
@@ -128,19 +129,19 @@ public final class SandboxDisk {
             // another process (losetup, another node) may take the free device between the two calls: try again
             for (int attempt = 0; attempt < 20; attempt++) {
                 int n = (int) IOCTL_LONG.invokeExact(st, ctl, LOOP_CTL_GET_FREE, 0L);
-                if (n < 0) throw new Sys.Errno("LOOP_CTL_GET_FREE (are loop devices available? modprobe loop)", Sys.errno(st));
+                if (n < 0) throw new Native.Errno("LOOP_CTL_GET_FREE (are loop devices available? modprobe loop)", Native.errno(st));
                 int loopFd;
                 try {
-                    loopFd = Sys.open("/dev/loop" + n, Sys.O_RDWR, 0);
-                } catch (Sys.Errno e) {
+                    loopFd = Native.open("/dev/loop" + n, Sys.O_RDWR, 0);
+                } catch (Native.Errno e) {
                     if (e.errno == Sys.ENOENT || e.errno == ENXIO) continue; // its node is not there yet, or gone
                     throw e;
                 }
                 int rc = (int) IOCTL_PTR.invokeExact(st, loopFd, LOOP_CONFIGURE, cfg);
                 if (rc == 0) return new int[] {n, loopFd};
-                int errno = Sys.errno(st);
-                Sys.close(loopFd);
-                if (errno != EBUSY) throw new Sys.Errno("LOOP_CONFIGURE /dev/loop" + n + " for " + image, errno);
+                int errno = Native.errno(st);
+                Native.close(loopFd);
+                if (errno != EBUSY) throw new Native.Errno("LOOP_CONFIGURE /dev/loop" + n + " for " + image, errno);
             }
             throw new IOException("no free loop device for " + image + " after 20 attempts");
         } catch (IOException | RuntimeException | Error e) {
@@ -148,7 +149,7 @@ public final class SandboxDisk {
         } catch (Throwable t) {
             throw new IOException("attaching " + image + " failed", t);
         } finally {
-            Sys.close(ctl);
+            Native.close(ctl);
         }
     }
 
@@ -163,7 +164,7 @@ public final class SandboxDisk {
         int errno = Linux.umount2(mountPoint.toString(), 0);
         if (errno == Linux.EBUSY) errno = Linux.umount2(mountPoint.toString(), Linux.MNT_DETACH);
         if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
-            problems.add("cannot unmount " + mountPoint + ": " + Linux.strerror(errno));
+            problems.add("cannot unmount " + mountPoint + ": " + Native.describe(errno));
         Path image = sandboxDir.resolve(IMAGE);
         for (String loop : loopsBackedBy(image)) {
             try {
@@ -179,22 +180,22 @@ public final class SandboxDisk {
     private static void detach(String loop) throws IOException {
         int fd;
         try {
-            fd = Sys.open("/dev/" + loop, Sys.O_RDWR, 0);
-        } catch (Sys.Errno e) {
+            fd = Native.open("/dev/" + loop, Sys.O_RDWR, 0);
+        } catch (Native.Errno e) {
             if (e.errno == Sys.ENOENT || e.errno == ENXIO) return;
             throw e;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(Sys.CALL_STATE);
+            MemorySegment st = a.allocate(Native.CALL_STATE);
             int rc = (int) IOCTL_LONG.invokeExact(st, fd, LOOP_CLR_FD, 0L);
-            if (rc != 0 && Sys.errno(st) != ENXIO && Sys.errno(st) != EBUSY)
-                throw new Sys.Errno("LOOP_CLR_FD /dev/" + loop, Sys.errno(st));
+            if (rc != 0 && Native.errno(st) != ENXIO && Native.errno(st) != EBUSY)
+                throw new Native.Errno("LOOP_CLR_FD /dev/" + loop, Native.errno(st));
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IOException("detaching /dev/" + loop + " failed", t);
         } finally {
-            Sys.close(fd);
+            Native.close(fd);
         }
     }
 
@@ -245,7 +246,7 @@ public final class SandboxDisk {
     /** statfs(2) of the file system holding {@code path}, or null when it fails. */
     public static Usage statfs(Path path) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(Sys.CALL_STATE);
+            MemorySegment st = a.allocate(Native.CALL_STATE);
             // struct statfs (x86_64, aarch64): f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, ...
             MemorySegment buf = a.allocate(120);
             int rc = (int) STATFS.invokeExact(st, a.allocateFrom(path.toString()), buf);

@@ -1,5 +1,6 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -98,7 +99,7 @@ public final class Spawner implements AutoCloseable {
         Path pidFile = workDir.resolve(name + ".pid");
         boolean madeDir = false;
         try {
-            rootFd = Sys.open(rootfs.toString(), Sys.O_PATH | Sys.O_DIRECTORY, 0);
+            rootFd = Native.open(rootfs.toString(), Sys.O_PATH | Sys.O_DIRECTORY, 0);
             // /run inside the sandbox: the sandbox's root can change it, so no symlink is followed on the way
             runFd = Sys.openat2(rootFd, "run", Sys.O_PATH | Sys.O_DIRECTORY, 0,
                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | Sys.RESOLVE_NO_MAGICLINKS);
@@ -153,14 +154,14 @@ public final class Spawner implements AutoCloseable {
                 // only the process the runtime started, and only with the token it was given
                 if (SpawnerNative.peerPid(conn) == hostPid && Sys.pollIn(conn, Math.max(1, left))) {
                     SpawnerNative.Message hello = SpawnerNative.receive(conn, 4096);
-                    for (int fd : hello.fds()) Sys.close(fd);
+                    for (int fd : hello.fds()) Native.close(fd);
                     JsonNode h = hello.data().length == 0 ? null : OciSpec.JSON.readTree(hello.data());
                     if (h != null && java.security.MessageDigest.isEqual(
                             token.getBytes(StandardCharsets.US_ASCII),
                             h.path("hello").asText().getBytes(StandardCharsets.US_ASCII))) break;
                 }
                 log.warn("sandbox {}: refused a connection to the spawner socket that was not the spawner", sandboxId);
-                Sys.close(conn);
+                Native.close(conn);
                 conn = -1;
             }
             SpawnerNative.setSendBuffer(conn, MAX_REQUEST + 4096);
@@ -173,25 +174,25 @@ public final class Spawner implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new IOException(e.toString(), e);
         } finally {
-            Sys.close(conn);
-            Sys.close(listenFd);
+            Native.close(conn);
+            Native.close(listenFd);
             if (dirFd >= 0) {
                 try {
                     Sys.unlinkat(dirFd, "s", 0);
-                } catch (Sys.Errno ignored) {
+                } catch (Native.Errno ignored) {
                     // never bound
                 }
             }
             if (madeDir) {
                 try {
                     Sys.unlinkat(runFd, name, Sys.AT_REMOVEDIR);
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     log.debug("sandbox {}: cannot remove /run/{}: {}", sandboxId, name, e.getMessage());
                 }
             }
-            Sys.close(dirFd);
-            Sys.close(runFd);
-            Sys.close(rootFd);
+            Native.close(dirFd);
+            Native.close(runFd);
+            Native.close(rootFd);
             Files.deleteIfExists(processFile);
             Files.deleteIfExists(pidFile);
         }
@@ -256,29 +257,29 @@ public final class Spawner implements AutoCloseable {
             err[0] = -1;
             // a pipe reopened through /proc is the same pipe, here with O_NONBLOCK on our side only: a full pipe
             // then makes a writer park instead of pinning a carrier
-            if (stdin) stdinFd = Sys.open("/proc/self/fd/" + in[1], Sys.O_WRONLY | Sys.O_NONBLOCK, 0);
+            if (stdin) stdinFd = Native.open("/proc/self/fd/" + in[1], Sys.O_WRONLY | Sys.O_NONBLOCK, 0);
             starts.put(id, reply);
             if (!alive()) throw new Unavailable("spawner gone");
             try {
                 if (stdin) SpawnerNative.send(sock, data, out[1], err[1], in[0]);
                 else SpawnerNative.send(sock, data, out[1], err[1]);
-            } catch (Sys.Errno ex) {
+            } catch (Native.Errno ex) {
                 throw new Unavailable("spawner gone: " + ex.getMessage());
             }
         } catch (IOException ex) {
             starts.remove(id);
-            closeQuietly(stdoutStream, stderrStream); Sys.close(stdinFd);
-            if (ex instanceof Sys.Errno) throw new Unavailable(ex.getMessage());
+            closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
+            if (ex instanceof Native.Errno) throw new Unavailable(ex.getMessage());
             throw new CoveException(500, "internal", "could not start a process: " + ex.getMessage(), ex);
         } catch (Unavailable ex) {
             starts.remove(id);
-            closeQuietly(stdoutStream, stderrStream); Sys.close(stdinFd);
+            closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
             throw ex;
         } finally {
             for (int[] p : new int[][] {out, err, in}) {
                 if (p != null) {
-                    Sys.close(p[0]);
-                    Sys.close(p[1]);
+                    Native.close(p[0]);
+                    Native.close(p[1]);
                 }
             }
         }
@@ -289,22 +290,22 @@ public final class Spawner implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             starts.remove(id);
-            closeQuietly(stdoutStream, stderrStream); Sys.close(stdinFd);
+            closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
             throw new CoveException(500, "internal", "interrupted while starting a process", ex);
         } catch (ExecutionException | TimeoutException ex) {
             starts.remove(id);
-            closeQuietly(stdoutStream, stderrStream); Sys.close(stdinFd);
+            closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
             throw new CoveException(500, "internal", "the sandbox's process spawner did not answer", ex);
         }
         if (r.has("error")) {
-            closeQuietly(stdoutStream, stderrStream); Sys.close(stdinFd);
+            closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
             throw new CoveException(400, "invalid_argument", "could not start the process: " + r.path("error").asText());
         }
         int pidfd = r.path("pidfd").asInt(-1);
         long[] pids = pidfdPids(pidfd, r.path("pid").asInt(-1));
         if (pids == null) {
-            Sys.close(pidfd);
-            closeQuietly(stdoutStream, stderrStream); Sys.close(stdinFd);
+            Native.close(pidfd);
+            closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
             throw new CoveException(500, "internal", "the sandbox's process spawner sent no valid process handle");
         }
         SpawnerProcess proc = new SpawnerProcess(this, id, pidfd, pids[0], (int) pids[1], stdoutStream, stderrStream,
@@ -353,7 +354,7 @@ public final class Spawner implements AutoCloseable {
                 try {
                     msg = OciSpec.JSON.readTree(m.data());
                 } catch (IOException e) {
-                    for (int fd : m.fds()) Sys.close(fd);
+                    for (int fd : m.fds()) Native.close(fd);
                     log.warn("sandbox {}: unreadable message from the spawner", sandboxId);
                     continue;
                 }
@@ -361,16 +362,16 @@ public final class Spawner implements AutoCloseable {
                 if (msg.has("pid") || msg.has("error")) {
                     CompletableFuture<JsonNode> f = starts.remove(id);
                     int pidfd = m.fds().length > 0 ? m.fds()[0] : -1;
-                    for (int i = 1; i < m.fds().length; i++) Sys.close(m.fds()[i]);
+                    for (int i = 1; i < m.fds().length; i++) Native.close(m.fds()[i]);
                     if (f == null || msg.has("error")) {
-                        Sys.close(pidfd);
+                        Native.close(pidfd);
                         if (f != null) f.complete(msg);
                         continue;
                     }
                     ((ObjectNode) msg).put("pidfd", pidfd);
                     f.complete(msg);
                 } else {
-                    for (int fd : m.fds()) Sys.close(fd);
+                    for (int fd : m.fds()) Native.close(fd);
                     synchronized (running) {
                         if (!running.containsKey(id)) {
                             // only for a start in flight: a tampered spawner must not grow this map
@@ -382,7 +383,7 @@ public final class Spawner implements AutoCloseable {
                     ended(msg);
                 }
             }
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             if (!closed) log.debug("sandbox {}: spawner connection: {}", sandboxId, e.getMessage());
         } catch (RuntimeException e) {
             log.warn("sandbox {}: spawner reader failed: {}", sandboxId, e.toString());
@@ -394,7 +395,7 @@ public final class Spawner implements AutoCloseable {
             // Processes it started run on, their exit status lost with it: report them ended once they end.
             for (SpawnerProcess p : running.values()) p.orphaned();
             running.clear();
-            Sys.close(sock);
+            Native.close(sock);
         }
     }
 

@@ -1,13 +1,18 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
+import static dev.cove.core.linux.Native.CALL_STATE;
+import static dev.cove.core.linux.Native.errno;
+import static dev.cove.core.linux.Native.function;
+import static dev.cove.core.linux.Native.rethrow;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -28,78 +33,63 @@ final class SpawnerNative {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424; // same number on x86_64 and aarch64
     private static final int MAX_FDS = 4;
 
-    // The linker set-up (errno capture) is Sys's: these are more libc calls of the same kind.
-    private static final StructLayout CALL_STATE = Sys.CALL_STATE;
-
-    private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        return Sys.fn(name, fd, extra);
-    }
-
-    private static final MethodHandle SOCKET = fn("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = fn("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = fn("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = fn("accept4",
+    private static final MethodHandle SOCKET = function("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = function("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = function("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = function("accept4",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = fn("getsockopt",
+    private static final MethodHandle GETSOCKOPT = function("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SETSOCKOPT = fn("setsockopt",
+    private static final MethodHandle SETSOCKOPT = function("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SENDMSG = fn("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = fn("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = fn("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle PIPE2 = fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SYSCALL4 = fn("syscall",
+    private static final MethodHandle SENDMSG = function("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECVMSG = function("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = function("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle PIPE2 = function("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SYSCALL4 = function("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(1));
 
     private SpawnerNative() {}
 
-    private static int errno(MemorySegment st) { return Sys.errno(st); }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException(t);
-    }
-
     /** A listening SOCK_SEQPACKET socket bound to {@code path} (at most 107 bytes; use /proc/self/fd/N/name). */
-    static int listen(String path) throws Sys.Errno {
+    static int listen(String path) throws Native.Errno {
         byte[] p = path.getBytes(StandardCharsets.UTF_8);
-        if (p.length > 107) throw new Sys.Errno("bind " + path, 36);
+        if (p.length > 107) throw new Native.Errno("bind " + path, 36);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             int fd = (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-            if (fd < 0) throw new Sys.Errno("socket", errno(st));
+            if (fd < 0) throw new Native.Errno("socket", errno(st));
             MemorySegment addr = a.allocate(110);
             addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
             MemorySegment.copy(p, 0, addr, JAVA_BYTE, 2, p.length);
             if ((int) BIND.invokeExact(st, fd, addr, 2 + p.length + 1) < 0) {
                 int e = errno(st);
-                Sys.close(fd);
-                throw new Sys.Errno("bind " + path, e);
+                Native.close(fd);
+                throw new Native.Errno("bind " + path, e);
             }
             if ((int) LISTEN.invokeExact(st, fd, 1) < 0) {
                 int e = errno(st);
-                Sys.close(fd);
-                throw new Sys.Errno("listen", e);
+                Native.close(fd);
+                throw new Native.Errno("listen", e);
             }
             return fd;
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw e;
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int accept(int listenFd) throws Sys.Errno {
+    static int accept(int listenFd) throws Native.Errno {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             for (;;) {
                 int fd = (int) ACCEPT4.invokeExact(st, listenFd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
                 if (fd >= 0) return fd;
-                if (errno(st) != EINTR) throw new Sys.Errno("accept", errno(st));
+                if (errno(st) != EINTR) throw new Native.Errno("accept", errno(st));
             }
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw e;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -107,16 +97,16 @@ final class SpawnerNative {
     }
 
     /** The peer's pid as this process's pid namespace sees it (SO_PEERCRED). */
-    static int peerPid(int fd) throws Sys.Errno {
+    static int peerPid(int fd) throws Native.Errno {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             MemorySegment cred = a.allocate(12);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, 12);
             if ((int) GETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, SO_PEERCRED, cred, len) < 0)
-                throw new Sys.Errno("getsockopt SO_PEERCRED", errno(st));
+                throw new Native.Errno("getsockopt SO_PEERCRED", errno(st));
             return cred.get(JAVA_INT, 0);
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw e;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -134,7 +124,7 @@ final class SpawnerNative {
     }
 
     /** One message with {@code fds} attached. */
-    static void send(int sock, byte[] data, int... fds) throws Sys.Errno {
+    static void send(int sock, byte[] data, int... fds) throws Native.Errno {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             MemorySegment buf = a.allocate(Math.max(1, data.length));
@@ -158,9 +148,9 @@ final class SpawnerNative {
             for (;;) {
                 long n = (long) SENDMSG.invokeExact(st, sock, msg, MSG_NOSIGNAL);
                 if (n >= 0) return;
-                if (errno(st) != EINTR) throw new Sys.Errno("sendmsg", errno(st));
+                if (errno(st) != EINTR) throw new Native.Errno("sendmsg", errno(st));
             }
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw e;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -171,7 +161,7 @@ final class SpawnerNative {
     record Message(byte[] data, int[] fds) {}
 
     /** Blocks for the next message; descriptors arrive close-on-exec. A truncated message is an error. */
-    static Message receive(int sock, int max) throws Sys.Errno {
+    static Message receive(int sock, int max) throws Native.Errno {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             MemorySegment buf = a.allocate(max);
@@ -190,7 +180,7 @@ final class SpawnerNative {
                 long n = (long) RECVMSG.invokeExact(st, sock, msg, MSG_CMSG_CLOEXEC);
                 if (n < 0) {
                     if (errno(st) == EINTR) continue;
-                    throw new Sys.Errno("recvmsg", errno(st));
+                    throw new Native.Errno("recvmsg", errno(st));
                 }
                 int[] fds = new int[0];
                 long controlLen = msg.get(JAVA_LONG, 40);
@@ -201,19 +191,19 @@ final class SpawnerNative {
                 }
                 int flags = msg.get(JAVA_INT, 48);
                 if ((flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
-                    for (int fd : fds) Sys.close(fd);
-                    throw new Sys.Errno("recvmsg (message truncated)", 90);
+                    for (int fd : fds) Native.close(fd);
+                    throw new Native.Errno("recvmsg (message truncated)", 90);
                 }
                 return new Message(buf.asSlice(0, n).toArray(JAVA_BYTE), fds);
             }
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw e;
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    private static final MethodHandle WRITE = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = function("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
 
     /** write(2): the count written, or minus the errno (EAGAIN on a full non-blocking pipe). */
     static long write(int fd, MemorySegment buf, long len) {
@@ -239,13 +229,13 @@ final class SpawnerNative {
     }
 
     /** pipe2(O_CLOEXEC): {read end, write end}. */
-    static int[] pipe() throws Sys.Errno {
+    static int[] pipe() throws Native.Errno {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             MemorySegment fds = a.allocate(8);
-            if ((int) PIPE2.invokeExact(st, fds, Sys.O_CLOEXEC) < 0) throw new Sys.Errno("pipe2", errno(st));
+            if ((int) PIPE2.invokeExact(st, fds, Sys.O_CLOEXEC) < 0) throw new Native.Errno("pipe2", errno(st));
             return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
-        } catch (Sys.Errno e) {
+        } catch (Native.Errno e) {
             throw e;
         } catch (Throwable t) {
             throw rethrow(t);

@@ -1,5 +1,6 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
 import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.SandboxProcess;
 
@@ -47,7 +48,7 @@ final class SpawnerProcess implements SandboxProcess {
         try {
             pipe = java.nio.channels.Pipe.open();
         } catch (IOException e) {
-            Sys.close(fd);
+            Native.close(fd);
             throw e;
         }
         Thread.ofPlatform().daemon().name(name).start(() -> {
@@ -64,7 +65,7 @@ final class SpawnerProcess implements SandboxProcess {
             } catch (IOException e) {
                 // the consumer closed its end: stop reading (the child then gets SIGPIPE, as with exec)
             } finally {
-                Sys.close(fd);
+                Native.close(fd);
             }
         });
         return java.nio.channels.Channels.newInputStream(pipe.source());
@@ -72,7 +73,7 @@ final class SpawnerProcess implements SandboxProcess {
 
     void ended(Exit e) {
         synchronized (this) {
-            Sys.close(pidfd);
+            Native.close(pidfd);
             pidfd = -1;
         }
         closeStdin(); // nothing reads it any more
@@ -93,7 +94,7 @@ final class SpawnerProcess implements SandboxProcess {
                 if (fd < 0) return;
                 try {
                     if (Sys.pollIn(fd, 1000)) break;
-                } catch (Sys.Errno e) {
+                } catch (Native.Errno e) {
                     break;
                 }
             }
@@ -132,7 +133,7 @@ final class SpawnerProcess implements SandboxProcess {
                             throw new java.io.InterruptedIOException("interrupted while writing stdin");
                         }
                     } else {
-                        throw new IOException("cannot write to stdin: " + Sys.strerror((int) -n));
+                        throw new IOException("cannot write to stdin: " + Native.strerror((int) -n));
                     }
                 }
             }
@@ -142,7 +143,7 @@ final class SpawnerProcess implements SandboxProcess {
     @Override
     public void closeStdin() {
         synchronized (stdinLock) {
-            Sys.close(stdin);
+            Native.close(stdin);
             stdin = -1;
         }
     }

@@ -1,5 +1,6 @@
 package dev.cove.runtime.internal;
 
+import dev.cove.core.linux.Native;
 import dev.cove.core.CoveException;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class UserThreads {
                     int[] groups = user.additionalGids().stream().mapToInt(Integer::intValue).toArray();
                     try {
                         Sys.actAs(user.uid(), user.gid(), groups);
-                    } catch (Sys.Errno e) {
+                    } catch (Native.Errno e) {
                         throw new IllegalStateException("cannot act as uid " + user.uid() + ": " + e.getMessage(), e);
                     }
                     r.run();
