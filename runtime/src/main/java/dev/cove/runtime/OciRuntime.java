@@ -4,6 +4,7 @@ import dev.cove.core.linux.Native;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
+import dev.cove.core.net.SocketTable;
 import dev.cove.core.runtime.EgressDenial;
 import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.ExecResult;
@@ -956,6 +957,32 @@ public final class OciRuntime implements SandboxRuntime {
 
     @Override
     public SandboxFiles files(String id) { return held(id).files(); }
+
+    /** Read from the host's {@code /proc} through the sandbox's init: this runtime is on the machine it serves. */
+    @Override
+    public SocketTable sockets(String id) {
+        RuntimeSandbox sandbox = get(id);
+        if (sandbox == null) throw CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+        if (sandbox.initPid() <= 0) return new SocketTable(List.of()); // paused, stopped
+        try {
+            return SocketTable.ofProcess(sandbox.initPid());
+        } catch (IOException e) {
+            throw new CoveException(500, "ports_unreadable",
+                    "The socket table of sandbox " + id + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Finding the owners walks the host's processes. */
+    @Override
+    public List<SocketTable.Owned> listeningPorts(String id) {
+        SocketTable table = sockets(id);
+        if (table.listeners().isEmpty()) return List.of();
+        try {
+            return SocketTable.owners(table, get(id).initPid());
+        } catch (IOException | NullPointerException gone) { // ended between the two reads
+            throw CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+        }
+    }
 
     /** Memory and CPU from the sandbox's cgroups (v1 or v2, found through its init's /proc/&lt;pid&gt;/cgroup). */
     @Override
