@@ -1,8 +1,8 @@
 package dev.cove.runtime;
 
+import dev.cove.runtime.disk.SandboxDisk;
 import dev.cove.runtime.egress.EgressConfig;
-import dev.cove.runtime.internal.SandboxDisk;
-import dev.cove.runtime.internal.SlotPool;
+import dev.cove.runtime.net.SlotPool;
 
 import java.nio.file.Path;
 import java.util.Objects;

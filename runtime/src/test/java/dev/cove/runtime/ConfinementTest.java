@@ -6,7 +6,7 @@ import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxSpec;
 import dev.cove.runtime.egress.EgressConfig;
 import dev.cove.runtime.egress.Firewall;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.cove.runtime;
 
 import dev.cove.core.runtime.ExecResult;
-import dev.cove.runtime.internal.FileTrees;
+import dev.cove.runtime.fs.FileTrees;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

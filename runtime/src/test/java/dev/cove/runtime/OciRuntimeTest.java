@@ -4,7 +4,7 @@ import dev.cove.core.CoveException;
 import dev.cove.core.runtime.ExecResult;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxSpec;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,7 +71,7 @@ class OciRuntimeTest {
         runtime.close();
         TestSupport.assertNoCreatedNetnsLeft();
         assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(dataDir.toString());
-        dev.cove.runtime.internal.FileTrees.deleteRecursively(dataDir);
+        dev.cove.runtime.fs.FileTrees.deleteRecursively(dataDir);
     }
 
     private ExecResult sh(String id, String user, String script) {

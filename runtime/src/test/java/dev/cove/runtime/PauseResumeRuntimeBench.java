@@ -5,7 +5,7 @@ import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxSpec;
-import dev.cove.runtime.internal.FileTrees;
+import dev.cove.runtime.fs.FileTrees;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

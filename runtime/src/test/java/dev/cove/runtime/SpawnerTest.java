@@ -57,7 +57,7 @@ class SpawnerTest {
         if (runtime == null) return;
         runtime.recover(Set.of());
         runtime.close();
-        dev.cove.runtime.internal.FileTrees.deleteRecursively(dataDir);
+        dev.cove.runtime.fs.FileTrees.deleteRecursively(dataDir);
     }
 
     @org.junit.jupiter.api.BeforeEach

@@ -1,8 +1,8 @@
 package dev.cove.runtime;
 
 import dev.cove.core.runtime.ExecResult;
-import dev.cove.runtime.internal.FileTrees;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.fs.FileTrees;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;

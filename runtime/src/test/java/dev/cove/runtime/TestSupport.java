@@ -1,7 +1,7 @@
 package dev.cove.runtime;
 
 import dev.cove.core.runtime.SandboxSpec;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.journal.SandboxJournal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
