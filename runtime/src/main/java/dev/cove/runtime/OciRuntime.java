@@ -138,7 +138,7 @@ public final class OciRuntime implements SandboxRuntime {
             this.journal = journal;
             this.sandbox = sandbox;
             this.state = state;
-            this.files = new RootedFiles(sandbox.rootfs());
+            this.files = new RootedFiles(sandbox.rootfs(), journal.uidBase());
         }
 
         SandboxJournal journal() { return journal; }
@@ -949,7 +949,7 @@ public final class OciRuntime implements SandboxRuntime {
         OciCli cli = cli(j.ociRuntime());
         // its exec files live outside the sandbox directory, which a destroy may be deleting meanwhile
         return new SpawnerPool.Target(j.id(), Path.of(j.rootfs()), config.dataDir().resolve("spawner"),
-                (process, pidFile) -> cli.execCommand(j.containerId(), process, pidFile));
+                (process, pidFile) -> cli.execCommand(j.containerId(), process, pidFile), j.uidBase());
     }
 
     /** The node's process spawners (tests). */

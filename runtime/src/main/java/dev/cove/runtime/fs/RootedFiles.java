@@ -45,7 +45,20 @@ public final class RootedFiles implements SandboxFiles {
     private final Set<WatchImpl> watches = ConcurrentHashMap.newKeySet();
     private volatile Names names;
 
-    public RootedFiles(String rootfs) { this.rootfs = rootfs; }
+    private final long uidBase;
+
+    /** @param uidBase host id of the sandbox's root (0: no user namespace, the sandbox's ids are the host's) */
+    public RootedFiles(String rootfs, long uidBase) {
+        this.rootfs = rootfs;
+        this.uidBase = uidBase;
+    }
+
+    /** The sandbox's id for a host id, as its processes see it; 65534 (nobody) for ids outside its range. */
+    private int inSandbox(int hostId) {
+        if (uidBase == 0) return hostId;
+        long id = Integer.toUnsignedLong(hostId) - uidBase;
+        return id >= 0 && id < 65536 ? (int) id : 65534;
+    }
 
     // ---------------------------------------------------------------- helpers
 
@@ -123,7 +136,7 @@ public final class RootedFiles implements SandboxFiles {
             throw new CoveException(503, "unavailable", "the sandbox's file system is not available");
         }
         try {
-            return UserThreads.as(u, () -> call.call(root, clean));
+            return UserThreads.as(u, uidBase, () -> call.call(root, clean));
         } catch (Native.Errno e) {
             throw error(e, path);
         } catch (IOException e) {
@@ -156,8 +169,8 @@ public final class RootedFiles implements SandboxFiles {
             type = FileEntry.Type.OTHER;
         }
         Names n = names(rootForLinks);
-        return new FileEntry(nameOf(clean), clean, type, st.size(), st.mode() & 07777, n.user(st.uid()),
-                n.group(st.gid()), Instant.ofEpochSecond(st.mtimeSec(), st.mtimeNsec()), target);
+        return new FileEntry(nameOf(clean), clean, type, st.size(), st.mode() & 07777, n.user(inSandbox(st.uid())),
+                n.group(inSandbox(st.gid())), Instant.ofEpochSecond(st.mtimeSec(), st.mtimeNsec()), target);
     }
 
     private FileEntry entryOf(int root, String clean) throws Native.Errno {
@@ -667,7 +680,7 @@ public final class RootedFiles implements SandboxFiles {
                 try {
                     int root = openRoot();
                     try {
-                        UserThreads.as(user, () -> {
+                        UserThreads.as(user, uidBase, () -> {
                             addTree(root, clean, rel);
                             return null;
                         });

@@ -67,6 +67,10 @@ public final class Sys {
     private static final MethodHandle FTRUNCATE = function("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle SETFSUID = function("setfsuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle SETFSGID = function("setfsgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHOWNAT = function("fchownat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle PRCTL = function("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
     private static final MethodHandle KILL = function("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle POSIX_OPENPT = function("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GRANTPT = function("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -299,6 +303,38 @@ public final class Sys {
             int nowUid = (int) SETFSUID.invokeExact(st, -1);
             int nowGid = (int) SETFSGID.invokeExact(st, -1);
             if (nowUid != uid || nowGid != gid) throw new Errno("setfsuid", EPERM);
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final int PR_SET_SECUREBITS = 28, SECBIT_NO_SETUID_FIXUP = 1 << 2;
+
+    /**
+     * Keeps the calling thread's capabilities when its fsuid leaves 0 (SECBIT_NO_SETUID_FIXUP, per thread): a thread
+     * that acts for a sandbox's root (host id {@code base}, not 0) then keeps the file capabilities that root holds
+     * over its own files inside its user namespace.
+     */
+    public static void keepCapabilitiesAcrossIdChanges() throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CALL_STATE);
+            if ((int) PRCTL.invokeExact(st, PR_SET_SECUREBITS, (long) SECBIT_NO_SETUID_FIXUP) != 0)
+                throw new Errno("prctl(PR_SET_SECUREBITS)", errno(st));
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** fchownat(2); {@code name} "" with AT_EMPTY_PATH changes {@code dirFd} itself. */
+    public static void fchownat(int dirFd, String name, long uid, long gid, int flags) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CALL_STATE);
+            if ((int) FCHOWNAT.invokeExact(st, dirFd, a.allocateFrom(name), (int) uid, (int) gid, flags) != 0)
+                throw new Errno("fchownat", errno(st));
         } catch (Errno e) {
             throw e;
         } catch (Throwable t) {

@@ -22,6 +22,11 @@ import java.util.Map;
  * between them is not: the kernel names it (through its backing file, see {@link SandboxDisk#loopsBackedBy}), so a
  * crash between attaching and writing its number could not lose it. Journals of sandboxes made before disks existed
  * have neither (null) and keep their upper layer on the host's file system.
+ *
+ * <p>{@code uidBase} is the first host id of the sandbox's user namespace (container id {@code n} is host id
+ * {@code uidBase + n}, {@link dev.cove.runtime.userns.UidRanges}); 0 in journals of sandboxes made before user
+ * namespaces, whose ids are the host's. With a user namespace the template is seen through an idmapped mount at
+ * {@link #lowerDir()} and the sandbox's sysfs (mounted by the host in its network namespace) at {@link #sysDir()}.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SandboxJournal(int version, String id, String template, String templateRootfs, int slot,
@@ -29,7 +34,7 @@ public record SandboxJournal(int version, String id, String template, String tem
                              String hostIpv6, String ipv6, String rootfs, String upperDir, String workDir,
                              String cgroupsPath, String containerId, String ociRuntime, String ociRoot,
                              Map<String, String> env, int cpuCount, int memoryMB, int pidsLimit, long createdAtMillis,
-                             String diskImage, String diskDir, int diskSizeMB) {
+                             String diskImage, String diskDir, int diskSizeMB, long uidBase) {
 
     public static final String FILE = "runtime.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -46,8 +51,29 @@ public record SandboxJournal(int version, String id, String template, String tem
                           int memoryMB, int pidsLimit, long createdAtMillis) {
         this(version, id, template, templateRootfs, slot, netns, hostVeth, sandboxVeth, hostIpv4, ipv4, hostIpv6, ipv6,
                 rootfs, upperDir, workDir, cgroupsPath, containerId, ociRuntime, ociRoot, env, cpuCount, memoryMB,
-                pidsLimit, createdAtMillis, null, null, 0);
+                pidsLimit, createdAtMillis, null, null, 0, 0);
     }
+
+    /** With a disk of its own and the host's ids (no user namespace). */
+    public SandboxJournal(int version, String id, String template, String templateRootfs, int slot, String netns,
+                          String hostVeth, String sandboxVeth, String hostIpv4, String ipv4, String hostIpv6,
+                          String ipv6, String rootfs, String upperDir, String workDir, String cgroupsPath,
+                          String containerId, String ociRuntime, String ociRoot, Map<String, String> env, int cpuCount,
+                          int memoryMB, int pidsLimit, long createdAtMillis, String diskImage, String diskDir,
+                          int diskSizeMB) {
+        this(version, id, template, templateRootfs, slot, netns, hostVeth, sandboxVeth, hostIpv4, ipv4, hostIpv6, ipv6,
+                rootfs, upperDir, workDir, cgroupsPath, containerId, ociRuntime, ociRoot, env, cpuCount, memoryMB,
+                pidsLimit, createdAtMillis, diskImage, diskDir, diskSizeMB, 0);
+    }
+
+    /** True when the sandbox runs in a user namespace of its own (its ids are not the host's). */
+    public boolean hasUserNamespace() { return uidBase != 0; }
+
+    /** Mount point of the template seen through the sandbox's id mapping (with a user namespace). */
+    public Path lowerDir() { return Path.of(rootfs).resolveSibling("lower"); }
+
+    /** Mount point of the sysfs the host mounts in the sandbox's network namespace (with a user namespace). */
+    public Path sysDir() { return Path.of(rootfs).resolveSibling("sys"); }
 
     public boolean hasDisk() { return diskImage != null && diskDir != null; }
 
@@ -63,7 +89,10 @@ public record SandboxJournal(int version, String id, String template, String tem
     public String netnsPath() { return "/run/netns/" + netns; }
 
     /** mount(2) data of the sandbox's overlay root: the template read-only below its own upper layer. */
-    public String overlayOptions() { return "lowerdir=" + templateRootfs + ",upperdir=" + upperDir + ",workdir=" + workDir; }
+    public String overlayOptions() {
+        String lower = hasUserNamespace() ? lowerDir().toString() : templateRootfs;
+        return "lowerdir=" + lower + ",upperdir=" + upperDir + ",workdir=" + workDir;
+    }
 
     public void write(Path sandboxDir) throws IOException {
         Path tmp = sandboxDir.resolve(FILE + ".tmp");

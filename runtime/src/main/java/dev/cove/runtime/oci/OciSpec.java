@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cove.runtime.journal.SandboxJournal;
+import dev.cove.runtime.userns.UidRanges;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +93,20 @@ public final class OciSpec {
         }
     }
 
-    public static ObjectNode config(SandboxJournal j, String hostname) {
+    /** Where the sealed agent ({@code cove-spawner}, a host file) appears in a sandbox: read-only, bind-mounted. */
+    public static final String SPAWNER_PATH = "/run/cove/spawner";
+
+    /** The spec without the sealed agent (a template without a host spawner binary, tests). */
+    public static ObjectNode config(SandboxJournal j, String hostname) { return config(j, hostname, null); }
+
+    /**
+     * The sandbox's spec. With a user namespace ({@link SandboxJournal#hasUserNamespace}) its ids map to its host
+     * range, /sys is the sysfs the host mounted in the sandbox's network namespace (a user namespace that does not
+     * own the network namespace may not mount one), and the ping sysctl is the host's to write (likewise).
+     *
+     * @param spawner host path of the sealed agent binary, bind-mounted read-only at {@link #SPAWNER_PATH}; null: none
+     */
+    public static ObjectNode config(SandboxJournal j, String hostname, Path spawner) {
         ObjectNode c = JSON.createObjectNode();
         c.put("ociVersion", "1.0.2");
         c.set("process", process(User.ROOT, INIT, j.env(), true));
@@ -100,7 +114,11 @@ public final class OciSpec {
         root.put("path", j.rootfs());
         root.put("readonly", false);
         c.put("hostname", hostname);
-        c.set("mounts", mounts());
+        ArrayNode mounts = mounts(j.hasUserNamespace() ? j.sysDir().toString() : null);
+        if (spawner != null) {
+            mount(mounts, SPAWNER_PATH, "bind", spawner.toString(), List.of("bind", "ro", "nosuid", "nodev"));
+        }
+        c.set("mounts", mounts);
 
         ObjectNode linux = c.putObject("linux");
         linux.put("cgroupsPath", j.cgroupsPath());
@@ -115,12 +133,29 @@ public final class OciSpec {
         ArrayNode ns = linux.putArray("namespaces");
         for (String type : List.of("pid", "ipc", "uts", "mount", "cgroup")) ns.addObject().put("type", type);
         ns.addObject().put("type", "network").put("path", j.netnsPath());
+        if (j.hasUserNamespace()) {
+            ns.addObject().put("type", "user");
+            for (String map : List.of("uidMappings", "gidMappings")) {
+                linux.putArray(map).addObject().put("containerID", 0).put("hostID", j.uidBase())
+                        .put("size", UidRanges.SIZE);
+            }
+        }
         linux.set("maskedPaths", strings(MASKED_PATHS));
         linux.set("readonlyPaths", strings(READONLY_PATHS));
         linux.set("seccomp", seccomp());
-        ObjectNode sysctl = linux.putObject("sysctl"); // the OCI runtime writes them inside the sandbox's netns
-        SYSCTLS.forEach(sysctl::put);
+        if (!j.hasUserNamespace()) {
+            ObjectNode sysctl = linux.putObject("sysctl"); // the OCI runtime writes them inside the sandbox's netns
+            SYSCTLS.forEach(sysctl::put);
+        }
         return c;
+    }
+
+    /**
+     * The ping sysctl's value for a sandbox in a user namespace: exactly its own gids (inside it reads
+     * {@code 0 65535}), written by the host into the sandbox's network namespace.
+     */
+    public static String pingGroupRange(SandboxJournal j) {
+        return j.uidBase() + " " + (j.uidBase() + UidRanges.SIZE - 1);
     }
 
     /** The process spec for {@code runc exec --process} (and the init). */
@@ -176,7 +211,8 @@ public final class OciSpec {
         return list;
     }
 
-    private static ArrayNode mounts() {
+    /** The standard mounts; {@code hostSysfs} non-null: /sys is that host directory (bound read-only). */
+    private static ArrayNode mounts(String hostSysfs) {
         ArrayNode m = JSON.createArrayNode();
         mount(m, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
         mount(m, "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"));
@@ -184,7 +220,8 @@ public final class OciSpec {
                 List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"));
         mount(m, "/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
         mount(m, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
-        mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
+        if (hostSysfs == null) mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
+        else mount(m, "/sys", "bind", hostSysfs, List.of("rbind", "nosuid", "noexec", "nodev", "ro"));
         mount(m, "/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro"));
         return m;
     }

@@ -11,9 +11,12 @@ import dev.cove.runtime.oci.OciSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +30,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
- * One sandbox's process spawner: {@code spawner.py}, started once through the OCI runtime's {@code exec}, so it
- * lives in the sandbox's cgroup and namespaces under its seccomp filter, capability bounding set and no_new_privs,
- * as root. Every process it forks inherits all of that and drops to the requested user; a spawn then costs a
+ * One sandbox's process spawner, the sealed agent: {@code cove-spawner} (runtime/src/main/c), a static host binary
+ * bind-mounted read-only at {@link OciSpec#SPAWNER_PATH} and started by that absolute path (never through the
+ * sandbox's PATH, never with anything loaded from the sandbox's files), once, through the OCI runtime's
+ * {@code exec}, so it lives in the sandbox's cgroup and namespaces under its seccomp filter, capability bounding set
+ * and no_new_privs, as root. It is non-dumpable: nothing in the sandbox may ptrace it, read its memory or take its
+ * descriptors. Every process it forks inherits all of that and drops to the requested user; a spawn then costs a
  * message and a fork instead of a runtime exec (tens of milliseconds).
  *
  * <p>The channel is one SOCK_SEQPACKET connection, made once: the host binds a listener in a fresh root-only (0700)
@@ -53,9 +60,10 @@ final class Spawner implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final long START_REPLY_TIMEOUT_MS = 30_000;
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String SCRIPT = loadScript();
+    private static final int REQUEST_VERSION = 1;
 
     private final String sandboxId;
+    private final long uidBase;
     private final int sock;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<JsonNode>> starts = new ConcurrentHashMap<>();
@@ -64,18 +72,10 @@ final class Spawner implements AutoCloseable {
     private volatile boolean alive = true;
     private volatile boolean closed;
 
-    private Spawner(String sandboxId, int sock) {
+    private Spawner(String sandboxId, long uidBase, int sock) {
         this.sandboxId = sandboxId;
+        this.uidBase = uidBase;
         this.sock = sock;
-    }
-
-    private static String loadScript() {
-        try (InputStream in = Spawner.class.getResourceAsStream("spawner.py")) {
-            if (in == null) throw new IllegalStateException("spawner.py missing from the runtime jar");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read spawner.py", e);
-        }
     }
 
     /** Thrown when the spawner cannot take a request; the caller uses the runtime's exec instead. */
@@ -85,12 +85,14 @@ final class Spawner implements AutoCloseable {
 
     /**
      * Starts the spawner of a running sandbox and returns once it is connected. Fails (IOException) when the
-     * template has no python3 or the sandbox's /run is unusable; the sandbox then keeps using exec.
+     * sandbox has no spawner mounted (made before the sealed agent) or its /run is unusable; the sandbox then keeps
+     * using exec.
      *
      * @param workDir     host directory for the exec's process and pid files
      * @param execCommand the runtime's exec command line for {@code processFile} and {@code pidFile}
+     * @param uidBase     host id of the sandbox's root (0: the sandbox has no user namespace)
      */
-    public static Spawner start(String sandboxId, Path rootfs, Path workDir, ExecCommand execCommand)
+    public static Spawner start(String sandboxId, Path rootfs, Path workDir, ExecCommand execCommand, long uidBase)
             throws IOException {
         Files.createDirectories(workDir);
         long t0 = System.nanoTime();
@@ -108,12 +110,16 @@ final class Spawner implements AutoCloseable {
             Sys.mkdirat(runFd, name, 0700);
             madeDir = true;
             dirFd = Sys.openat2(runFd, name, Sys.O_PATH | Sys.O_DIRECTORY, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+            // the sandbox's root (host id uidBase) owns it: in a user namespace, root has no power over host root's files
+            if (uidBase != 0) Sys.fchownat(dirFd, "", uidBase, uidBase, Sys.AT_EMPTY_PATH);
             Sys.Stat st = Sys.statx(dirFd, "");
-            if (st.uid() != 0 || (st.mode() & 0777) != 0700) throw new IOException("spawner directory is not root's 0700");
+            if (st.uid() != uidBase || (st.mode() & 0777) != 0700)
+                throw new IOException("spawner directory is not the sandbox root's 0700");
             // through the directory's fd: a short path (sun_path holds 107 bytes) that no rename can redirect
             listenFd = SpawnerNative.listen("/proc/self/fd/" + dirFd + "/s");
+            if (uidBase != 0) Sys.fchownat(dirFd, "s", uidBase, uidBase, Sys.AT_SYMLINK_NOFOLLOW);
 
-            List<String> argv = List.of("python3", "-I", "-S", "-c", SCRIPT, "/run/" + name + "/s");
+            List<String> argv = List.of(OciSpec.SPAWNER_PATH, "/run/" + name + "/s");
             OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.process(OciSpec.User.ROOT, argv,
                     List.of("PATH=" + OciSpec.PATH, "LANG=C.UTF-8"), "/", true, null));
             // Not detached: the runtime reaps the first spawner process, which exits once it has connected and
@@ -149,7 +155,7 @@ final class Spawner implements AutoCloseable {
                 if (!Sys.pollIn(listenFd, Math.min(left, 100))) {
                     // it connects before it exits: exited without a connection waiting means it failed
                     if (!ProcessHandle.of(hostPid).map(ProcessHandle::isAlive).orElse(false) && !Sys.pollIn(listenFd, 0))
-                        throw new IOException("the spawner ended without connecting (no python3 in the template?)");
+                        throw new IOException("the spawner ended without connecting");
                     continue;
                 }
                 conn = SpawnerNative.accept(listenFd);
@@ -167,7 +173,7 @@ final class Spawner implements AutoCloseable {
                 conn = -1;
             }
             SpawnerNative.setSendBuffer(conn, MAX_REQUEST + 4096);
-            Spawner s = new Spawner(sandboxId, conn);
+            Spawner s = new Spawner(sandboxId, uidBase, conn);
             conn = -1;
             Thread.ofPlatform().daemon().name("cove-spawner-" + sandboxId).start(s::readLoop);
             log.debug("sandbox {}: spawner up in {} ms (host pid {})", sandboxId, (System.nanoTime() - t0) / 1_000_000,
@@ -224,25 +230,7 @@ final class Spawner implements AutoCloseable {
             throws Unavailable {
         if (!alive()) throw new Unavailable("spawner gone");
         long id = ids.incrementAndGet();
-        ObjectNode req = OciSpec.JSON.createObjectNode();
-        req.put("id", id);
-        ArrayNode a = req.putArray("argv");
-        argv.forEach(a::add);
-        ArrayNode e = req.putArray("env");
-        env.forEach(e::add);
-        req.put("cwd", cwd);
-        req.put("uid", user.uid());
-        req.put("gid", user.gid());
-        ArrayNode g = req.putArray("groups");
-        user.additionalGids().forEach(g::add);
-        req.put("stdin", stdin);
-        byte[] data;
-        try {
-            data = OciSpec.JSON.writeValueAsBytes(req);
-        } catch (IOException ex) {
-            throw new Unavailable(ex.toString());
-        }
-        if (data.length > MAX_REQUEST) throw new Unavailable("request too large");
+        byte[] data = request(id, argv, env, cwd, user);
 
         int[] out = null, err = null, in = null;
         InputStream stdoutStream = null, stderrStream = null;
@@ -251,7 +239,10 @@ final class Spawner implements AutoCloseable {
         try {
             out = SpawnerNative.pipe();
             err = SpawnerNative.pipe();
-            if (stdin) in = SpawnerNative.pipe();
+            in = SpawnerNative.pipe(); // without stdin the process reads end-of-file: the pipe's writer is closed below
+            // as runc does: the user owns its stdio (it may reopen /dev/stdout); host ids in a user namespace
+            for (int fd : new int[] {out[1], err[1], in[0]})
+                Sys.fchownat(fd, "", uidBase + user.uid(), uidBase + user.gid(), Sys.AT_EMPTY_PATH);
             // our ends: read by platform threads (a blocking read of a virtual thread would pin its carrier)
             stdoutStream = SpawnerProcess.reader(out[0], "cove-spawned-out");
             out[0] = -1; // owned by the reader now
@@ -263,8 +254,7 @@ final class Spawner implements AutoCloseable {
             starts.put(id, reply);
             if (!alive()) throw new Unavailable("spawner gone");
             try {
-                if (stdin) SpawnerNative.send(sock, data, out[1], err[1], in[0]);
-                else SpawnerNative.send(sock, data, out[1], err[1]);
+                SpawnerNative.send(sock, data, out[1], err[1], in[0]);
             } catch (Native.Errno ex) {
                 throw new Unavailable("spawner gone: " + ex.getMessage());
             }
@@ -299,9 +289,10 @@ final class Spawner implements AutoCloseable {
             closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
             throw new CoveException(500, "internal", "the sandbox's process spawner did not answer", ex);
         }
-        if (r.has("error")) {
+        if (r.has("errno")) {
             closeQuietly(stdoutStream, stderrStream); Native.close(stdinFd);
-            throw new CoveException(400, "invalid_argument", "could not start the process: " + r.path("error").asText());
+            throw new CoveException(400, "invalid_argument", "could not start the process: "
+                    + startError(r.path("stage").asText(), r.path("errno").asInt(), argv.get(0), cwd));
         }
         int pidfd = r.path("pidfd").asInt(-1);
         long[] pids = pidfdPids(pidfd, r.path("pid").asInt(-1));
@@ -319,6 +310,53 @@ final class Spawner implements AutoCloseable {
         }
         if (early != null) ended(early);
         return proc;
+    }
+
+    /**
+     * The request (cove-spawner.c, read_request): version, id, uid, gid, groups, argv, env, cwd; little-endian
+     * u32/u64, strings as u32 length + bytes.
+     */
+    static byte[] request(long id, List<String> argv, List<String> env, String cwd, OciSpec.User user)
+            throws Unavailable {
+        if (argv.isEmpty()) throw new CoveException(400, "invalid_argument", "could not start the process: no command");
+        ByteArrayOutputStream b = new ByteArrayOutputStream(1024);
+        ByteBuffer n = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        IntConsumer u32 = v -> b.write(n.clear().putInt(v).array(), 0, 4);
+        u32.accept(REQUEST_VERSION);
+        b.write(n.clear().putLong(id).array(), 0, 8);
+        u32.accept(user.uid());
+        u32.accept(user.gid());
+        u32.accept(user.additionalGids().size());
+        user.additionalGids().forEach(u32::accept);
+        for (List<String> list : List.of(argv, env)) {
+            u32.accept(list.size());
+            for (String item : list) string(b, u32, item);
+        }
+        string(b, u32, cwd);
+        if (b.size() > MAX_REQUEST) throw new Unavailable("request too large");
+        return b.toByteArray();
+    }
+
+    private static void string(ByteArrayOutputStream b, IntConsumer u32, String s) {
+        if (s.indexOf('\0') >= 0) {
+            throw new CoveException(400, "invalid_argument", "could not start the process: an argument, variable or"
+                    + " the working directory holds a NUL byte");
+        }
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        u32.accept(bytes.length);
+        b.write(bytes, 0, bytes.length);
+    }
+
+    /** What a failed start says, in the words the runtime's exec (and E2B's envd) would use. */
+    static String startError(String stage, int errno, String program, String cwd) {
+        String why = Native.strerror(errno);
+        return switch (stage) {
+            case "exec" -> errno == Sys.ENOENT && program.indexOf('/') < 0
+                    ? "exec: \"" + program + "\": executable file not found in $PATH"
+                    : program + ": " + why;
+            case "cwd" -> cwd + ": " + why;
+            default -> stage + ": " + why;
+        };
     }
 
     /**
@@ -361,11 +399,11 @@ final class Spawner implements AutoCloseable {
                     continue;
                 }
                 long id = msg.path("id").asLong(-1);
-                if (msg.has("pid") || msg.has("error")) {
+                if (msg.has("pid") || msg.has("errno")) {
                     CompletableFuture<JsonNode> f = starts.remove(id);
                     int pidfd = m.fds().length > 0 ? m.fds()[0] : -1;
                     for (int i = 1; i < m.fds().length; i++) Native.close(m.fds()[i]);
-                    if (f == null || msg.has("error")) {
+                    if (f == null || msg.has("errno")) {
                         Native.close(pidfd);
                         if (f != null) f.complete(msg);
                         continue;

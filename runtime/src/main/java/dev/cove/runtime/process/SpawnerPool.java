@@ -25,7 +25,7 @@ public final class SpawnerPool implements AutoCloseable {
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
 
     /** Where and how to start a sandbox's spawner. */
-    public record Target(String sandboxId, Path rootfs, Path workDir, Spawner.ExecCommand exec) {}
+    public record Target(String sandboxId, Path rootfs, Path workDir, Spawner.ExecCommand exec, long uidBase) {}
 
     private static final class Slot {
         final Target target;
@@ -51,7 +51,7 @@ public final class SpawnerPool implements AutoCloseable {
         Thread.ofVirtual().name("cove-spawner-start-" + slot.target.sandboxId()).start(() -> {
             Target t = slot.target;
             try {
-                Spawner s = Spawner.start(t.sandboxId(), t.rootfs(), t.workDir(), t.exec());
+                Spawner s = Spawner.start(t.sandboxId(), t.rootfs(), t.workDir(), t.exec(), t.uidBase());
                 boolean keep;
                 synchronized (slot) {
                     keep = !slot.removed;
