@@ -25,8 +25,8 @@ import java.util.Map;
  *
  * <p>{@code uidBase} is the first host id of the sandbox's user namespace (container id {@code n} is host id
  * {@code uidBase + n}, {@link dev.cove.runtime.userns.UidRanges}); 0 in journals of sandboxes made before user
- * namespaces, whose ids are the host's. With a user namespace the template is seen through an idmapped mount at
- * {@link #lowerDir()} and the sandbox's sysfs (mounted by the host in its network namespace) at {@link #sysDir()}.
+ * namespaces, whose ids are the host's. With a user namespace, that namespace is bound at {@link #userns()} (it owns
+ * the sandbox's network namespace) and the template is seen through an idmapped mount at {@link #lowerDir()}.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SandboxJournal(int version, String id, String template, String templateRootfs, int slot,
@@ -72,8 +72,8 @@ public record SandboxJournal(int version, String id, String template, String tem
     /** Mount point of the template seen through the sandbox's id mapping (with a user namespace). */
     public Path lowerDir() { return Path.of(rootfs).resolveSibling("lower"); }
 
-    /** Mount point of the sysfs the host mounts in the sandbox's network namespace (with a user namespace). */
-    public Path sysDir() { return Path.of(rootfs).resolveSibling("sys"); }
+    /** Where the sandbox's user namespace is bound (a file, like a named network namespace). */
+    public Path userns() { return Path.of(rootfs).resolveSibling("userns"); }
 
     public boolean hasDisk() { return diskImage != null && diskDir != null; }
 

@@ -100,9 +100,9 @@ public final class OciSpec {
     public static ObjectNode config(SandboxJournal j, String hostname) { return config(j, hostname, null); }
 
     /**
-     * The sandbox's spec. With a user namespace ({@link SandboxJournal#hasUserNamespace}) its ids map to its host
-     * range, /sys is the sysfs the host mounted in the sandbox's network namespace (a user namespace that does not
-     * own the network namespace may not mount one), and the ping sysctl is the host's to write (likewise).
+     * The sandbox's spec. With a user namespace ({@link SandboxJournal#hasUserNamespace}) the runtime joins the one
+     * the host made ({@link SandboxJournal#userns}, which owns the sandbox's network namespace) and its ids map to
+     * the sandbox's host range.
      *
      * @param spawner host path of the sealed agent binary, bind-mounted read-only at {@link #SPAWNER_PATH}; null: none
      */
@@ -114,7 +114,7 @@ public final class OciSpec {
         root.put("path", j.rootfs());
         root.put("readonly", false);
         c.put("hostname", hostname);
-        ArrayNode mounts = mounts(j.hasUserNamespace() ? j.sysDir().toString() : null);
+        ArrayNode mounts = mounts();
         if (spawner != null) {
             mount(mounts, SPAWNER_PATH, "bind", spawner.toString(), List.of("bind", "ro", "nosuid", "nodev"));
         }
@@ -134,7 +134,7 @@ public final class OciSpec {
         for (String type : List.of("pid", "ipc", "uts", "mount", "cgroup")) ns.addObject().put("type", type);
         ns.addObject().put("type", "network").put("path", j.netnsPath());
         if (j.hasUserNamespace()) {
-            ns.addObject().put("type", "user");
+            ns.addObject().put("type", "user").put("path", j.userns().toString());
             for (String map : List.of("uidMappings", "gidMappings")) {
                 linux.putArray(map).addObject().put("containerID", 0).put("hostID", j.uidBase())
                         .put("size", UidRanges.SIZE);
@@ -143,19 +143,11 @@ public final class OciSpec {
         linux.set("maskedPaths", strings(MASKED_PATHS));
         linux.set("readonlyPaths", strings(READONLY_PATHS));
         linux.set("seccomp", seccomp());
-        if (!j.hasUserNamespace()) {
-            ObjectNode sysctl = linux.putObject("sysctl"); // the OCI runtime writes them inside the sandbox's netns
-            SYSCTLS.forEach(sysctl::put);
-        }
+        ObjectNode sysctl = linux.putObject("sysctl"); // the OCI runtime writes them inside the sandbox's netns
+        SYSCTLS.forEach(sysctl::put);
+        // in a user namespace the runtime writes them from inside it, where only the sandbox's own gids exist
+        if (j.hasUserNamespace()) sysctl.put("net.ipv4.ping_group_range", "0 " + (UidRanges.SIZE - 1));
         return c;
-    }
-
-    /**
-     * The ping sysctl's value for a sandbox in a user namespace: exactly its own gids (inside it reads
-     * {@code 0 65535}), written by the host into the sandbox's network namespace.
-     */
-    public static String pingGroupRange(SandboxJournal j) {
-        return j.uidBase() + " " + (j.uidBase() + UidRanges.SIZE - 1);
     }
 
     /** The process spec for {@code runc exec --process} (and the init). */
@@ -211,8 +203,7 @@ public final class OciSpec {
         return list;
     }
 
-    /** The standard mounts; {@code hostSysfs} non-null: /sys is that host directory (bound read-only). */
-    private static ArrayNode mounts(String hostSysfs) {
+    private static ArrayNode mounts() {
         ArrayNode m = JSON.createArrayNode();
         mount(m, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
         mount(m, "/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"));
@@ -220,8 +211,7 @@ public final class OciSpec {
                 List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"));
         mount(m, "/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
         mount(m, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
-        if (hostSysfs == null) mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
-        else mount(m, "/sys", "bind", hostSysfs, List.of("rbind", "nosuid", "noexec", "nodev", "ro"));
+        mount(m, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
         mount(m, "/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro"));
         return m;
     }

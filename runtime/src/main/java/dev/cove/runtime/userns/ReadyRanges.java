@@ -1,6 +1,5 @@
 package dev.cove.runtime.userns;
 
-import dev.cove.core.linux.Native;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,48 +8,55 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Sandbox uid ranges with their user namespace already made: a create takes one (and pays no process start), a
- * background thread makes the next. Ready ranges are claimed as {@code <prefix> ready-<n>}; they are released at
- * {@link #close} and swept at the next start if the server dies holding them.
+ * Sandbox uid ranges with their namespaces already made ({@link UserNamespaces}): a create takes one and pays no
+ * process start; a background thread makes the next. Ready ranges are claimed as {@code <prefix> ready-<pid>-<n>};
+ * {@link #close} releases them, and a later start sweeps those of a server that died holding them.
  */
 public final class ReadyRanges implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReadyRanges.class);
 
-    /** A sandbox's range and a descriptor of a user namespace with its mapping (the caller closes it). */
-    public record Prepared(UidRanges.Range range, int usernsFd) {}
-
     /** Claims of ready ranges: this process's pid in the name, so a sweep knows whose they are. */
     static final String READY_PREFIX = "ready-" + ProcessHandle.current().pid() + "-";
 
-    private final UidRanges ranges;
-    private final int target;
+    /** A sandbox's range and the process holding its new namespaces (the caller closes it once they are bound). */
+    public record Prepared(UidRanges.Range range, UserNamespaces.Holder namespaces) {}
+
     private record Ready(Prepared prepared, String claim) {}
 
+    private final UidRanges ranges;
+    private final int target;
     private final Deque<Ready> ready = new ArrayDeque<>();
     private long made;
     private boolean filling;
     private boolean closed;
 
+    /** @param target how many to keep ready (0: none, every create makes its own) */
     public ReadyRanges(UidRanges ranges, int target) {
         this.ranges = ranges;
         this.target = target;
-        refill();
     }
 
-    /** A range for {@code sandboxId}, claimed in its name, with its namespace descriptor. */
+    public UidRanges ranges() { return ranges; }
+
+    /** Starts filling (after recovery has swept the claims of earlier servers). */
+    public void start() { refill(); }
+
+    /** A range claimed for {@code sandboxId}, with its namespaces. */
     public Prepared take(String sandboxId) throws IOException {
-        Ready r0;
+        Ready r;
         synchronized (this) {
-            r0 = ready.pollFirst();
+            r = ready.pollFirst();
         }
         refill();
-        if (r0 != null && ranges.relabel(r0.prepared().range().index(), r0.claim(), sandboxId)) return r0.prepared();
-        if (r0 != null) Native.close(r0.prepared().usernsFd()); // its claim was swept meanwhile: make a fresh one
-        UidRanges.Range r = ranges.allocate(sandboxId);
+        if (r != null) {
+            if (ranges.relabel(r.prepared().range().index(), r.claim(), sandboxId)) return r.prepared();
+            r.prepared().namespaces().close(); // its claim was swept meanwhile: make a fresh one
+        }
+        UidRanges.Range range = ranges.allocate(sandboxId);
         try {
-            return new Prepared(r, UserNamespaces.create(r));
+            return new Prepared(range, UserNamespaces.create(range));
         } catch (IOException | RuntimeException e) {
-            ranges.release(r.index(), sandboxId);
+            ranges.release(range.index(), sandboxId);
             throw e;
         }
     }
@@ -69,22 +75,23 @@ public final class ReadyRanges implements AutoCloseable {
                         name = READY_PREFIX + (++made);
                     }
                     UidRanges.Range r = ranges.allocate(name);
-                    int fd;
+                    UserNamespaces.Holder h;
                     try {
-                        fd = UserNamespaces.create(r);
+                        h = UserNamespaces.create(r);
                     } catch (IOException | RuntimeException e) {
                         ranges.release(r.index(), name);
-                        log.warn("cannot prepare a sandbox user namespace: {}", e.toString());
+                        log.warn("cannot prepare sandbox namespaces: {}", e.toString());
                         return;
                     }
                     synchronized (this) {
-                        if (closed) {
-                            Native.close(fd);
-                            ranges.release(r.index(), name);
-                            return;
+                        if (!closed) {
+                            ready.addLast(new Ready(new Prepared(r, h), name));
+                            continue;
                         }
-                        ready.addLast(new Ready(new Prepared(r, fd), name));
                     }
+                    h.close();
+                    ranges.release(r.index(), name);
+                    return;
                 }
             } finally {
                 synchronized (this) {
@@ -96,13 +103,15 @@ public final class ReadyRanges implements AutoCloseable {
 
     @Override
     public void close() {
+        Deque<Ready> left;
         synchronized (this) {
             closed = true;
-            for (Ready r : ready) {
-                Native.close(r.prepared().usernsFd());
-                ranges.release(r.prepared().range().index(), r.claim());
-            }
+            left = new ArrayDeque<>(ready);
             ready.clear();
+        }
+        for (Ready r : left) {
+            r.prepared().namespaces().close();
+            ranges.release(r.prepared().range().index(), r.claim());
         }
     }
 }
