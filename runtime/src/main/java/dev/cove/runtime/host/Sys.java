@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static dev.cove.core.linux.Native.CALL_STATE;
 import static dev.cove.core.linux.Native.errno;
@@ -253,8 +255,8 @@ public final class Sys {
     public record Dirent(String name, int type) {}
 
     /** All entries of the directory open as {@code dirFd} (without "." and ".."). */
-    public static java.util.List<Dirent> readdir(int dirFd) throws Errno {
-        java.util.List<Dirent> out = new java.util.ArrayList<>();
+    public static List<Dirent> readdir(int dirFd) throws Errno {
+        List<Dirent> out = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             MemorySegment buf = a.allocate(32768, 8);
