@@ -96,8 +96,8 @@ class DiskPoolTest {
 
     private void awaitReady(int n) throws InterruptedException {
         long deadline = System.nanoTime() + T.toNanos();
-        while (runtime.readyDisks() < n && System.nanoTime() < deadline) Thread.sleep(20);
-        assertThat(runtime.readyDisks()).as("ready disks").isEqualTo(n);
+        while (runtime.node.diskPool.readyCount() < n && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(runtime.node.diskPool.readyCount()).as("ready disks").isEqualTo(n);
     }
 
     private RuntimeSandbox create(String tag, int diskMB) {
@@ -171,7 +171,7 @@ class DiskPoolTest {
         Path dir = dataDir.resolve("sandboxes").resolve(id);
         assertThat(j.diskImage()).isEqualTo(dir.resolve(SandboxDisk.IMAGE).toString());
         assertThat(runtime.usage(id).diskTotal()).isLessThanOrEqualTo(32L << 20);
-        assertThat(runtime.readyDisks()).isEqualTo(READY);
+        assertThat(runtime.node.diskPool.readyCount()).isEqualTo(READY);
         runtime.destroy(id);
         assertNothingLeft(config, id, j);
     }

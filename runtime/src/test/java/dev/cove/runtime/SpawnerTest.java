@@ -64,10 +64,10 @@ class SpawnerTest {
     @org.junit.jupiter.api.BeforeEach
     void awaitSpawner() throws Exception {
         // the spawner starts with the sandbox's first process (which itself goes through exec)
-        if (!runtime.spawners().ready(id)) assertThat(run("root", "true").exit().exitCode()).isZero();
+        if (!runtime.node.spawners.ready(id)) assertThat(run("root", "true").exit().exitCode()).isZero();
         long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!runtime.spawners().ready(id) && System.nanoTime() < deadline) Thread.sleep(10);
-        assertThat(runtime.spawners().ready(id)).as("spawner up").isTrue();
+        while (!runtime.node.spawners.ready(id) && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(runtime.node.spawners.ready(id)).as("spawner up").isTrue();
     }
 
     record Run(SandboxProcess process, String out, String err, SandboxProcess.Exit exit) {}
@@ -242,7 +242,7 @@ class SpawnerTest {
             // the spawner goes, and the host starts it again: its own binary, not one of the planted programs
             run("root", "sleep 0.3; kill -9 $PPID");
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (runtime.spawners().ready(id) && System.nanoTime() < deadline) Thread.sleep(5);
+            while (runtime.node.spawners.ready(id) && System.nanoTime() < deadline) Thread.sleep(5);
             awaitSpawner();
             SandboxProcess p = runtime.spawn(id, new ProcessSpec("user", List.of("sleep", "5"), Map.of(), null, null,
                     false));
@@ -269,8 +269,8 @@ class SpawnerTest {
         // the sandbox's root kills it (its parent is the spawner)
         run("root", "sleep 0.3; kill -9 $PPID"); // after the spawner has answered this very start
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (runtime.spawners().ready(id) && System.nanoTime() < deadline) Thread.sleep(5);
-        assertThat(runtime.spawners().ready(id)).isFalse();
+        while (runtime.node.spawners.ready(id) && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(runtime.node.spawners.ready(id)).isFalse();
         Run fallback = run("root", "echo still-works");
         assertThat(fallback.process().getClass().getSimpleName()).isEqualTo("RuncProcess");
         assertThat(fallback.out()).isEqualTo("still-works\n");

@@ -1,6 +1,7 @@
 package dev.cove.runtime.cgroup;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -140,7 +141,7 @@ public final class CgroupFreezer {
             Thread.sleep(d);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for the cgroup freezer");
+            throw new InterruptedIOException("interrupted while waiting for the cgroup freezer");
         }
     }
 }

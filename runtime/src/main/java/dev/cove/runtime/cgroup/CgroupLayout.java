@@ -1,12 +1,15 @@
 package dev.cove.runtime.cgroup;
 
 import dev.cove.runtime.fs.MountTable;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -74,6 +77,36 @@ public final class CgroupLayout {
         for (Path m : v1Mounts) dirs.add(m.resolve(rel));
         if (v2Mount != null) dirs.add(v2Mount.resolve(rel));
         return dirs;
+    }
+
+    /**
+     * The cgroup directories of process {@code pid} by controller ({@code ""} for v2), from its
+     * {@code /proc/<pid>/cgroup}; empty when the process is gone.
+     */
+    Map<String, Path> dirsOf(long pid) {
+        Map<String, Path> out = new HashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+                String[] f = line.split(":", 3);
+                if (f.length < 3) continue;
+                String rel = f[2].startsWith("/") ? f[2].substring(1) : f[2];
+                if (f[1].isEmpty()) {
+                    if (v2Mount != null) out.put("", v2Mount.resolve(rel));
+                    continue;
+                }
+                for (String controller : f[1].split(",")) {
+                    for (Path m : v1Mounts) {
+                        String mName = m.getFileName().toString();
+                        if (List.of(mName.split(",")).contains(controller) && Files.isDirectory(m.resolve(rel))) {
+                            out.put(controller, m.resolve(rel));
+                        }
+                    }
+                }
+            }
+        } catch (IOException ignored) {
+            // the sandbox is going away
+        }
+        return out;
     }
 
     /** Directories of {@code cgroupsPath} that still exist. */

@@ -4,6 +4,7 @@ import dev.cove.core.linux.Native;
 import dev.cove.runtime.host.Cmd;
 import dev.cove.runtime.host.Linux;
 import dev.cove.runtime.host.Sys;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;

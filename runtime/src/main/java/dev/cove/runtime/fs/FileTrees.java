@@ -1,13 +1,16 @@
 package dev.cove.runtime.fs;
 
 import dev.cove.runtime.host.Cmd;
+
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.List;
 
 /** Recursive delete that never follows symlinks and refuses to descend into mounted file systems. */
@@ -15,7 +18,7 @@ public final class FileTrees {
     private FileTrees() {}
 
     public static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
         List<Path> mounted = MountTable.mountsUnder(dir);
         if (!mounted.isEmpty())
             throw new IOException("refusing to delete " + dir + ": still mounted below it: " + mounted);
@@ -24,8 +27,8 @@ public final class FileTrees {
         } catch (IOException e) {
             // e.g. a tree deeper than PATH_MAX that a sandbox built on purpose: rm walks it with openat
             Cmd.Result r = Cmd.run(List.of("rm", "-rf", "--one-file-system", "--", dir.toString()), null,
-                    java.time.Duration.ofMinutes(5));
-            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    Duration.ofMinutes(5));
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS))
                 throw new IOException("cannot delete " + dir + ": " + e.getMessage() + "; rm: " + r.message(), e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.cove.runtime.fs;
 
 import dev.cove.runtime.host.Linux;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static dev.cove.core.linux.Native.CALL_STATE;
 import static dev.cove.core.linux.Native.errno;
@@ -37,6 +39,7 @@ public final class Sys {
 
     public static final long RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
 
+    public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
 
     public static final int ENOENT = 2, EINTR = 4, EIO = 5, EAGAIN = 11, EACCES = 13, EEXIST = 17, EXDEV = 18,
@@ -257,8 +260,8 @@ public final class Sys {
     public record Dirent(String name, int type) {}
 
     /** All entries of the directory open as {@code dirFd} (without "." and ".."). */
-    public static java.util.List<Dirent> readdir(int dirFd) throws Errno {
-        java.util.List<Dirent> out = new java.util.ArrayList<>();
+    public static List<Dirent> readdir(int dirFd) throws Errno {
+        List<Dirent> out = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CALL_STATE);
             MemorySegment buf = a.allocate(32768, 8);

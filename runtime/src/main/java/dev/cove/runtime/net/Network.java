@@ -22,8 +22,16 @@ public final class Network {
 
     private Network() {}
 
-    public static void create(SandboxJournal j) throws IOException {
-        String host = "netns add " + j.netns() + "\n"
+    public static void create(SandboxJournal j) throws IOException { create(j, 0); }
+
+    /**
+     * The sandbox's network namespace (a new one, or with {@code holderPid} > 0 the one that process holds: a
+     * sandbox's user namespace owns it, {@link dev.cove.runtime.userns.UserNamespaces}), its veth pair, addresses
+     * and routes.
+     */
+    public static void create(SandboxJournal j, long holderPid) throws IOException {
+        String ns = holderPid > 0 ? "netns attach " + j.netns() + " " + holderPid : "netns add " + j.netns();
+        String host = ns + "\n"
                 + "link add " + j.hostVeth() + " type veth peer name " + j.sandboxVeth() + " netns " + j.netns() + "\n"
                 + "addr add " + j.hostIpv4() + "/30 dev " + j.hostVeth() + "\n"
                 + "link set " + j.hostVeth() + " addrgenmode none\n"

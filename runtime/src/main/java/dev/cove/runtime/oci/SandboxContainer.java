@@ -4,6 +4,7 @@ import dev.cove.runtime.cgroup.CgroupFreezer;
 import dev.cove.runtime.cgroup.CgroupLayout;
 import dev.cove.runtime.fs.FileTrees;
 import dev.cove.runtime.journal.SandboxJournal;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

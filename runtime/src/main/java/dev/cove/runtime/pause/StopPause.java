@@ -6,6 +6,7 @@ import dev.cove.runtime.disk.SandboxDisk;
 import dev.cove.runtime.fs.MountTable;
 import dev.cove.runtime.host.Linux;
 import dev.cove.runtime.journal.SandboxJournal;
+import dev.cove.runtime.userns.SandboxNamespaces;
 import dev.cove.runtime.net.Network;
 import dev.cove.runtime.oci.OciCli;
 import dev.cove.runtime.oci.SandboxContainer;
@@ -61,6 +62,7 @@ public final class StopPause implements PauseStrategy {
      * through a stop.
      */
     public static void restoreHostSide(SandboxJournal journal) throws IOException {
+        SandboxNamespaces.restore(journal); // the user namespace owns the network namespace: it comes first
         if (!Network.netnsExists(journal.netns())) {
             if (Network.linkExists(journal.hostVeth()))
                 throw new IOException("host veth " + journal.hostVeth() + " exists without its network namespace");

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A process started with {@code runc exec --process <json>} (not detached): runc stays its parent, so its exit
@@ -45,10 +46,10 @@ public final class RuncProcess implements SandboxProcess {
     private final OutputStream stdin;
     private final Set<Integer> signalsSent = ConcurrentHashMap.newKeySet();
     private volatile boolean stdinClosed;
-    private final java.util.concurrent.atomic.AtomicBoolean ptyClosed;
+    private final AtomicBoolean ptyClosed;
 
     private RuncProcess(Process runc, long hostPid, int pid, Sys.Pty pty, InputStream stdout, InputStream stderr,
-                        OutputStream stdin, java.util.concurrent.atomic.AtomicBoolean ptyClosed) {
+                        OutputStream stdin, AtomicBoolean ptyClosed) {
         this.ptyClosed = ptyClosed;
         this.runc = runc;
         this.hostPid = hostPid;
@@ -91,7 +92,7 @@ public final class RuncProcess implements SandboxProcess {
             throw new CoveException(400, "invalid_argument", "could not start the process: " + why);
         }
         int nsPid = namespacePid(hostPid);
-        var closed = new java.util.concurrent.atomic.AtomicBoolean();
+        var closed = new AtomicBoolean();
         InputStream out;
         if (pty != null) {
             out = ptyReader(pty.master(), closed);
@@ -176,7 +177,7 @@ public final class RuncProcess implements SandboxProcess {
     }
 
     /** Terminal output through a pipe, read from the master by a platform thread (native reads would pin a carrier). */
-    private static InputStream ptyReader(int master, java.util.concurrent.atomic.AtomicBoolean closed) throws IOException {
+    private static InputStream ptyReader(int master, AtomicBoolean closed) throws IOException {
         Pipe pipe = Pipe.open();
         Thread.ofPlatform().daemon().name("cove-pty-" + master).start(() -> {
             try (Arena a = Arena.ofConfined(); var sink = pipe.sink()) {

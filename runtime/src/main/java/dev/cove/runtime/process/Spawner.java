@@ -20,6 +20,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
@@ -164,7 +165,7 @@ final class Spawner implements AutoCloseable {
                     SpawnerNative.Message hello = SpawnerNative.receive(conn, 4096);
                     for (int fd : hello.fds()) Native.close(fd);
                     JsonNode h = hello.data().length == 0 ? null : OciSpec.JSON.readTree(hello.data());
-                    if (h != null && java.security.MessageDigest.isEqual(
+                    if (h != null && MessageDigest.isEqual(
                             token.getBytes(StandardCharsets.US_ASCII),
                             h.path("hello").asText().getBytes(StandardCharsets.US_ASCII))) break;
                 }

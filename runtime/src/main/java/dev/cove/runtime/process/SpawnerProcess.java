@@ -7,6 +7,13 @@ import dev.cove.runtime.host.Sys;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -45,22 +52,22 @@ final class SpawnerProcess implements SandboxProcess {
      * NIO pipe, whose reads park a virtual thread instead of pinning its carrier.
      */
     static InputStream reader(int fd, String name) throws IOException {
-        java.nio.channels.Pipe pipe;
+        Pipe pipe;
         try {
-            pipe = java.nio.channels.Pipe.open();
+            pipe = Pipe.open();
         } catch (IOException e) {
             Native.close(fd);
             throw e;
         }
         Thread.ofPlatform().daemon().name(name).start(() -> {
-            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined(); var sink = pipe.sink()) {
-                java.lang.foreign.MemorySegment buf = a.allocate(64 * 1024);
+            try (Arena a = Arena.ofConfined(); var sink = pipe.sink()) {
+                MemorySegment buf = a.allocate(64 * 1024);
                 byte[] heap = new byte[64 * 1024];
                 for (;;) {
                     int n = Sys.read(fd, buf, buf.byteSize());
                     if (n <= 0) break;
-                    java.lang.foreign.MemorySegment.copy(buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, heap, 0, n);
-                    java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(heap, 0, n);
+                    MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, heap, 0, n);
+                    ByteBuffer bb = ByteBuffer.wrap(heap, 0, n);
                     while (bb.hasRemaining()) sink.write(bb);
                 }
             } catch (IOException e) {
@@ -69,7 +76,7 @@ final class SpawnerProcess implements SandboxProcess {
                 Native.close(fd);
             }
         });
-        return java.nio.channels.Channels.newInputStream(pipe.source());
+        return Channels.newInputStream(pipe.source());
     }
 
     void ended(Exit e) {
@@ -118,9 +125,9 @@ final class SpawnerProcess implements SandboxProcess {
         if (!hasStdin) throw new IOException("the process was started without stdin");
         synchronized (stdinLock) {
             if (stdin < 0) throw new IOException("stdin is closed");
-            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-                java.lang.foreign.MemorySegment buf = a.allocate(Math.max(1, data.length));
-                java.lang.foreign.MemorySegment.copy(data, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, data.length);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment buf = a.allocate(Math.max(1, data.length));
+                MemorySegment.copy(data, 0, buf, ValueLayout.JAVA_BYTE, 0, data.length);
                 long off = 0;
                 while (off < data.length) {
                     long n = SpawnerNative.write(stdin, buf.asSlice(off), data.length - off);
@@ -131,7 +138,7 @@ final class SpawnerProcess implements SandboxProcess {
                             Thread.sleep(1); // the process has not read yet: park, do not pin
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
-                            throw new java.io.InterruptedIOException("interrupted while writing stdin");
+                            throw new InterruptedIOException("interrupted while writing stdin");
                         }
                     } else {
                         throw new IOException("cannot write to stdin: " + Native.strerror((int) -n));

@@ -20,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
@@ -183,7 +184,7 @@ public final class TemplateStore {
 
     private void debootstrap(Recipe recipe, AptSources.Source mirror, Path rootfs, Progress progress, long start)
             throws IOException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("debootstrap", "--variant=" + recipe.variant(),
+        List<String> cmd = new ArrayList<>(List.of("debootstrap", "--variant=" + recipe.variant(),
                 "--components=main", "--include=" + String.join(",", recipe.packages())));
         if (mirror.signedBy() != null && Files.isRegularFile(Path.of(mirror.signedBy())))
             cmd.add("--keyring=" + mirror.signedBy());

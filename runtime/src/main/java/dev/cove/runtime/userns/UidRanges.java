@@ -65,6 +65,13 @@ public final class UidRanges {
 
     public static Range range(int index) { return new Range(index, FIRST + index * SIZE); }
 
+    /** The range whose first host id is {@code base}. */
+    public static Range rangeOf(long base) {
+        if (base < FIRST || (base - FIRST) % SIZE != 0 || (base - FIRST) / SIZE >= COUNT)
+            throw new IllegalArgumentException("not the base of a sandbox uid range: " + base);
+        return range((int) ((base - FIRST) / SIZE));
+    }
+
     /** Takes a free range for {@code sandboxId}; starts at a random index so that freed ranges are not reused at once. */
     public Range allocate(String sandboxId) {
         int start = ThreadLocalRandom.current().nextInt(COUNT);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Makes the user namespace and the network namespace of a sandbox, in one short-lived process.
@@ -32,12 +33,24 @@ public final class UserNamespaces {
     private UserNamespaces() {}
 
     /** The process holding a new pair of namespaces, and a descriptor of the user namespace. */
-    public record Holder(Process process, int usernsFd) implements AutoCloseable {
+    public static final class Holder implements AutoCloseable {
+        private final Process process;
+        private final int usernsFd;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Holder(Process process, int usernsFd) {
+            this.process = process;
+            this.usernsFd = usernsFd;
+        }
+
         public long pid() { return process.pid(); }
 
-        /** Lets the process end and closes the descriptor; bound namespaces live on. */
+        public int usernsFd() { return usernsFd; }
+
+        /** Lets the process end and closes the descriptor (once); namespaces bound meanwhile live on. */
         @Override
         public void close() {
+            if (!closed.compareAndSet(false, true)) return;
             Native.close(usernsFd);
             try {
                 process.getOutputStream().close();

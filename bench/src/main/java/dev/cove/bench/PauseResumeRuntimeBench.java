@@ -1,10 +1,12 @@
-package dev.cove.runtime;
+package dev.cove.bench;
 
 import dev.cove.core.runtime.ExecResult;
 import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxSpec;
+import dev.cove.runtime.OciRuntime;
+import dev.cove.runtime.RuntimeConfig;
 import dev.cove.runtime.fs.FileTrees;
 
 import java.nio.file.Files;
@@ -37,8 +39,7 @@ public final class PauseResumeRuntimeBench {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         Path dataDir = Files.createTempDirectory("cove-bench-pause");
-        RuntimeConfig config = TestSupport.config(dataDir).withResourcePrefix(PREFIX)
-                .withPool("10.223.0.0/16", "fd63:6f1a::/32");
+        RuntimeConfig config = RuntimeBenchHost.config(dataDir, PREFIX, "10.223.0.0/16", "fd63:6f1a::/32");
         Map<String, List<Long>> samples = new LinkedHashMap<>();
         for (String k : List.of("pause keepMemory=true (freeze)", "resume from frozen (thaw)", "first process after thaw",
                 "pause keepMemory=false (stop)", "resume from stopped (restart)", "first process after restart",
@@ -48,7 +49,7 @@ public final class PauseResumeRuntimeBench {
         try (OciRuntime runtime = new OciRuntime(config)) {
             oci = runtime.ociRuntimeName();
             runtime.ensureTemplate("base", line -> System.out.println("template: " + line));
-            String id = TestSupport.newId("bench");
+            String id = RuntimeBenchHost.newId("bench");
             RuntimeSandbox sb = runtime.create(new SandboxSpec(id, "base", 1, 512, 256, Map.of()));
             try {
                 startWorkload(runtime, id);
@@ -60,7 +61,7 @@ public final class PauseResumeRuntimeBench {
             }
         }
         FileTrees.deleteRecursively(dataDir);
-        for (Path m : TestSupport.cgroupMounts()) Files.deleteIfExists(m.resolve(PREFIX)); // our empty parent cgroups
+        RuntimeBenchHost.removeCgroupParents(PREFIX); // our empty parent cgroups
         System.out.printf("%nPause/resume at the runtime level: %s, %d rounds, sandbox running a counter loop and "
                 + "python holding 128 MiB%n", oci, rounds);
         System.out.printf("%-36s %9s %9s %9s%n", "", "p50 ms", "p99 ms", "max ms");
@@ -99,9 +100,9 @@ public final class PauseResumeRuntimeBench {
         String runcRoot = config.dataDir().resolve("runc").toString();
         String container = PREFIX + "-" + id;
         t0 = System.nanoTime();
-        TestSupport.run("runc", "--root", runcRoot, "pause", container);
+        RuntimeBenchHost.run("runc", "--root", runcRoot, "pause", container);
         t1 = System.nanoTime();
-        TestSupport.run("runc", "--root", runcRoot, "resume", container);
+        RuntimeBenchHost.run("runc", "--root", runcRoot, "resume", container);
         t2 = System.nanoTime();
         record(samples, "runc pause (CLI, for comparison)", t1 - t0);
         record(samples, "runc resume (CLI, for comparison)", t2 - t1);
