@@ -180,9 +180,10 @@ final class Creation {
         Path disk = pooled != null ? pooled.mount() : dir.resolve(SandboxDisk.MOUNT);
         Path image = pooled != null ? pooled.image() : dir.resolve(SandboxDisk.IMAGE);
         SlotPool slots = node.slots;
+        Path rootfs = uidBase != 0 ? SandboxNamespaces.rootfs(config.resourcePrefix(), id) : dir.resolve("rootfs");
         return new SandboxJournal(1, id, template, lower.toString(), slot, name, slots.hostVeth(slot),
                 slots.sandboxVeth(slot), slots.hostIpv4(slot), slots.sandboxIpv4(slot), slots.hostIpv6(slot),
-                slots.sandboxIpv6(slot), dir.resolve("rootfs").toString(), disk.resolve("upper").toString(),
+                slots.sandboxIpv6(slot), rootfs.toString(), disk.resolve("upper").toString(),
                 disk.resolve("work").toString(), "/" + config.resourcePrefix() + "/" + id, name, node.oci.name(),
                 node.oci.root().toString(), spec.envVars(), cpu, mem, pids, System.currentTimeMillis(),
                 image.toString(), disk.toString(), diskMB, uidBase);
@@ -205,7 +206,8 @@ final class Creation {
         Files.setPosixFilePermissions(Path.of(j.upperDir()), DIR_0755);
         Files.setPosixFilePermissions(upperEtc, DIR_0755);
         Files.createDirectories(Path.of(j.workDir()));
-        Files.createDirectories(Path.of(j.rootfs()));
+        if (j.hasUserNamespace()) SandboxNamespaces.prepareRootDir(j);
+        else Files.createDirectories(Path.of(j.rootfs()));
         writeEtc(upperEtc.resolve("hostname"), j.id() + "\n");
         writeEtc(upperEtc.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                 + j.ipv4() + "\t" + j.id() + "\n" + j.ipv6() + "\t" + j.id() + "\n");

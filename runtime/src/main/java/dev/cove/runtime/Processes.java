@@ -60,7 +60,8 @@ final class Processes {
         boolean gated = true;
         try {
             Pausing.requireRunning(id, h);
-            OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.process(u, argv, j.env(), noNewPrivs));
+            OciSpec.JSON.writeValue(processFile.toFile(),
+                    OciSpec.inSandbox(OciSpec.process(u, argv, j.env(), noNewPrivs), j.hasUserNamespace()));
             ProcessBuilder pb = new ProcessBuilder(node.cli(j.ociRuntime()).execCommand(j.containerId(), processFile, pidFile));
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Process p = pb.start();
@@ -188,7 +189,8 @@ final class Processes {
         int[] console = spec.pty() == null ? null
                 : new int[] {Math.max(1, spec.pty().cols()), Math.max(1, spec.pty().rows())};
         try {
-            OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.process(u, spec.argv(), envList, cwd, noNewPrivs, console));
+            OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.inSandbox(
+                    OciSpec.process(u, spec.argv(), envList, cwd, noNewPrivs, console), j.hasUserNamespace()));
             return RuncProcess.start(node.cli(j.ociRuntime()).execCommand(j.containerId(), processFile, pidFile), pidFile, spec);
         } catch (IOException e) {
             throw new CoveException(500, "internal", "could not start a process in sandbox '" + id + "': "

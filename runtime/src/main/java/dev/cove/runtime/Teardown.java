@@ -126,6 +126,7 @@ final class Teardown {
                     (tCgroup - t0) / 1000, (tUmount - tCgroup) / 1000, (tNet - tUmount) / 1000);
         // the pool entry before the journal that names it: until then a retry (destroy, recover) finds it by its paths
         if (poolEntry != null) FileTrees.deleteRecursively(poolEntry);
+        if (j.hasUserNamespace()) SandboxNamespaces.removeRootDir(j);
         FileTrees.deleteRecursively(node.dir(j.id()));
     }
 }

@@ -4,6 +4,7 @@ import dev.cove.core.CoveException;
 import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxProcess;
+import dev.cove.runtime.journal.SandboxJournal;
 import dev.cove.runtime.oci.OciSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,7 +144,11 @@ class SpawnerTest {
                     .findFirst().orElseThrow();
             assertThat(nspid).endsWith("\t" + p.pid());
             assertThat(p.pid()).isNotEqualTo((int) p.hostPid());
-            assertThat(fromSpawner(p)).contains("Uid:\t1000\t1000\t1000\t1000");
+            // on the host, the sandbox's user is its range's id 1000, not host uid 1000
+            long uid = SandboxJournal.read(dataDir.resolve("sandboxes").resolve(id)).uidBase()
+                    + 1000;
+            assertThat(uid).isGreaterThanOrEqualTo(0x80000L + 1000);
+            assertThat(fromSpawner(p)).contains("Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid);
         } finally {
             p.signal(9);
             assertThat(p.waitFor()).isEqualTo(new SandboxProcess.Exit(-1, 9));

@@ -152,6 +152,7 @@ final class TestSupport {
         }
         assertThat(dir).as("sandbox dir").doesNotExist();
         assertThat(uidRangeClaims()).as("uid range claims").doesNotContain(prefix + " " + id);
+        assertThat(Path.of("/run/cove/roots", prefix, id)).as("root file system directory").doesNotExist();
     }
 
     /** The owners ({@code <prefix> <sandbox id>}) of every sandbox uid range claimed on this host. */

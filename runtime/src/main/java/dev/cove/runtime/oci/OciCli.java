@@ -40,6 +40,20 @@ public final class OciCli {
 
     public Path root() { return root; }
 
+    /**
+     * What {@code run} and {@code exec} start with: the sandbox's limits set on the runtime's own process (lowering
+     * only, allowed without privilege), so the container and every process it starts inherit them. The spec sets the
+     * same limits; in a user namespace it cannot ({@link OciSpec#inSandbox}).
+     */
+    public static final List<String> LIMITS = List.of("prlimit", "--core=0:0",
+            "--nofile=" + OciSpec.NOFILE + ":" + OciSpec.NOFILE, "--");
+
+    private List<String> limited(String... args) {
+        List<String> c = new ArrayList<>(LIMITS);
+        c.addAll(cmd(args));
+        return c;
+    }
+
     private List<String> cmd(String... args) {
         List<String> c = new ArrayList<>(wrapper);
         c.add(binary);
@@ -60,7 +74,7 @@ public final class OciCli {
      */
     public long run(String containerId, Path bundle, Path log) throws IOException {
         Path pidFile = bundle.resolve("init.pid");
-        ProcessBuilder pb = new ProcessBuilder(cmd("run", "-d", "--bundle", bundle.toString(),
+        ProcessBuilder pb = new ProcessBuilder(limited("run", "-d", "--bundle", bundle.toString(),
                 "--pid-file", pidFile.toString(), containerId));
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -112,7 +126,7 @@ public final class OciCli {
 
     /** The command line of {@code exec --process <json>}; the exec'd process's host pid goes to {@code pidFile}. */
     public List<String> execCommand(String containerId, Path processJson, Path pidFile) {
-        return cmd("exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), containerId);
+        return limited("exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), containerId);
     }
 
     private static String tail(Path log) {

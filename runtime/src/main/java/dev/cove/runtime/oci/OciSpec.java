@@ -109,7 +109,7 @@ public final class OciSpec {
     public static ObjectNode config(SandboxJournal j, String hostname, Path spawner) {
         ObjectNode c = JSON.createObjectNode();
         c.put("ociVersion", "1.0.2");
-        c.set("process", process(User.ROOT, INIT, j.env(), true));
+        c.set("process", inSandbox(process(User.ROOT, INIT, j.env(), true), j.hasUserNamespace()));
         ObjectNode root = c.putObject("root");
         root.put("path", j.rootfs());
         root.put("readonly", false);
@@ -187,6 +187,17 @@ public final class OciSpec {
         rlimits.addObject().put("type", "RLIMIT_CORE").put("hard", 0).put("soft", 0);
         p.put("noNewPrivileges", noNewPrivileges);
         return p;
+    }
+
+    /**
+     * {@code process} as a sandbox in a user namespace runs it: without rlimits, which the OCI runtime would set with
+     * prlimit(2) from outside the namespace, needing CAP_SYS_RESOURCE over the sandbox's ids (a host root without it,
+     * as in some containers, is refused). The same limits come from the runtime's own process instead
+     * ({@link OciCli#LIMITS}), which passes them down.
+     */
+    public static ObjectNode inSandbox(ObjectNode process, boolean userNamespace) {
+        if (userNamespace) process.remove("rlimits");
+        return process;
     }
 
     /** PATH, HOME, USER, LANG, then the sandbox's own variables (which win). */

@@ -76,6 +76,7 @@ public final class StopPause implements PauseStrategy {
             SandboxDisk.mount(image, Path.of(journal.diskDir()));
         }
         if (!MountTable.isMountPoint(Path.of(journal.rootfs()))) {
+            if (journal.hasUserNamespace()) SandboxNamespaces.prepareRootDir(journal); // /run is gone after a reboot
             if (journal.templateRootfs() == null || !Files.isDirectory(Path.of(journal.templateRootfs())))
                 throw new IOException("template rootfs " + journal.templateRootfs() + " of the sandbox is gone");
             Linux.mount("overlay", journal.rootfs(), "overlay", 0, journal.overlayOptions());

@@ -121,8 +121,8 @@ final class Spawner implements AutoCloseable {
             if (uidBase != 0) Sys.fchownat(dirFd, "s", uidBase, uidBase, Sys.AT_SYMLINK_NOFOLLOW);
 
             List<String> argv = List.of(OciSpec.SPAWNER_PATH, "/run/" + name + "/s");
-            OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.process(OciSpec.User.ROOT, argv,
-                    List.of("PATH=" + OciSpec.PATH, "LANG=C.UTF-8"), "/", true, null));
+            OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.inSandbox(OciSpec.process(OciSpec.User.ROOT, argv,
+                    List.of("PATH=" + OciSpec.PATH, "LANG=C.UTF-8"), "/", true, null), uidBase != 0));
             // Not detached: the runtime reaps the first spawner process, which exits once it has connected and
             // forked the real one (adopted by the sandbox's init). A detached exec would leave it to the host's
             // init, whose late reaping keeps the sandbox's cgroup busy at destroy.
