@@ -121,6 +121,29 @@ def setns_net():
     return sc(308, fd, 0)
 
 
+def open_for_write(path):
+    """Opens a kernel knob for writing (and writes nothing): the errno's name, or ok."""
+    try:
+        os.close(os.open(path, os.O_WRONLY))
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+
+
+def cgroup_knob():
+    """A control file of the sandbox's own cgroup (its memory or pids limit), for writing."""
+    for knob in ("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        if os.path.exists(knob):
+            return open_for_write(knob)
+    return "ENOENT"
+
+
+def setuid_host_root():
+    """setuid to an id beyond the sandbox's range (host root's neighbourhood as the host counts): not mappable."""
+    r = sc(105, 65536)  # setuid(65536): the first id outside a 65,536-id range
+    return r
+
+
 FSOPEN_TMPFS = ctypes.c_char_p(b"tmpfs")
 CASES = {
     "fanotify_init": lambda: sc(300, 0, 0),
@@ -186,6 +209,12 @@ CASES = {
     "fchmodat2_newer_than_profile": lambda: sc(452, -100, b"/tmp", 0o1777, 0),
     "raise_core_limit": raise_core_limit,
     "ping_loopback": ping_loopback,
+    # module autoload: a socket of a family the kernel has no module loaded for would load one
+    "socket_autoload_appletalk": lambda: sock(5, socket.SOCK_DGRAM),
+    "proc_sys_write": lambda: open_for_write("/proc/sys/kernel/hostname"),
+    "core_pattern_write": lambda: open_for_write("/proc/sys/kernel/core_pattern"),
+    "cgroup_limit_write": cgroup_knob,
+    "setuid_outside_range": setuid_host_root,
 }
 
 

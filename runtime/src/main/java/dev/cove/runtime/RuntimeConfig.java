@@ -1,9 +1,8 @@
 package dev.cove.runtime;
 
+import dev.cove.runtime.disk.SandboxDisk;
 import dev.cove.runtime.egress.EgressConfig;
-import dev.cove.runtime.internal.Ipv4Cidr;
-import dev.cove.runtime.internal.Ipv6Prefix;
-import dev.cove.runtime.internal.SandboxDisk;
+import dev.cove.runtime.net.SlotPool;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -41,17 +40,30 @@ import java.util.regex.Pattern;
  *                         beyond it is refused with 507
  * @param diskPoolSize     how many formatted and mounted disks of {@code defaultDiskMB} the node keeps ready, so a
  *                         create of that size does not wait for mkfs and mount; 0: off, negative: the default (2)
+ * @param userNamespaces   each sandbox in a user namespace of its own, its ids a host range of its own (sandbox root
+ *                         is not host root); false: sandbox ids are the host's (hosts whose kernel lacks idmapped
+ *                         mounts, or to measure what the namespace costs)
  */
 public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
                             String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
                             int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress,
                             boolean fastSpawn, int defaultDiskMB, int maxDiskMB, double diskOvercommit,
-                            int diskPoolSize) {
+                            int diskPoolSize, boolean userNamespaces) {
 
     public static final int DEFAULT_DISK_MB = 10_240;
     public static final double DEFAULT_DISK_OVERCOMMIT = 4.0;
     /** Two ready disks: a burst of creates beyond it makes its own disks (as with the pool off) while it refills. */
     public static final int DEFAULT_DISK_POOL = 2;
+
+    /** With user namespaces. */
+    public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
+                         String poolSubnet6, String ociRuntime, int defaultCpuCount, int defaultMemoryMB,
+                         int defaultPidsLimit, String templateMirror, boolean userSudo, EgressConfig egress,
+                         boolean fastSpawn, int defaultDiskMB, int maxDiskMB, double diskOvercommit, int diskPoolSize) {
+        this(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime, defaultCpuCount,
+                defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn, defaultDiskMB, maxDiskMB,
+                diskOvercommit, diskPoolSize, true);
+    }
 
     /** With the default disk pool. */
     public RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefix, String poolSubnet,
@@ -100,9 +112,9 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
                     + " or digits, at most 8 characters (it is part of 15-character interface names), got '"
                     + resourcePrefix + "'");
         poolSubnet = poolSubnet == null ? "10.200.0.0/16" : poolSubnet;
-        Ipv4Cidr.parse(poolSubnet); // validates: at least a /30
+        SlotPool.pool4(poolSubnet); // validates: at least a /30
         poolSubnet6 = poolSubnet6 == null ? "fd63:6f76::/32" : poolSubnet6;
-        Ipv6Prefix.parse(poolSubnet6);
+        SlotPool.pool6(poolSubnet6);
         ociRuntime = ociRuntime == null ? "auto" : ociRuntime;
         if (!ociRuntime.equals("auto") && !ociRuntime.equals("runc") && !ociRuntime.equals("crun"))
             throw new IllegalArgumentException("ociRuntime must be auto, runc or crun, got '" + ociRuntime + "'");
@@ -131,68 +143,75 @@ public record RuntimeConfig(Path dataDir, Path templateDir, String resourcePrefi
     public RuntimeConfig withTemplateDir(Path dir) {
         return new RuntimeConfig(dataDir, dir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withResourcePrefix(String prefix) {
         return new RuntimeConfig(dataDir, templateDir, prefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withPool(String subnet4, String subnet6) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, subnet4, subnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withOciRuntime(String runtime) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, runtime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withDefaultLimits(int cpuCount, int memoryMB, int pidsLimit) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 cpuCount, memoryMB, pidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withTemplateMirror(String mirror) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, mirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withEgress(EgressConfig config) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, config, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withUserSudo(boolean allow) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, allow, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     /** Disk size when a spec says nothing, the largest a spec may ask for, and the overcommit factor (0: default). */
     public RuntimeConfig withDisk(int defaultMB, int maxMB, double overcommit) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultMB, maxMB, overcommit, diskPoolSize);
+                defaultMB, maxMB, overcommit, diskPoolSize, userNamespaces);
     }
 
     public RuntimeConfig withFastSpawn(boolean on) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, on,
-                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize);
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, userNamespaces);
     }
 
     /** Ready disks the node keeps (0: every create makes its own). */
     public RuntimeConfig withDiskPool(int size) {
         return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
                 defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
-                defaultDiskMB, maxDiskMB, diskOvercommit, Math.max(0, size));
+                defaultDiskMB, maxDiskMB, diskOvercommit, Math.max(0, size), userNamespaces);
+    }
+
+    /** Sandboxes in user namespaces of their own (the default) or with the host's ids. */
+    public RuntimeConfig withUserNamespaces(boolean on) {
+        return new RuntimeConfig(dataDir, templateDir, resourcePrefix, poolSubnet, poolSubnet6, ociRuntime,
+                defaultCpuCount, defaultMemoryMB, defaultPidsLimit, templateMirror, userSudo, egress, fastSpawn,
+                defaultDiskMB, maxDiskMB, diskOvercommit, diskPoolSize, on);
     }
 }

@@ -6,7 +6,7 @@ import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxSpec;
 import dev.cove.runtime.egress.EgressConfig;
 import dev.cove.runtime.egress.Firewall;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -112,7 +112,7 @@ class ConfinementTest {
             for (OciRuntime r : new OciRuntime[] {closed, opened}) {
                 if (r == null) continue;
                 r.recover(Set.of()); // destroys every sandbox of the node, also those a failed test left
-                tables.add(r.egress().table());
+                tables.add(r.node.egress.table());
                 r.close();
             }
         } finally {
@@ -187,7 +187,7 @@ class ConfinementTest {
             String rulesBefore = rules(opened);
 
             // stopped (what SIGTERM does: the shutdown hook closes the runtime; the sandboxes run on)
-            String table = opened.egress().table();
+            String table = opened.node.egress.table();
             opened.close();
             opened = null;
             assertThat(sh("nft list tables")).contains(table);
@@ -243,7 +243,7 @@ class ConfinementTest {
             second.close();
         }
         // the second node came and went: the first one's table and sandbox entries are untouched
-        assertThat(sh("nft list tables")).contains(closed.egress().table()).doesNotContain("cove_covecnfd_");
+        assertThat(sh("nft list tables")).contains(closed.node.egress.table()).doesNotContain("cove_covecnfd_");
         assertThat(attack(closed, a, "tcp", CGNAT, "8080")).startsWith("refused");
         assertThat(attack(closed, a, "dns", sa.hostIpv4(), "still.cove.test")).startsWith("rcode=0 answers=1");
     }
@@ -269,7 +269,7 @@ class ConfinementTest {
     @Test
     void tablesRemovedFromOutsideArePutBackWithEverySandbox() throws Exception {
         String c = sandbox(closed, null);
-        String t = closed.egress().table();
+        String t = closed.node.egress.table();
         String before = rules(closed);
         // what a host firewall reload does (nft flush ruleset), limited to this node's tables
         sh("nft delete table inet " + t + " && nft delete table arp " + t);
@@ -368,11 +368,11 @@ class ConfinementTest {
     }
 
     private SandboxJournal journal(OciRuntime runtime, String id) {
-        return SandboxJournal.read(runtime.config().dataDir().resolve("sandboxes").resolve(id));
+        return SandboxJournal.read(runtime.node.config.dataDir().resolve("sandboxes").resolve(id));
     }
 
     private String netns(OciRuntime runtime, String id) {
-        return (runtime == null ? openedConfig : runtime.config()).resourcePrefix() + "-" + id;
+        return (runtime == null ? openedConfig : runtime.node.config).resourcePrefix() + "-" + id;
     }
 
     /** attack.py in the sandbox's network namespace, as root; {@code runtime} null: the opened node's, while it is down. */
@@ -392,7 +392,7 @@ class ConfinementTest {
 
     /** The node's ruleset without what changes by itself: listener ports and the budgets' dynamic entries. */
     private static String rules(OciRuntime runtime) {
-        String t = runtime.egress().table();
+        String t = runtime.node.egress.table();
         String all = sh("nft list table inet " + t) + sh("nft list table arp " + t);
         all = all.replaceAll("redirect to :\\d+", "redirect to :P").replaceAll("th dport \\{ [\\d, ]+ \\}", "th dport { P }");
         return Pattern.compile("set (conns|rates) \\{.*?\\n\\t}", Pattern.DOTALL).matcher(all).replaceAll("");

@@ -3,10 +3,10 @@ package dev.cove.runtime;
 import dev.cove.core.runtime.ExecResult;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxSpec;
-import dev.cove.runtime.internal.DiskPool;
-import dev.cove.runtime.internal.FileTrees;
-import dev.cove.runtime.internal.SandboxDisk;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.disk.DiskPool;
+import dev.cove.runtime.disk.SandboxDisk;
+import dev.cove.runtime.fs.FileTrees;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,8 +96,8 @@ class DiskPoolTest {
 
     private void awaitReady(int n) throws InterruptedException {
         long deadline = System.nanoTime() + T.toNanos();
-        while (runtime.readyDisks() < n && System.nanoTime() < deadline) Thread.sleep(20);
-        assertThat(runtime.readyDisks()).as("ready disks").isEqualTo(n);
+        while (runtime.node.diskPool.readyCount() < n && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(runtime.node.diskPool.readyCount()).as("ready disks").isEqualTo(n);
     }
 
     private RuntimeSandbox create(String tag, int diskMB) {
@@ -171,7 +171,7 @@ class DiskPoolTest {
         Path dir = dataDir.resolve("sandboxes").resolve(id);
         assertThat(j.diskImage()).isEqualTo(dir.resolve(SandboxDisk.IMAGE).toString());
         assertThat(runtime.usage(id).diskTotal()).isLessThanOrEqualTo(32L << 20);
-        assertThat(runtime.readyDisks()).isEqualTo(READY);
+        assertThat(runtime.node.diskPool.readyCount()).isEqualTo(READY);
         runtime.destroy(id);
         assertNothingLeft(config, id, j);
     }

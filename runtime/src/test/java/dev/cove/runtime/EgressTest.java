@@ -115,7 +115,7 @@ class EgressTest {
         try {
             if (runtime != null) {
                 for (String id : ids) runtime.destroy(id);
-                table = runtime.egress().table();
+                table = runtime.node.egress.table();
                 runtime.close();
             }
         } finally {

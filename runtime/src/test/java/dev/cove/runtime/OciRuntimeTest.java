@@ -2,9 +2,10 @@ package dev.cove.runtime;
 
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.ExecResult;
+import dev.cove.core.runtime.Progress;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxSpec;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,13 +44,17 @@ class OciRuntimeTest {
     private Path dataDir;
     private RuntimeConfig config;
     private OciRuntime runtime;
+    /** The create step after which creates fail (an injected failure), or null. */
+    private volatile String failCreateAfter;
 
     @BeforeAll
     void start() throws IOException {
         assumeTrue(TestSupport.isRoot(), "the runtime tests need root (runc, network namespaces, mounts)");
         dataDir = Files.createTempDirectory("cove-rt-test");
         config = TestSupport.config(dataDir);
-        runtime = new OciRuntime(config);
+        runtime = new OciRuntime(config, step -> {
+            if (step.equals(failCreateAfter)) throw new IOException("injected failure after step '" + step + "'");
+        });
         long t0 = System.nanoTime();
         runtime.ensureTemplate("base", line -> System.out.println("template: " + line));
         System.out.printf("template base ready after %.1f s (cache %s)%n", (System.nanoTime() - t0) / 1e9,
@@ -59,7 +64,7 @@ class OciRuntimeTest {
     @AfterEach
     void destroyAll() {
         if (runtime == null) return;
-        runtime.failCreateAfter(null);
+        failCreateAfter = null;
         for (String id : runtime.list()) runtime.destroy(id);
         runtime.recover(Set.of()); // sweeps anything half-made a failed test left on disk
     }
@@ -71,7 +76,7 @@ class OciRuntimeTest {
         runtime.close();
         TestSupport.assertNoCreatedNetnsLeft();
         assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(dataDir.toString());
-        dev.cove.runtime.internal.FileTrees.deleteRecursively(dataDir);
+        dev.cove.runtime.fs.FileTrees.deleteRecursively(dataDir);
     }
 
     private ExecResult sh(String id, String user, String script) {
@@ -159,7 +164,7 @@ class OciRuntimeTest {
     void templateLowerLayerStaysUnchanged() throws Exception {
         String id = newId("ovl");
         RuntimeSandbox sb = runtime.create(spec(id));
-        Path lower = runtime.templateRootfs("base");
+        Path lower = runtime.node.templates.ensure("base", Progress.NONE);
         String bashrcBefore = sha256(lower.resolve("etc/bash.bashrc"));
         out(id, "root", "echo probe > /etc/cove-probe && echo '# changed' >> /etc/bash.bashrc && rm /etc/issue"
                 + " && echo mine > /home/user/file && chown user /home/user/file");
@@ -320,7 +325,7 @@ class OciRuntimeTest {
     void failedCreateUndoesEverything() throws IOException {
         for (String step : List.of("journal", "network", "rootfs", "container")) {
             String id = newId("fail" + step.charAt(0));
-            runtime.failCreateAfter(step);
+            failCreateAfter = step;
             assertThatThrownBy(() -> runtime.create(spec(id)))
                     .isInstanceOfSatisfying(CoveException.class, e -> {
                         assertThat(e.status()).isEqualTo(500);
@@ -330,7 +335,7 @@ class OciRuntimeTest {
             assertNothingLeft(config, id, null);
             assertThat(runtime.list()).doesNotContain(id);
         }
-        runtime.failCreateAfter(null);
+        failCreateAfter = null;
         String id = newId("after");
         runtime.create(spec(id));
         assertThat(out(id, "root", "echo ok")).isEqualTo("ok");

@@ -7,9 +7,9 @@ import dev.cove.core.runtime.ProcessSpec;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxSpec;
-import dev.cove.runtime.internal.CgroupLayout;
-import dev.cove.runtime.internal.FileTrees;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.cgroup.CgroupLayout;
+import dev.cove.runtime.fs.FileTrees;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,8 +124,8 @@ class PauseTest {
     private void awaitSpawner(String id) throws InterruptedException {
         spawn(id, "true").waitFor();
         long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!runtime.spawners().ready(id) && System.nanoTime() < deadline) Thread.sleep(10);
-        assertThat(runtime.spawners().ready(id)).as("spawner of " + id + " up").isTrue();
+        while (!runtime.node.spawners.ready(id) && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(runtime.node.spawners.ready(id)).as("spawner of " + id + " up").isTrue();
     }
 
     private static int counter(RuntimeSandbox sb) throws IOException {
@@ -221,7 +221,7 @@ class PauseTest {
         assertThat(runtime.resume(id)).isEqualTo(sb); // resuming a running sandbox changes nothing
 
         // the spawner was frozen with the sandbox and serves again
-        assertThat(runtime.spawners().ready(id)).isTrue();
+        assertThat(runtime.node.spawners.ready(id)).isTrue();
         SandboxProcess echo = spawn(id, "echo again");
         assertThat(echo.getClass().getSimpleName()).isEqualTo("SpawnerProcess");
         assertThat(new String(echo.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("again\n");

@@ -1,10 +1,10 @@
 package dev.cove.runtime;
 
 import dev.cove.core.runtime.RuntimeSandbox;
-import dev.cove.runtime.internal.FileTrees;
-import dev.cove.runtime.internal.Network;
-import dev.cove.runtime.internal.SandboxJournal;
-import dev.cove.runtime.internal.SlotPool;
+import dev.cove.runtime.fs.FileTrees;
+import dev.cove.runtime.journal.SandboxJournal;
+import dev.cove.runtime.net.Network;
+import dev.cove.runtime.net.SlotPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.cove.runtime;
 
 import dev.cove.core.runtime.ExecResult;
-import dev.cove.runtime.internal.FileTrees;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.fs.FileTrees;
+import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -126,7 +126,11 @@ class SyscallAttackTest {
                 Arguments.of("i386_socketcall_vsock", sigsys), Arguments.of("i386_keyctl", sigsys),
                 Arguments.of("i386_mount", sigsys),
                 // syscalls the profile does not know: ENOSYS, so libc falls back as on an older kernel
-                Arguments.of("unknown_syscall_1000", enosys), Arguments.of("fchmodat2_newer_than_profile", enosys));
+                Arguments.of("unknown_syscall_1000", enosys), Arguments.of("fchmodat2_newer_than_profile", enosys),
+                // module autoload through a socket family; kernel knobs (the core_pattern helper runs as host root)
+                // and the sandbox's own cgroup limits: the host's files, on which sandbox root has no power
+                Arguments.of("socket_autoload_appletalk", eperm), Arguments.of("proc_sys_write", "EACCES"),
+                Arguments.of("core_pattern_write", "EACCES"), Arguments.of("cgroup_limit_write", "EACCES"));
     }
 
     @ParameterizedTest(name = "{0} is refused ({1}) as root and as user")
@@ -160,6 +164,23 @@ class SyscallAttackTest {
         assertThat(CAPS & (1L << 27)).as("MKNOD").isZero();
     }
 
+    /**
+     * Identity: root and user are ids of the sandbox's own host range (a user namespace), so no id inside is a
+     * host account's, and root cannot step outside the range (with the host's ids, setuid(65536) works for root).
+     */
+    @Test
+    void sandboxIdsAreARangeOfTheirOwnThatRootCannotLeave() {
+        for (String user : USERS) {
+            String[] map = out(user, "cat /proc/self/uid_map").split("\\s+");
+            assertThat(map).as(user).hasSize(3);
+            assertThat(map[0]).isEqualTo("0");
+            assertThat(Long.parseLong(map[1])).as("host id of the sandbox's root").isGreaterThanOrEqualTo(0x80000L);
+            assertThat(map[2]).isEqualTo("65536");
+        }
+        for (String user : USERS)
+            assertThat(results.get(user).get("setuid_outside_range")).as(user).isEqualTo("EINVAL"); // no such id here
+    }
+
     @Test
     void aCrashLeavesNoCoreFile() {
         for (String user : USERS) {
@@ -173,7 +194,8 @@ class SyscallAttackTest {
 
     @Test
     void pingGroupRangeIsOpenInTheSandboxAndProcSysStaysReadOnly() {
-        assertThat(out("user", "cat /proc/sys/net/ipv4/ping_group_range")).isEqualTo("0\t2147483647");
+        // in its user namespace only the sandbox's own gids exist: all of them may ping
+        assertThat(out("user", "cat /proc/sys/net/ipv4/ping_group_range")).isEqualTo("0\t65535");
         assertThat(out("root", "echo 1 > /proc/sys/net/ipv4/ping_group_range 2>/dev/null && echo written || echo refused"))
                 .isEqualTo("refused");
     }

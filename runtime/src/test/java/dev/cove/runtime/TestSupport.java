@@ -1,7 +1,10 @@
 package dev.cove.runtime;
 
 import dev.cove.core.runtime.SandboxSpec;
-import dev.cove.runtime.internal.SandboxJournal;
+import dev.cove.runtime.journal.SandboxJournal;
+
+import dev.cove.runtime.process.SpawnerBinary;
+
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +33,9 @@ final class TestSupport {
         String env = System.getenv("COVE_TEMPLATE_CACHE");
         return Path.of(env == null || env.isBlank() ? "/var/cache/cove/templates" : env);
     }
+
+    /** The host binary of the sealed agent that the runtime of {@code dataDir} mounts into its sandboxes. */
+    static Path spawnerBinary(Path dataDir) { return SpawnerBinary.path(dataDir); }
 
     static boolean isRoot() {
         try {
@@ -145,6 +151,25 @@ final class TestSupport {
                 assertThat(run(oci, "--root", ociRoot.toString(), "list", "-q")).as(oci + " list").doesNotContain(netns);
         }
         assertThat(dir).as("sandbox dir").doesNotExist();
+        assertThat(uidRangeClaims()).as("uid range claims").doesNotContain(prefix + " " + id);
+        assertThat(Path.of("/run/cove/roots", prefix, id)).as("root file system directory").doesNotExist();
+    }
+
+    /** The owners ({@code <prefix> <sandbox id>}) of every sandbox uid range claimed on this host. */
+    static List<String> uidRangeClaims() throws IOException {
+        List<String> owners = new ArrayList<>();
+        Path dir = Path.of("/run/cove/uid-ranges");
+        if (!Files.isDirectory(dir)) return owners;
+        try (var claims = Files.newDirectoryStream(dir)) {
+            for (Path claim : claims) {
+                try {
+                    owners.add(Files.readString(claim).strip());
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // released meanwhile
+                }
+            }
+        }
+        return owners;
     }
 
     /** The backing file of every attached loop device (the kernel's record, as {@code losetup -a} shows it). */

@@ -1,5 +1,8 @@
 package dev.cove.core.runtime;
 
+import dev.cove.core.CoveException;
+import dev.cove.core.net.SocketTable;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -18,7 +21,7 @@ public interface SandboxRuntime extends AutoCloseable {
 
     /**
      * Creates and starts a sandbox. On failure nothing of it remains (everything half-made is undone)
-     * and a {@link dev.cove.core.CoveException} says why.
+     * and a {@link CoveException} says why.
      */
     RuntimeSandbox create(SandboxSpec spec);
 
@@ -56,17 +59,17 @@ public interface SandboxRuntime extends AutoCloseable {
      * {@code sandbox_paused} while the sandbox is paused.
      */
     default SandboxProcess spawn(String id, ProcessSpec spec) {
-        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime cannot start processes");
+        throw new CoveException(501, "unimplemented", "this runtime cannot start processes");
     }
 
     /** File access confined to the sandbox's root. */
     default SandboxFiles files(String id) {
-        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime has no file access");
+        throw new CoveException(501, "unimplemented", "this runtime has no file access");
     }
 
     /** Current resource use of the sandbox. */
     default SandboxUsage usage(String id) {
-        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime reports no metrics");
+        throw new CoveException(501, "unimplemented", "this runtime reports no metrics");
     }
 
     /**
@@ -74,7 +77,7 @@ public interface SandboxRuntime extends AutoCloseable {
      * allows are cut. 404 {@code sandbox_not_found} when the runtime holds no such sandbox.
      */
     default void updateEgress(String id, EgressPolicy policy) {
-        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime has no egress control");
+        throw new CoveException(501, "unimplemented", "this runtime has no egress control");
     }
 
     /**
@@ -113,26 +116,26 @@ public interface SandboxRuntime extends AutoCloseable {
      * a freeze are frozen with it (and, after a stop, ended). {@link #files}, {@link #usage}, {@link #updateEgress}
      * and the egress denials keep working; {@link #destroy} frees a paused sandbox like a running one.
      *
-     * @throws dev.cove.core.CoveException 404 {@code sandbox_not_found}; 500 {@code sandbox_pause_failed} when the
+     * @throws CoveException 404 {@code sandbox_not_found}; 500 {@code sandbox_pause_failed} when the
      *                                     sandbox could not be paused (a failed freeze leaves it running; a failed
      *                                     stop leaves it stopped with something to retry); 501 when this runtime
      *                                     cannot pause
      */
     default void pause(String id, boolean keepMemory) {
-        throw new dev.cove.core.CoveException(501, "unimplemented", "this runtime cannot pause sandboxes");
+        throw new CoveException(501, "unimplemented", "this runtime cannot pause sandboxes");
     }
 
     /**
      * Resumes a paused sandbox: thaws a frozen one, or starts a stopped one again on its kept file system (a new
      * init, the same addresses). On a running sandbox it changes nothing. Returns the sandbox as it now runs.
      *
-     * @throws dev.cove.core.CoveException 404 {@code sandbox_not_found}; 500 {@code sandbox_resume_failed} (the
+     * @throws CoveException 404 {@code sandbox_not_found}; 500 {@code sandbox_resume_failed} (the
      *                                     sandbox stays paused; resume or destroy it again)
      */
     default RuntimeSandbox resume(String id) {
         RuntimeSandbox sandbox = get(id); // a runtime that cannot pause holds running sandboxes only
         if (sandbox == null)
-            throw dev.cove.core.CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+            throw CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
         return sandbox;
     }
 
@@ -149,34 +152,17 @@ public interface SandboxRuntime extends AutoCloseable {
     /**
      * The TCP listeners of the sandbox's network namespace (addresses and ports only: cheap enough to poll). 404
      * {@code sandbox_not_found} when the runtime holds no such sandbox; empty while it has no processes (stopped).
-     * This default reads the host's {@code /proc} through the sandbox's init process, which works wherever the runtime
-     * is local.
      */
-    default dev.cove.core.net.SocketTable sockets(String id) {
-        RuntimeSandbox sandbox = get(id);
-        if (sandbox == null)
-            throw dev.cove.core.CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
-        if (sandbox.initPid() <= 0) return new dev.cove.core.net.SocketTable(java.util.List.of()); // paused, stopped
-        try {
-            return dev.cove.core.net.SocketTable.ofProcess(sandbox.initPid());
-        } catch (java.io.IOException e) {
-            throw new dev.cove.core.CoveException(500, "ports_unreadable",
-                    "The socket table of sandbox " + id + " cannot be read: " + e.getMessage(), e);
-        }
+    default SocketTable sockets(String id) {
+        throw new CoveException(501, "unimplemented", "this runtime cannot list ports");
     }
 
     /**
-     * {@link #sockets} with the process holding each listener (pids as the sandbox sees them). Finding the owners walks
-     * the host's processes: for listings, not for polling.
+     * {@link #sockets} with the process holding each listener (pids as the sandbox sees them). Finding the owners may
+     * cost more than {@link #sockets}: for listings, not for polling.
      */
-    default java.util.List<dev.cove.core.net.SocketTable.Owned> listeningPorts(String id) {
-        dev.cove.core.net.SocketTable table = sockets(id);
-        if (table.listeners().isEmpty()) return java.util.List.of();
-        try {
-            return dev.cove.core.net.SocketTable.owners(table, get(id).initPid());
-        } catch (java.io.IOException | NullPointerException gone) { // ended between the two reads
-            throw dev.cove.core.CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
-        }
+    default List<SocketTable.Owned> listeningPorts(String id) {
+        throw new CoveException(501, "unimplemented", "this runtime cannot list ports");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.cove.runtime.egress;
 
 import dev.cove.core.CoveException;
+import dev.cove.core.net.Cidr;
 import dev.cove.core.runtime.EgressPolicy;
 
 import java.net.InetAddress;

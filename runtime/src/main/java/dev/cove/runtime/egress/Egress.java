@@ -2,6 +2,7 @@ package dev.cove.runtime.egress;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cove.core.CoveException;
+import dev.cove.core.net.Cidr;
 import dev.cove.core.runtime.EgressDenial;
 import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.runtime.egress.dns.Dns;

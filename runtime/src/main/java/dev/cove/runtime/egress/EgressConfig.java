@@ -1,5 +1,7 @@
 package dev.cove.runtime.egress;
 
+import dev.cove.core.net.Cidr;
+
 import java.util.List;
 
 /**

@@ -1,6 +1,7 @@
 package dev.cove.runtime.egress;
 
-import dev.cove.runtime.internal.Cmd;
+import dev.cove.core.net.Cidr;
+import dev.cove.runtime.host.Cmd;
 
 import java.io.IOException;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.cove.runtime.egress;
 
+import dev.cove.core.net.Cidr;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

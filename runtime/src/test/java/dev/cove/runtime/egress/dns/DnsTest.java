@@ -1,7 +1,7 @@
 package dev.cove.runtime.egress.dns;
 
-import dev.cove.runtime.egress.CompiledPolicy;
 import dev.cove.core.runtime.EgressPolicy;
+import dev.cove.runtime.egress.CompiledPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;

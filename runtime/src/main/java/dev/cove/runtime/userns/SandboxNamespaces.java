@@ -1,0 +1,118 @@
+package dev.cove.runtime.userns;
+
+import dev.cove.core.linux.Native;
+import dev.cove.runtime.fs.MountTable;
+import dev.cove.runtime.host.Linux;
+import dev.cove.runtime.host.Sys;
+import dev.cove.runtime.journal.SandboxJournal;
+import dev.cove.runtime.net.Network;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A sandbox's user namespace on the host: bound at {@link SandboxJournal#userns} (so it outlives the process that
+ * made it, as a named network namespace does), and the template seen through it at {@link SandboxJournal#lowerDir}
+ * (an idmapped, read-only mount: the template's root and user show as the sandbox's host ids, with no copy). Both are
+ * mounts in the sandbox directory; teardown takes them away, and a host restart (which loses them) has them made
+ * again with the same range.
+ */
+public final class SandboxNamespaces {
+    private static final long MS_BIND = 4096;
+    /** Where the root file systems of sandboxes in user namespaces are mounted: {@code <prefix>/<id>/rootfs}. */
+    static final Path ROOTS = Path.of("/run/cove/roots");
+
+    private SandboxNamespaces() {}
+
+    /**
+     * The mount point of a user-namespaced sandbox's root file system. The OCI runtime reaches it from inside the
+     * sandbox's user namespace (as the sandbox's host root id), so every directory on the way must let that id
+     * through, and no other: {@code /run/cove/roots/<prefix>} is 0711 (no listing), {@code <id>} belongs to the
+     * sandbox's root with 0700. The user namespace binding and the idmapped template live beside it, in
+     * {@code <id>}. The data directory keeps its own permissions (a sandbox's files under it would need
+     * it to be open to everyone on the way).
+     */
+    public static Path rootfs(String prefix, String id) { return ROOTS.resolve(prefix).resolve(id).resolve("rootfs"); }
+
+    /** Makes the directories of {@link #rootfs} with their owners and modes (again, after a host restart). */
+    public static void prepareRootDir(SandboxJournal j) throws IOException {
+        Path rootfs = Path.of(j.rootfs());
+        Path own = rootfs.getParent();
+        for (Path p : List.of(ROOTS, own.getParent())) {
+            Files.createDirectories(p);
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
+        }
+        if (!Files.isDirectory(own)) Files.createDirectory(own);
+        Sys.fchownat(Sys.AT_FDCWD, own.toString(), j.uidBase(), j.uidBase(), Sys.AT_SYMLINK_NOFOLLOW);
+        Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(rootfs);
+    }
+
+    /** Removes the (unmounted, empty) directories of {@link #rootfs}; never anything below a mount. */
+    public static void removeRootDir(SandboxJournal j) throws IOException {
+        Path rootfs = Path.of(j.rootfs());
+        if (!rootfs.startsWith(ROOTS) || MountTable.isMountPoint(rootfs)) return;
+        if (MountTable.isMountPoint(j.lowerDir()) || MountTable.isMountPoint(j.userns())) return;
+        // each fails on a non-empty directory: nothing is deleted recursively here
+        Files.deleteIfExists(rootfs);
+        Files.deleteIfExists(j.lowerDir());
+        Files.deleteIfExists(j.userns());
+        Files.deleteIfExists(rootfs.getParent());
+    }
+
+    /** Binds the holder's user namespace where the journal says and mounts the template through it. */
+    public static void bind(SandboxJournal j, UserNamespaces.Holder holder) throws IOException {
+        prepareRootDir(j);
+        Path userns = j.userns();
+        if (!Files.exists(userns)) Files.createFile(userns);
+        Linux.mount("/proc/self/fd/" + holder.usernsFd(), userns.toString(), "none", MS_BIND, null);
+        mountLower(j, holder.usernsFd());
+    }
+
+    private static void mountLower(SandboxJournal j, int usernsFd) throws IOException {
+        Files.createDirectories(j.lowerDir());
+        IdmappedMounts.mountReadOnly(j.templateRootfs(), j.lowerDir().toString(), usernsFd);
+    }
+
+    /**
+     * Makes what a host restart lost, before the network namespace is made again: the user namespace (same range),
+     * the network namespace it owns, and the idmapped template. No-op for a sandbox without a user namespace.
+     */
+    public static void restore(SandboxJournal j) throws IOException {
+        if (!j.hasUserNamespace()) return;
+        prepareRootDir(j);
+        if (!MountTable.isMountPoint(j.userns())) {
+            if (Network.netnsExists(j.netns()))
+                throw new IOException("network namespace " + j.netns() + " exists without the user namespace owning it");
+            try (UserNamespaces.Holder h = UserNamespaces.create(UidRanges.rangeOf(j.uidBase()))) {
+                Path userns = j.userns();
+                if (!Files.exists(userns)) Files.createFile(userns);
+                Linux.mount("/proc/self/fd/" + h.usernsFd(), userns.toString(), "none", MS_BIND, null);
+                Network.create(j, h.pid());
+            }
+        }
+        if (!MountTable.isMountPoint(j.lowerDir())) {
+            int fd = Native.open(j.userns().toString(), 0, 0);
+            try {
+                mountLower(j, fd);
+            } finally {
+                Native.close(fd);
+            }
+        }
+    }
+
+    /** Unmounts the template view and the namespace binding (either may be missing); what failed, in words. */
+    public static List<String> release(SandboxJournal j) {
+        List<String> problems = new ArrayList<>();
+        for (Path p : List.of(j.lowerDir(), j.userns())) {
+            int errno = Linux.umount2(p.toString(), Linux.MNT_DETACH);
+            if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
+                problems.add("cannot unmount " + p + ": " + Native.describe(errno));
+        }
+        return problems;
+    }
+}
