@@ -386,6 +386,11 @@ class PauseTest {
         assertThat(TestSupport.loopBackingFiles()).doesNotContain(j.diskImage());
         run("ip", "netns", "del", j.netns());
         assertThat(run("ip", "netns", "list")).doesNotContain(j.netns());
+        if (j.hasUserNamespace()) { // and its user namespace with the template seen through it; /run is a tmpfs
+            run("umount", j.lowerDir().toString());
+            run("umount", j.userns().toString());
+            FileTrees.deleteRecursively(Path.of(j.rootfs()).getParent());
+        }
 
         runtime = new OciRuntime(config);
         assertThat(runtime.recover(Set.of(id))).containsExactly(id);

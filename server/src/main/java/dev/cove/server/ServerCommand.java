@@ -119,6 +119,11 @@ final class ServerCommand implements Callable<Integer> {
             + "'private' (a token or share link is needed) or 'public' (E2B's behaviour: the drop-in setting for E2B clients) (default ${DEFAULT-VALUE}).")
     String defaultPortAccess;
 
+    @Option(names = "--no-user-namespaces", description = "Run new sandboxes with the host's user ids instead of a user "
+            + "namespace of their own each (sandbox root is then host root, confined only by capabilities and seccomp; for "
+            + "kernels without idmapped mounts, or to measure what the namespace costs).")
+    boolean noUserNamespaces;
+
     @Option(names = "--no-fast-spawn", description = "Start every agent API process with the OCI runtime's exec instead of the sandbox's process spawner (slower; for comparison or troubleshooting).")
     boolean noFastSpawn;
 
@@ -161,6 +166,7 @@ final class ServerCommand implements Callable<Integer> {
                 .withDiskPool(diskPool)
                 .withUserSudo(userSudo)
                 .withFastSpawn(!noFastSpawn)
+                .withUserNamespaces(!noUserNamespaces)
                 .withEgress(dev.cove.runtime.egress.EgressConfig.DEFAULT.withDenyOut(denyOut).withDnsUpstreams(dnsUpstreams)
                         .withAllowPrivate(allowPrivate));
             // refuses a second owner of the prefix or pools, in one line naming the flag and the owner

@@ -94,6 +94,11 @@ public final class SandboxNamespaces {
                 Linux.mount("/proc/self/fd/" + h.usernsFd(), userns.toString(), "none", MS_BIND, null);
                 Network.create(j, h.pid());
             }
+        } else if (!Network.netnsExists(j.netns())) {
+            // the user namespace stayed but its network namespace went: a new one, owned by the same user namespace
+            try (UserNamespaces.Holder h = UserNamespaces.netnsIn(j.userns())) {
+                Network.create(j, h.pid());
+            }
         }
         if (!MountTable.isMountPoint(j.lowerDir())) {
             int fd = Native.open(j.userns().toString(), 0, 0);

@@ -94,6 +94,31 @@ public final class UserNamespaces {
         }
     }
 
+    /** A process in the existing user namespace bound at {@code userns}, holding a new network namespace it owns. */
+    public static Holder netnsIn(Path userns) throws IOException {
+        Process p = new ProcessBuilder("nsenter", "--user=" + userns, "--", "unshare", "--net", "--", "cat")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        boolean ok = false;
+        try {
+            Path proc = Path.of("/proc", Long.toString(p.pid()));
+            String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+            long deadline = System.nanoTime() + WAIT_NANOS;
+            while (!otherThan(proc.resolve("ns/net"), own)) {
+                if (!p.isAlive()) throw new IOException("nsenter/unshare ended early (exit " + p.exitValue() + ")");
+                if (System.nanoTime() > deadline) throw new IOException("unshare --net did not start in time");
+                Thread.sleep(0, 200_000);
+            }
+            Holder h = new Holder(p, Native.open(userns.toString(), 0, 0));
+            ok = true;
+            return h;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            if (!ok) p.destroyForcibly();
+        }
+    }
+
     private static boolean otherThan(Path link, String own) throws IOException {
         try {
             return !Files.readSymbolicLink(link).toString().equals(own);
