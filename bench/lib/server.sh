@@ -4,12 +4,14 @@
 export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 
 start_cove_server() {
-  local top; top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  # COVE_BENCH_SERVER_HOME: run the server of another checkout (a baseline), measured by this tree's clients
+  local top; top=${COVE_BENCH_SERVER_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
   data=$(mktemp -d /tmp/cove-bench.XXXXXX)
   key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   COVE_API_KEY=$key "$top/cove" server --data-dir "$data" --http-port 0 --https-port 0 \
     --resource-prefix covebnch --pool-subnet 10.209.0.0/16 --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 \
-    --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
+    --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" ${COVE_BENCH_SERVER_FLAGS:-} \
+    > "$data/server.log" 2>&1 &
   server=$!
   trap stop_cove_server EXIT
   for _ in $(seq 600); do

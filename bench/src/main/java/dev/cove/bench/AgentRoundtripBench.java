@@ -88,13 +88,13 @@ public final class AgentRoundtripBench {
         }
     }
 
-    private static HttpRequest.Builder agent(URI edge, String id, String token, String pathAndQuery) {
+    static HttpRequest.Builder agent(URI edge, String id, String token, String pathAndQuery) {
         HttpRequest.Builder b = HttpRequest.newBuilder(edge.resolve(pathAndQuery)).timeout(Duration.ofSeconds(60))
                 .header("E2b-Sandbox-Id", id).header("E2b-Sandbox-Port", "49983");
         return token == null ? b : b.header("X-Access-Token", token);
     }
 
-    private static byte[] envelope(String message) {
+    static byte[] envelope(String message) {
         byte[] m = message.getBytes(StandardCharsets.UTF_8);
         byte[] e = new byte[5 + m.length];
         e[1] = (byte) (m.length >>> 24);
@@ -106,7 +106,7 @@ public final class AgentRoundtripBench {
     }
 
     /** Reads envelopes to the end-stream frame; returns the decoded stdout. */
-    private static String readUntilEnd(InputStream body, ObjectMapper json) throws Exception {
+    static String readUntilEnd(InputStream body, ObjectMapper json) throws Exception {
         StringBuilder out = new StringBuilder();
         try (DataInputStream in = new DataInputStream(body)) {
             for (;;) {
