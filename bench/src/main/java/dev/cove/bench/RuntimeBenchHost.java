@@ -22,7 +22,8 @@ final class RuntimeBenchHost {
     /**
      * Nothing leaves the host: every address is an operator-denied range, and the sandboxes' resolver forwards to a
      * closed loopback port. COVE_TEMPLATE_CACHE (default /var/cache/cove/templates) holds the built templates;
-     * COVE_BENCH_OCI_RUNTIME=runc|crun|auto picks the OCI runtime (default: auto).
+     * COVE_BENCH_OCI_RUNTIME=runc|crun|auto picks the OCI runtime (default: auto); COVE_BENCH_USER_NAMESPACES=false
+     * gives sandboxes the host's ids (to measure what the user namespace costs).
      */
     static RuntimeConfig config(Path dataDir, String prefix, String pool4, String pool6) {
         String cache = System.getenv("COVE_TEMPLATE_CACHE");
@@ -31,6 +32,7 @@ final class RuntimeBenchHost {
                 .withTemplateDir(Path.of(cache == null || cache.isBlank() ? "/var/cache/cove/templates" : cache))
                 .withResourcePrefix(prefix).withPool(pool4, pool6)
                 .withOciRuntime(oci == null || oci.isBlank() ? "auto" : oci)
+                .withUserNamespaces(!"false".equals(System.getenv("COVE_BENCH_USER_NAMESPACES")))
                 .withEgress(EgressConfig.DEFAULT.withDenyOut(List.of("0.0.0.0/0", "::/0"))
                         .withDnsUpstreams(List.of("127.0.0.1:9")));
     }

@@ -23,6 +23,8 @@ public final class ReadyRanges implements AutoCloseable {
 
     private record Ready(Prepared prepared, String claim) {}
 
+    private static final long REFILL_DELAY_MS = 100;
+
     private final UidRanges ranges;
     private final int target;
     private final Deque<Ready> ready = new ArrayDeque<>();
@@ -68,6 +70,8 @@ public final class ReadyRanges implements AutoCloseable {
         }
         Thread.ofVirtual().name("cove-uid-ranges").start(() -> {
             try {
+                // after the create that took one: making namespaces starts processes, which would compete with it
+                Thread.sleep(REFILL_DELAY_MS);
                 for (;;) {
                     String name;
                     synchronized (this) {
@@ -93,6 +97,8 @@ public final class ReadyRanges implements AutoCloseable {
                     ranges.release(r.index(), name);
                     return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 synchronized (this) {
                     filling = false;

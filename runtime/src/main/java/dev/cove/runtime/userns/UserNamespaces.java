@@ -47,20 +47,23 @@ public final class UserNamespaces {
 
         public int usernsFd() { return usernsFd; }
 
-        /** Lets the process end and closes the descriptor (once); namespaces bound meanwhile live on. */
+        /**
+         * Lets the process end and closes the descriptor (once); namespaces bound meanwhile live on. Does not wait
+         * for the end (a create would pay for it): the JDK reaps the process, and one still there after 5 s is killed.
+         */
         @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) return;
             Native.close(usernsFd);
             try {
-                process.getOutputStream().close();
-                if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly();
+                process.getOutputStream().close(); // cat reads end-of-file and ends
             } catch (IOException e) {
                 process.destroyForcibly();
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
+                return;
             }
+            process.onExit().completeOnTimeout(null, 5, TimeUnit.SECONDS).thenRun(() -> {
+                if (process.isAlive()) process.destroyForcibly();
+            });
         }
     }
 
