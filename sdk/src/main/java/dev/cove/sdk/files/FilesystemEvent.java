@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.files;
 
 /**
  * A change under a watched directory: {@code name} is the path relative to the watched directory; {@code entry} is

@@ -1,4 +1,7 @@
-package dev.cove.sdk;
+package dev.cove.sdk.ports;
+
+import dev.cove.sdk.Sandbox;
+import dev.cove.sdk.errors.CoveTimeoutException;
 
 import java.time.Duration;
 

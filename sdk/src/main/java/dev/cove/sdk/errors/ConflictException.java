@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /** The request conflicts with the current state (HTTP 409, Connect `already_exists`). */
 public class ConflictException extends CoveException {

@@ -1,7 +1,10 @@
-package dev.cove.sdk;
+package dev.cove.sdk.ports;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.Access;
+import dev.cove.sdk.Sandbox;
+import dev.cove.sdk.errors.NotFoundException;
 import dev.cove.sdk.internal.Envd;
 import dev.cove.sdk.internal.Json;
 import dev.cove.sdk.internal.Transport;
@@ -29,8 +32,13 @@ public final class Ports {
     private static final Duration SERVER_DEFAULT_READINESS_TIMEOUT = Duration.ofSeconds(30);
 
     private final Sandbox sandbox;
+    private final Transport transport;
 
-    Ports(Sandbox sandbox) { this.sandbox = sandbox; }
+    /** The ports of {@code sandbox}, reached through its transport; users get theirs from {@link Sandbox#ports()}. */
+    public Ports(Sandbox sandbox, Transport transport) {
+        this.sandbox = sandbox;
+        this.transport = transport;
+    }
 
     /** Everything at once, in one request: the default policy, the listeners and the exposed ports. */
     public PortsInfo list() {
@@ -118,11 +126,12 @@ public final class Ports {
         return Json.integer(transport().api("DELETE", base() + "/links", null).body, "revoked", 0);
     }
 
-    private Transport transport() { return sandbox.transport(); }
+    private Transport transport() { return transport; }
 
     private String base() { return "/sandboxes/" + Envd.enc(sandbox.getSandboxId()); }
 
-    static void checkPort(int port) {
+    /** Refuses a port number outside 1..65535 (IllegalArgumentException). */
+    public static void checkPort(int port) {
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
     }
 

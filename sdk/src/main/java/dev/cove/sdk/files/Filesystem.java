@@ -1,7 +1,12 @@
-package dev.cove.sdk;
+package dev.cove.sdk.files;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.Sandbox;
+import dev.cove.sdk.errors.ConflictException;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.errors.SandboxEndedException;
 import dev.cove.sdk.internal.Envd;
 import dev.cove.sdk.internal.Errors;
 import dev.cove.sdk.internal.Json;
@@ -34,7 +39,8 @@ public final class Filesystem {
     private final Envd envd;
     private final String user;
 
-    Filesystem(Envd envd, String user) {
+    /** The files of the sandbox behind {@code envd}, as {@code user}; users get theirs from {@link Sandbox#files()}. */
+    public Filesystem(Envd envd, String user) {
         this.envd = envd;
         this.user = user;
     }

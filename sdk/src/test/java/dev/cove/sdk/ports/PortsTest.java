@@ -1,7 +1,16 @@
-package dev.cove.sdk;
+package dev.cove.sdk.ports;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cove.sdk.Access;
+import dev.cove.sdk.AuditEvent;
+import dev.cove.sdk.FakeControlPlane;
+import dev.cove.sdk.Sandbox;
+import dev.cove.sdk.errors.ConflictException;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.InvalidArgumentException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.errors.PortNotReadyException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,6 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
+
+import dev.cove.sdk.Sandbox;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /** A sandbox, process, file or endpoint that does not exist (HTTP 404, Connect `not_found`). For a sandbox it also means it has ended: the control plane answers 404 for both, as E2B does. */
 public class NotFoundException extends CoveException {

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /**
  * A failure reported by Cove (or met on the way to it), carrying the server's own sentence. Subclasses name the

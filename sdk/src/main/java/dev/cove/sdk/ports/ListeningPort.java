@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.ports;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cove.sdk.internal.Json;

@@ -1,6 +1,8 @@
-package dev.cove.sdk;
+package dev.cove.sdk.ports;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cove.sdk.Access;
+import dev.cove.sdk.Sandbox;
 import dev.cove.sdk.internal.Json;
 
 import java.time.Duration;

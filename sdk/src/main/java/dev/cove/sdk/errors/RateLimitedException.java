@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 import java.time.Duration;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /** A deadline passed: the client's request timeout, a command's timeout, a wait strategy's startup timeout, or the server's `deadline_exceeded` (HTTP 504). */
 public class CoveTimeoutException extends CoveException {

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /**
  * The sandbox existed but has ended (killed, or its timeout passed), so its agent API and its ports are gone.

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.files;
 
 /** What a path is. */
 public enum FileType {

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.files;
 
 /** A running {@link Filesystem#watchDir watchDir}; {@link #stop()} (or close) ends it. */
 public final class WatchHandle implements AutoCloseable {

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /** The request was refused as invalid (HTTP 400, Connect `invalid_argument`/`failed_precondition`); the message says which field and why. */
 public class InvalidArgumentException extends CoveException {

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /** The server does not implement this yet (HTTP 501, Connect `unimplemented`); the message names the feature. */
 public class NotImplementedException extends CoveException {

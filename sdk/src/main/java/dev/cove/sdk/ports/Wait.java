@@ -1,4 +1,9 @@
-package dev.cove.sdk;
+package dev.cove.sdk.ports;
+
+import dev.cove.sdk.Access;
+import dev.cove.sdk.Sandbox;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.CoveTimeoutException;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 /** The API key (or the sandbox's access token) is missing or wrong (HTTP 401, Connect `unauthenticated`). */
 public class AuthenticationException extends CoveException {

@@ -1,4 +1,4 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
 
 import dev.cove.sdk.internal.Errors;
 import org.junit.jupiter.api.Test;

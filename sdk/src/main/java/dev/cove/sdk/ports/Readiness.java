@@ -1,6 +1,7 @@
-package dev.cove.sdk;
+package dev.cove.sdk.ports;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.Sandbox;
 import dev.cove.sdk.internal.Json;
 
 import java.time.Duration;

@@ -1,4 +1,7 @@
-package dev.cove.sdk;
+package dev.cove.sdk.errors;
+
+import dev.cove.sdk.CommandResult;
+
 
 /** A command ended with a non-zero exit code; carries what it wrote. */
 public class CommandExitException extends CoveException {
