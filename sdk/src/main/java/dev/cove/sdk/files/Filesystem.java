@@ -13,6 +13,7 @@ import dev.cove.sdk.internal.Json;
 import dev.cove.sdk.internal.Transport;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -56,7 +57,7 @@ public final class Filesystem {
     public byte[] readBytes(String path) {
         try (InputStream in = readStream(path)) {
             return in.readAllBytes();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw Transport.transportFailure(envd.base(), e);
         }
     }
