@@ -1,7 +1,7 @@
 package dev.cove.cli;
 
 import dev.cove.sdk.CoveConfig;
-import dev.cove.sdk.CoveException;
+import dev.cove.sdk.errors.CoveException;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

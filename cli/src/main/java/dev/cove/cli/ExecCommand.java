@@ -1,11 +1,11 @@
 package dev.cove.cli;
 
-import dev.cove.sdk.CommandExitException;
 import dev.cove.sdk.CommandHandle;
 import dev.cove.sdk.CommandOptions;
 import dev.cove.sdk.CommandResult;
-import dev.cove.sdk.CoveException;
 import dev.cove.sdk.Sandbox;
+import dev.cove.sdk.errors.CommandExitException;
+import dev.cove.sdk.errors.CoveException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

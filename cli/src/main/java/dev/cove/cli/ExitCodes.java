@@ -1,12 +1,13 @@
 package dev.cove.cli;
 
-import dev.cove.sdk.AuthenticationException;
-import dev.cove.sdk.CoveException;
-import dev.cove.sdk.CoveTimeoutException;
-import dev.cove.sdk.InvalidArgumentException;
-import dev.cove.sdk.NotFoundException;
-import dev.cove.sdk.PortNotReadyException;
-import dev.cove.sdk.RateLimitedException;
+import dev.cove.sdk.errors.AuthenticationException;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.CoveTimeoutException;
+import dev.cove.sdk.errors.InvalidArgumentException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.errors.PortNotReadyException;
+import dev.cove.sdk.errors.RateLimitedException;
+
 
 /**
  * Exit codes scripts can rely on (listed in {@code cove --help}). {@code cove exec} and {@code cove shell} return the

@@ -2,12 +2,12 @@ package dev.cove.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cove.sdk.Access;
-import dev.cove.sdk.ExposeOptions;
-import dev.cove.sdk.ExposedPort;
-import dev.cove.sdk.PortNotReadyException;
-import dev.cove.sdk.Readiness;
 import dev.cove.sdk.Sandbox;
-import dev.cove.sdk.ShareLink;
+import dev.cove.sdk.errors.PortNotReadyException;
+import dev.cove.sdk.ports.ExposeOptions;
+import dev.cove.sdk.ports.ExposedPort;
+import dev.cove.sdk.ports.Readiness;
+import dev.cove.sdk.ports.ShareLink;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -2,7 +2,7 @@ package dev.cove.cli;
 
 import dev.cove.sdk.CoveConfig;
 import dev.cove.sdk.Sandbox;
-import dev.cove.sdk.WriteInfo;
+import dev.cove.sdk.files.WriteInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -2,9 +2,9 @@ package dev.cove.cli;
 
 import dev.cove.sdk.ApiKey;
 import dev.cove.sdk.CoveConfig;
-import dev.cove.sdk.CoveException;
 import dev.cove.sdk.Sandbox;
 import dev.cove.sdk.SandboxQuery;
+import dev.cove.sdk.errors.CoveException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

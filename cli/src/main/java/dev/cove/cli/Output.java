@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cove.sdk.ExposedPort;
-import dev.cove.sdk.ListeningPort;
 import dev.cove.sdk.SandboxInfo;
-import dev.cove.sdk.ShareLink;
+import dev.cove.sdk.ports.ExposedPort;
+import dev.cove.sdk.ports.ListeningPort;
+import dev.cove.sdk.ports.ShareLink;
 
 import java.io.PrintStream;
 import java.time.Duration;

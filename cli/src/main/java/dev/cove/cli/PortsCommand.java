@@ -2,11 +2,11 @@ package dev.cove.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cove.sdk.ExposedPort;
-import dev.cove.sdk.ListeningPort;
-import dev.cove.sdk.Ports;
 import dev.cove.sdk.Sandbox;
-import dev.cove.sdk.ShareLink;
+import dev.cove.sdk.ports.ExposedPort;
+import dev.cove.sdk.ports.ListeningPort;
+import dev.cove.sdk.ports.Ports;
+import dev.cove.sdk.ports.ShareLink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

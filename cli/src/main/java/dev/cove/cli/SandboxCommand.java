@@ -14,9 +14,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -105,7 +107,7 @@ final class SandboxCommand implements Runnable {
             SandboxQuery.Builder q = SandboxQuery.builder().metadata(metadata);
             for (String s : states) {
                 try {
-                    q.state(SandboxState.valueOf(s.strip().toUpperCase(java.util.Locale.ROOT)));
+                    q.state(SandboxState.valueOf(s.strip().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--state takes running or paused, not '" + s + "'");
                 }
@@ -220,7 +222,7 @@ final class SandboxCommand implements Runnable {
             CoveConfig config = config();
             Sandbox.setTimeout(id, timeout, config);
             if (timeout.isZero()) {
-                if (json) Output.json(out(), Output.object().put("sandboxID", id).put("endAt", Output.time(java.time.Instant.now())));
+                if (json) Output.json(out(), Output.object().put("sandboxID", id).put("endAt", Output.time(Instant.now())));
                 else out().println(id + " ends now");
                 return ExitCodes.OK;
             }

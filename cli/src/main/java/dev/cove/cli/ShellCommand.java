@@ -1,16 +1,17 @@
 package dev.cove.cli;
 
-import dev.cove.sdk.CommandExitException;
 import dev.cove.sdk.CommandHandle;
 import dev.cove.sdk.CommandResult;
-import dev.cove.sdk.CoveException;
 import dev.cove.sdk.Pty;
 import dev.cove.sdk.Sandbox;
+import dev.cove.sdk.errors.CommandExitException;
+import dev.cove.sdk.errors.CoveException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -110,7 +111,7 @@ final class ShellCommand extends Base implements Callable<Integer> {
         cmd[0] = "stty";
         System.arraycopy(args, 0, cmd, 1, args.length);
         try {
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty")))
+            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/tty")))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             ByteArrayOutputStream o = new ByteArrayOutputStream();
             p.getInputStream().transferTo(o);

@@ -4,11 +4,11 @@ import dev.cove.sdk.Access;
 import dev.cove.sdk.CommandHandle;
 import dev.cove.sdk.CommandOptions;
 import dev.cove.sdk.CommandResult;
-import dev.cove.sdk.ExposeOptions;
-import dev.cove.sdk.ExposedPort;
 import dev.cove.sdk.Sandbox;
-import dev.cove.sdk.ShareLink;
-import dev.cove.sdk.Wait;
+import dev.cove.sdk.ports.ExposeOptions;
+import dev.cove.sdk.ports.ExposedPort;
+import dev.cove.sdk.ports.ShareLink;
+import dev.cove.sdk.ports.Wait;
 
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -29,7 +29,7 @@ public enum Access {
     }
 
     /** A policy as the server names it; null when absent or unknown to this SDK version. */
-    static Access fromServer(String wire) {
+    public static Access fromServer(String wire) {
         try {
             return of(wire);
         } catch (IllegalArgumentException e) {

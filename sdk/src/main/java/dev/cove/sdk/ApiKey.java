@@ -2,6 +2,8 @@ package dev.cove.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.errors.ConflictException;
+import dev.cove.sdk.errors.NotFoundException;
 import dev.cove.sdk.internal.Envd;
 import dev.cove.sdk.internal.Json;
 import dev.cove.sdk.internal.Transport;

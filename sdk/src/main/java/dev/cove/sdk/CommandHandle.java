@@ -1,6 +1,9 @@
 package dev.cove.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cove.sdk.errors.CommandExitException;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.CoveTimeoutException;
 import dev.cove.sdk.internal.Envd;
 import dev.cove.sdk.internal.Json;
 import dev.cove.sdk.internal.Utf8Chunks;

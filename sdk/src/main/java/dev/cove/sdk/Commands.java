@@ -2,6 +2,9 @@ package dev.cove.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.errors.CommandExitException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.errors.SandboxEndedException;
 import dev.cove.sdk.internal.Envd;
 import dev.cove.sdk.internal.Json;
 

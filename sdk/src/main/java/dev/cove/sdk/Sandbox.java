@@ -2,9 +2,19 @@ package dev.cove.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.CoveTimeoutException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.errors.PortNotReadyException;
+import dev.cove.sdk.files.Filesystem;
 import dev.cove.sdk.internal.Envd;
 import dev.cove.sdk.internal.Json;
 import dev.cove.sdk.internal.Transport;
+import dev.cove.sdk.ports.ExposeOptions;
+import dev.cove.sdk.ports.ExposedPort;
+import dev.cove.sdk.ports.Ports;
+import dev.cove.sdk.ports.Wait;
+import dev.cove.sdk.ports.WaitStrategy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +74,7 @@ public final class Sandbox implements AutoCloseable {
         this.commands = new Commands(envd, null);
         this.files = new Filesystem(envd, null);
         this.pty = new Pty(envd);
-        this.ports = new Ports(this);
+        this.ports = new Ports(this, transport);
     }
 
     // ------------------------------------------------------------------ creating, finding

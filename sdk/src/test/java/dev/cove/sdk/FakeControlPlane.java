@@ -15,16 +15,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A control plane that answers from a table of canned responses, keyed by {@code "METHOD /path?query"}, and records
  * every request; for checking the SDK's side of a REST contract without a server.
  */
-final class FakeControlPlane implements AutoCloseable {
-    record Request(String method, String path, String body, String apiKey) {}
+public final class FakeControlPlane implements AutoCloseable {
+    public record Request(String method, String path, String body, String apiKey) {}
 
-    record Answer(int status, String body) {}
+    public record Answer(int status, String body) {}
 
-    final List<Request> requests = new CopyOnWriteArrayList<>();
+    public final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     private final HttpServer server;
 
-    FakeControlPlane() throws IOException {
+    public FakeControlPlane() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", ex -> {
             String key = ex.getRequestMethod() + " " + ex.getRequestURI();
@@ -41,18 +41,18 @@ final class FakeControlPlane implements AutoCloseable {
         server.start();
     }
 
-    FakeControlPlane answer(String methodAndPath, int status, String body) {
+    public FakeControlPlane answer(String methodAndPath, int status, String body) {
         answers.put(methodAndPath, new Answer(status, body));
         return this;
     }
 
-    CoveConfig config() {
+    public CoveConfig config() {
         return CoveConfig.builder().apiUrl("http://127.0.0.1:" + server.getAddress().getPort())
                 .domain("cove.localhost:8443").apiKey("e2b_test").build();
     }
 
     /** A sandbox attached through {@code connect}, as the SDK would get it from a real server. */
-    Sandbox sandbox(String id) {
+    public Sandbox sandbox(String id) {
         answer("POST /v2/sandboxes/" + id + "/connect", 201, "{\"sandboxID\":\"" + id + "\",\"templateID\":\"base\","
                 + "\"envdVersion\":\"0.6.13\",\"envdAccessToken\":\"envd\",\"trafficAccessToken\":\"traffic\","
                 + "\"domain\":\"cove.localhost:8443\",\"portAccess\":{\"default\":\"private\"}}");
@@ -61,7 +61,7 @@ final class FakeControlPlane implements AutoCloseable {
         return s;
     }
 
-    Request last() { return requests.get(requests.size() - 1); }
+    public Request last() { return requests.get(requests.size() - 1); }
 
     @Override
     public void close() { server.stop(0); }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -22,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -104,13 +106,13 @@ final class ServerCommand implements Callable<Integer> {
     int tombstoneDays;
 
     @Option(names = "--deny-out", split = ",", description = "CIDRs or IPs no sandbox may reach whatever its policy, comma separated or repeated; on top of the host, the pools, link-local and metadata addresses, which are always denied.")
-    java.util.List<String> denyOut = new java.util.ArrayList<>();
+    List<String> denyOut = new ArrayList<>();
 
     @Option(names = "--dns-upstream", split = ",", description = "Resolvers the sandboxes' resolver forwards to, ip or ip:port, comma separated (default: the host's /etc/resolv.conf nameservers).")
-    java.util.List<String> dnsUpstreams = new java.util.ArrayList<>();
+    List<String> dnsUpstreams = new ArrayList<>();
 
     @Option(names = "--allow-private", split = ",", description = "Private or special ranges (RFC 1918, CGNAT, ULA, benchmarking, ...) that sandboxes may reach, comma separated or repeated; all are closed by default, and a sandbox's allowOut may name one only inside these. Link-local, loopback and multicast cannot be opened.")
-    java.util.List<String> allowPrivate = new java.util.ArrayList<>();
+    List<String> allowPrivate = new ArrayList<>();
 
     @Option(names = "--user-sudo", description = "Let processes of 'user' use sudo (no no_new_privs for them), as E2B's base template does.")
     boolean userSudo;
@@ -171,7 +173,7 @@ final class ServerCommand implements Callable<Integer> {
                         .withAllowPrivate(allowPrivate));
             // refuses a second owner of the prefix or pools, in one line naming the flag and the owner
             runtime = new OciRuntime(runtimeConfig);
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             System.err.println("cove: " + e.getMessage());
             return 2;
         }
@@ -276,7 +278,7 @@ final class ServerCommand implements Callable<Integer> {
     private static int freePort(List<InetAddress> addresses) throws IOException {
         int ephemeralLow = ephemeralRangeStart();
         int low = 10_000, high = Math.max(low + 1_000, ephemeralLow);
-        java.util.Random random = new java.util.Random();
+        Random random = new Random();
         for (int attempt = 0; attempt < 200; attempt++) {
             int candidate = low + random.nextInt(high - low);
             boolean free = true;

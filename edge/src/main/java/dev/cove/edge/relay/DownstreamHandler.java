@@ -6,28 +6,20 @@ import dev.cove.edge.http.CleartextHttp2Detector;
 import dev.cove.edge.http.EdgeError;
 import dev.cove.edge.http.ErrorResponses;
 import dev.cove.edge.http.Http1ServerCodec;
-import dev.cove.edge.http.ProxyHeaders;
 import dev.cove.edge.http.RequestForm;
 import dev.cove.edge.http.UpstreamCodec;
 import dev.cove.edge.metrics.EdgeMetrics;
 import dev.cove.edge.routing.Router;
-import dev.cove.edge.security.PortAccessCheck;
 import dev.cove.edge.upstream.UpstreamDialer;
-
-import dev.cove.core.CoveException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -37,17 +29,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The client side of the proxy: one instance per HTTP/1.1 connection, or per HTTP/2 stream (below
- * {@code Http2StreamFrameToHttpObjectCodec}, so both see the same {@link HttpObject}s). It dispatches each request on
- * the {@link Router}'s decision: answers refusals itself, or sends the request through the {@link UpstreamLeg}, whose
- * relay ({@link Http1Relay}, {@link Http2Relay}) brings the response back; after a 101 a {@link WebSocketTunnel} takes
- * its place. It runs the exchanges' life cycle (HTTP/1.1 pipelining is serialised) and reports each to the
- * {@link ExchangeLog}. Both legs run on the same event loop: no locks.
+ * {@code Http2StreamFrameToHttpObjectCodec}, so both see the same {@link HttpObject}s). It has each request dispatched
+ * on the {@link Router}'s decision ({@link RouteDispatch}): answered by the edge, or sent through the
+ * {@link UpstreamLeg}, whose relay ({@link Http1Relay}, {@link Http2Relay}) brings the response back; after a 101 a
+ * {@link WebSocketTunnel} takes its place. It runs the exchanges' life cycle (HTTP/1.1 pipelining is serialised) and
+ * reports each to the {@link ExchangeLog}. Both legs run on the same event loop: no locks.
  *
  * <pre>
  * Backpressure: nothing is buffered beyond what one socket read decodes; a slow side stops the other from reading.
@@ -69,10 +58,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(DownstreamHandler.class);
-    /** How long a request waits for its paused sandbox to wake (autoResume) before it is answered 504. */
-    static final long WAKE_TIMEOUT_SECONDS = 60;
-
-    private final Router router;
+    private final RouteDispatch dispatch;
     private final int maxHeaderSize;
     private final EdgeMetrics metrics;
     private final ConnectionLimits limits;
@@ -97,12 +83,12 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     private String invalidResponse;
 
     public DownstreamHandler(Router router, int maxHeaderSize, EdgeMetrics metrics, ConnectionLimits limits, ExchangeLog exchangeLog) {
-        this.router = router;
         this.maxHeaderSize = maxHeaderSize;
         this.metrics = metrics;
         this.limits = limits;
         this.exchangeLog = exchangeLog;
         this.upstream = new UpstreamLeg(this, metrics, limits, exchangeLog.accessLogOn());
+        this.dispatch = new RouteDispatch(this, router, metrics, upstream);
     }
 
     @Override
@@ -158,76 +144,9 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
             respondLocally(EdgeError.rateLimited(null, null, "This Cove server has too many open connections ("
                     + limits.maxConnections + "). Retry in a moment.", limits.maxConnections, ConnectionLimits.RETRY_AFTER_SECONDS));
         } else {
-            dispatch(request);
+            dispatch.dispatch(request);
         }
         forward(request);
-    }
-
-    /** Routes a request that has begun (again, after a wake): answers it, or prepares it and dials its upstream. */
-    private void dispatch(HttpRequest request) {
-        boolean secure = client.secure();
-        switch (router.route(request, secure, exchange.browser, client.targets)) {
-            case Router.Refuse refuse -> {
-                exchange.sandbox(refuse.error().sandboxId(), refuse.error().port());
-                if (refuse.accessDenied()) exchange.via = "denied";
-                respondLocally(refuse.error());
-            }
-            case Router.Redirect redirect -> {
-                exchange.sandbox(redirect.sandbox().sandboxId(), redirect.sandbox().port());
-                exchange.access(redirect.redirect().via(), redirect.redirect().linkId());
-                respondLocally(tokenToCookie(redirect.redirect()), 303, "token_to_cookie");
-            }
-            case Router.Wake wake -> {
-                exchange.sandbox(wake.sandbox().sandboxId(), wake.sandbox().port());
-                holdUntilAwake(request, wake);
-            }
-            case Router.Proxy proxy -> {
-                if (proxy.sandbox() != null) exchange.sandbox(proxy.sandbox().sandboxId(), proxy.sandbox().port());
-                if (proxy.access() != null) exchange.access(proxy.access().via(), proxy.access().linkId());
-                exchange.target = proxy.sandbox() == null ? "control_plane" : proxy.agent() ? "agent" : "sandbox";
-                String upgrade = !client.http2 && proxy.sandboxPort() ? ProxyHeaders.requestedUpgrade(request) : null;
-                // gRPC needs HTTP/2 end to end (and its trailers): it goes to the port over h2c, everything else over HTTP/1.1.
-                boolean grpc = client.http2 && proxy.sandboxPort() && ProxyHeaders.isGrpc(request);
-                boolean teTrailers = grpc && ProxyHeaders.asksForTrailers(request);
-                ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, client.ip(),
-                        secure, client.localPort(), proxy.sandboxPort());
-                if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
-                if (proxy.sandboxPort()) {
-                    String masked = proxy.route().maskedHost(exchange.port);
-                    if (masked != null) request.headers().set(HttpHeaderNames.HOST, masked); // X-Forwarded-Host keeps the public one
-                    if (upgrade != null) {
-                        ProxyHeaders.setUpgrade(request.headers(), upgrade);
-                        exchange.upgrade = upgrade;
-                    }
-                }
-                upstream.ensure(proxy.dialer(), proxy.sandboxPort() ? exchange.sandboxId : null, grpc);
-            }
-        }
-    }
-
-    /**
-     * A paused sandbox is being woken for this request: it waits (held by the upstream leg, with the body parts that
-     * follow; nothing more is read meanwhile) and is routed again once the sandbox runs, or answered with why it could
-     * not be.
-     */
-    private void holdUntilAwake(HttpRequest request, Router.Wake wake) {
-        Exchange waiting = exchange;
-        metrics.wakes.increment();
-        wake.woken().toCompletableFuture().orTimeout(WAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .whenComplete((ok, failure) -> ctx.executor().execute(() -> {
-                    if (exchange != waiting || closing || !ctx.channel().isActive()) return; // the client left
-                    if (failure == null) {
-                        dispatch(request);
-                    } else {
-                        Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
-                        respondLocally(cause instanceof TimeoutException
-                                ? EdgeError.wakeTimedOut(waiting.sandboxId, waiting.port, WAKE_TIMEOUT_SECONDS)
-                                : cause instanceof CoveException typed
-                                ? EdgeError.typed(typed, waiting.sandboxId, waiting.port)
-                                : EdgeError.upstreamFailed(waiting.sandboxId, waiting.port));
-                    }
-                    updateReading();
-                }));
     }
 
     /** Sends a part of the current request on, or drops it when the edge answers the request itself. */
@@ -246,6 +165,11 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     ChannelHandlerContext client() { return ctx; }
 
     boolean http2() { return client.http2; }
+
+    ClientFacts facts() { return client; }
+
+    /** Whether the connection is on its way to close: nothing more is answered on it. */
+    boolean closing() { return closing; }
 
     Exchange exchange() { return exchange; }
 
@@ -336,19 +260,7 @@ public final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         respondLocally(ErrorResponses.render(error, exchange.browser), error.status(), error.code());
     }
 
-    /** 303 to the URL without the token, with the cookie that carries it from now on. */
-    private static HttpResponse tokenToCookie(PortAccessCheck.Redirect redirect) {
-        HttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SEE_OTHER);
-        response.headers()
-                .set(HttpHeaderNames.LOCATION, redirect.location())
-                .set(HttpHeaderNames.SET_COOKIE, redirect.setCookie())
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
-                .set("Referrer-Policy", "no-referrer")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-        return response;
-    }
-
-    private void respondLocally(HttpResponse response, int status, String code) {
+    void respondLocally(HttpResponse response, int status, String code) {
         Exchange ex = exchange;
         ex.local = true;
         ex.responseStarted = true;

@@ -1,6 +1,7 @@
 /**
  * The proxy itself, one class per pipeline role: {@link dev.cove.edge.relay.DownstreamHandler} (client side:
- * dispatch on the router's decision, pipelining, the edge's own answers), {@link dev.cove.edge.relay.UpstreamLeg}
+ * pipelining, the exchanges' life cycle, the edge's own answers), {@link dev.cove.edge.relay.RouteDispatch} (carries
+ * out the router's decision on a request), {@link dev.cove.edge.relay.UpstreamLeg}
  * (dials and pins the upstream), {@link dev.cove.edge.relay.Http1Relay} and {@link dev.cove.edge.relay.Http2Relay}
  * (the response back, as bytes for HTTP/1.1 clients, as objects for HTTP/2 streams and gRPC over h2c),
  * {@link dev.cove.edge.relay.WebSocketTunnel} (both legs after a 101) and {@link dev.cove.edge.relay.ExchangeLog}

@@ -1,22 +1,22 @@
 package dev.cove.it.sdk;
 
-import dev.cove.sdk.CommandExitException;
 import dev.cove.sdk.CommandHandle;
 import dev.cove.sdk.CommandOptions;
 import dev.cove.sdk.CommandResult;
 import dev.cove.sdk.CoveConfig;
-import dev.cove.sdk.CoveTimeoutException;
-import dev.cove.sdk.EntryInfo;
-import dev.cove.sdk.FileType;
-import dev.cove.sdk.FilesystemEvent;
-import dev.cove.sdk.InvalidArgumentException;
-import dev.cove.sdk.ListeningPort;
-import dev.cove.sdk.NotFoundException;
 import dev.cove.sdk.Pty;
 import dev.cove.sdk.Sandbox;
-import dev.cove.sdk.Wait;
-import dev.cove.sdk.WatchHandle;
-import dev.cove.sdk.WriteInfo;
+import dev.cove.sdk.errors.CommandExitException;
+import dev.cove.sdk.errors.CoveTimeoutException;
+import dev.cove.sdk.errors.InvalidArgumentException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.files.EntryInfo;
+import dev.cove.sdk.files.FileType;
+import dev.cove.sdk.files.FilesystemEvent;
+import dev.cove.sdk.files.WatchHandle;
+import dev.cove.sdk.files.WriteInfo;
+import dev.cove.sdk.ports.ListeningPort;
+import dev.cove.sdk.ports.Wait;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -198,7 +198,7 @@ class SdkAgentIT {
 
         sbx.files().asUser("root").write("/root/secret.txt", "root only");
         assertThat(sbx.commands().run("stat -c %U /root/secret.txt", new CommandOptions().user("root")).stdout()).isEqualTo("root\n");
-        assertThatThrownBy(() -> sbx.files().read("/root/secret.txt")).isInstanceOf(dev.cove.sdk.CoveException.class);
+        assertThatThrownBy(() -> sbx.files().read("/root/secret.txt")).isInstanceOf(dev.cove.sdk.errors.CoveException.class);
         assertThatThrownBy(() -> sbx.files().read("/nope/missing.txt")).isInstanceOf(NotFoundException.class)
                 .hasMessageContaining("/nope/missing.txt");
     }

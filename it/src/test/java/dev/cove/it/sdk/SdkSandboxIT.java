@@ -1,17 +1,17 @@
 package dev.cove.it.sdk;
 
 import dev.cove.it.CoveServerProcess;
-import dev.cove.sdk.AuthenticationException;
 import dev.cove.sdk.CoveConfig;
-import dev.cove.sdk.CoveException;
-import dev.cove.sdk.InvalidArgumentException;
-import dev.cove.sdk.NotFoundException;
 import dev.cove.sdk.Sandbox;
-import dev.cove.sdk.SandboxEndedException;
 import dev.cove.sdk.SandboxInfo;
 import dev.cove.sdk.SandboxPaginator;
 import dev.cove.sdk.SandboxQuery;
 import dev.cove.sdk.SandboxState;
+import dev.cove.sdk.errors.AuthenticationException;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.InvalidArgumentException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.errors.SandboxEndedException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

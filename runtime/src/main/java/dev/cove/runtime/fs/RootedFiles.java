@@ -7,8 +7,6 @@ import dev.cove.core.runtime.FileEvent;
 import dev.cove.core.runtime.SandboxFiles;
 import dev.cove.runtime.host.Sys;
 import dev.cove.runtime.oci.OciSpec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,14 +33,13 @@ import java.util.function.Consumer;
  * Calls run as the requesting user ({@link UserThreads}).
  */
 public final class RootedFiles implements SandboxFiles {
-    private static final Logger log = LoggerFactory.getLogger(RootedFiles.class);
     private static final long IN_ROOT = Sys.RESOLVE_IN_ROOT | Sys.RESOLVE_NO_MAGICLINKS | Sys.RESOLVE_NO_XDEV;
     /** For one name below an already resolved directory: no symlink at all, nothing above it. */
     private static final long BENEATH = 0x08 | 0x04 | Sys.RESOLVE_NO_XDEV;
     private static final int COPY_CHUNK = 256 * 1024;
 
     private final String rootfs;
-    private final Set<WatchImpl> watches = ConcurrentHashMap.newKeySet();
+    private final Set<InotifyWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile Names names;
 
     private final long uidBase;
@@ -100,7 +97,7 @@ public final class RootedFiles implements SandboxFiles {
         return Native.open(rootfs, Sys.O_PATH | Sys.O_DIRECTORY, 0);
     }
 
-    private static int resolve(int root, String clean, int flags) throws Native.Errno {
+    static int resolve(int root, String clean, int flags) throws Native.Errno {
         return Sys.openat2(root, rel(clean), flags, 0, IN_ROOT);
     }
 
@@ -559,13 +556,10 @@ public final class RootedFiles implements SandboxFiles {
 
     // ---------------------------------------------------------------- watching
 
-    private static final int WATCH_MASK = Sys.IN_CREATE | Sys.IN_MODIFY | Sys.IN_DELETE | Sys.IN_MOVED_FROM
-            | Sys.IN_MOVED_TO | Sys.IN_ATTRIB | Sys.IN_DELETE_SELF | Sys.IN_MOVE_SELF | Sys.IN_ONLYDIR;
-
     @Override
     public Watch watch(String user, String path, boolean recursive, Consumer<FileEvent> events) {
         OciSpec.User u = user(user);
-        WatchImpl w = run(user, path, (root, clean) -> {
+        InotifyWatch w = run(user, path, (root, clean) -> {
             int pfd = resolve(root, clean, Sys.O_PATH);
             try {
                 if (!Sys.statx(pfd, "").isDir()) throw invalid("path '" + path + "' is not a directory");
@@ -573,7 +567,7 @@ public final class RootedFiles implements SandboxFiles {
                 Native.close(pfd);
             }
             int ifd = Sys.inotifyInit();
-            WatchImpl impl = new WatchImpl(u, ifd, clean, recursive, events);
+            InotifyWatch impl = new InotifyWatch(u, uidBase, this::openRoot, watches, ifd, clean, recursive, events);
             try {
                 impl.addTree(root, clean, "");
             } catch (IOException | RuntimeException e) {
@@ -587,126 +581,8 @@ public final class RootedFiles implements SandboxFiles {
         return w;
     }
 
-    private final class WatchImpl implements Watch {
-        private final OciSpec.User user;
-        private final int ifd;
-        private final String base;
-        private final boolean recursive;
-        private final Consumer<FileEvent> events;
-        private final Map<Integer, String> prefixes = new ConcurrentHashMap<>();
-        private volatile boolean closed;
-        private Thread thread;
-
-        WatchImpl(OciSpec.User user, int ifd, String base, boolean recursive, Consumer<FileEvent> events) {
-            this.user = user;
-            this.ifd = ifd;
-            this.base = base;
-            this.recursive = recursive;
-            this.events = events;
-        }
-
-        /** Watches the directory {@code clean} (known to callers as {@code prefix}) and, if recursive, below it. */
-        void addTree(int root, String clean, String prefix) throws IOException {
-            int dfd = resolve(root, clean, Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_NOFOLLOW);
-            try {
-                int wd = Sys.inotifyAddWatch(ifd, "/proc/self/fd/" + dfd, WATCH_MASK);
-                prefixes.put(wd, prefix);
-                if (!recursive) return;
-                for (Sys.Dirent d : Sys.readdir(dfd)) {
-                    if (d.type() != 4) continue; // DT_DIR
-                    String child = clean.equals("/") ? "/" + d.name() : clean + "/" + d.name();
-                    try {
-                        addTree(root, child, prefix.isEmpty() ? d.name() : prefix + "/" + d.name());
-                    } catch (Native.Errno ignored) {
-                        // unreadable or gone: not watched
-                    }
-                }
-            } finally {
-                Native.close(dfd);
-            }
-        }
-
-        void start() {
-            thread = Thread.ofPlatform().daemon().name("cove-watch").start(this::loop);
-        }
-
-        private void loop() {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment buf = a.allocate(64 * 1024, 8);
-                while (!closed) {
-                    if (!Sys.pollIn(ifd, 200)) continue;
-                    int n;
-                    try {
-                        n = Sys.read(ifd, buf, buf.byteSize());
-                    } catch (Native.Errno e) {
-                        if (e.errno == Sys.EAGAIN) continue;
-                        throw e;
-                    }
-                    int off = 0;
-                    while (off < n) {
-                        int wd = buf.get(ValueLayout.JAVA_INT, off);
-                        int mask = buf.get(ValueLayout.JAVA_INT, off + 4);
-                        int len = buf.get(ValueLayout.JAVA_INT, off + 12);
-                        String name = len > 0 ? buf.getString(off + 16, StandardCharsets.UTF_8) : "";
-                        off += 16 + len;
-                        handle(wd, mask, name);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                if (!closed) log.debug("watch of {} ended: {}", base, e.toString());
-            } finally {
-                Native.close(ifd);
-            }
-        }
-
-        private void handle(int wd, int mask, String name) {
-            if ((mask & Sys.IN_IGNORED) != 0) {
-                prefixes.remove(wd);
-                return;
-            }
-            String prefix = prefixes.get(wd);
-            if (prefix == null) return;
-            String rel = name.isEmpty() ? prefix : prefix.isEmpty() ? name : prefix + "/" + name;
-            if ((mask & (Sys.IN_DELETE_SELF | Sys.IN_MOVE_SELF)) != 0 && !prefix.isEmpty()) return; // parent reports it
-            FileEvent.Type type;
-            if ((mask & (Sys.IN_CREATE | Sys.IN_MOVED_TO)) != 0) type = FileEvent.Type.CREATE;
-            else if ((mask & Sys.IN_MODIFY) != 0) type = FileEvent.Type.WRITE;
-            else if ((mask & Sys.IN_ATTRIB) != 0) type = FileEvent.Type.CHMOD;
-            else if ((mask & (Sys.IN_DELETE | Sys.IN_DELETE_SELF)) != 0) type = FileEvent.Type.REMOVE;
-            else if ((mask & (Sys.IN_MOVED_FROM | Sys.IN_MOVE_SELF)) != 0) type = FileEvent.Type.RENAME;
-            else return;
-            if (recursive && type == FileEvent.Type.CREATE && (mask & Sys.IN_ISDIR) != 0) {
-                String clean = base.equals("/") ? "/" + rel : base + "/" + rel;
-                try {
-                    int root = openRoot();
-                    try {
-                        UserThreads.as(user, uidBase, () -> {
-                            addTree(root, clean, rel);
-                            return null;
-                        });
-                    } finally {
-                        Native.close(root);
-                    }
-                } catch (IOException | RuntimeException ignored) {
-                    // gone again or unreadable
-                }
-            }
-            try {
-                events.accept(new FileEvent(rel, type));
-            } catch (RuntimeException e) {
-                log.debug("watch listener failed: {}", e.toString());
-            }
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            watches.remove(this);
-        }
-    }
-
     /** Stops every watch (the sandbox is going away). */
     public void close() {
-        for (WatchImpl w : List.copyOf(watches)) w.close();
+        for (InotifyWatch w : List.copyOf(watches)) w.close();
     }
 }

@@ -1,7 +1,7 @@
 package dev.cove.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cove.sdk.CoveException;
+import dev.cove.sdk.errors.CoveException;
 
 import java.io.Closeable;
 import java.io.EOFException;

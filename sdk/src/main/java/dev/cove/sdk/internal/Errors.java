@@ -1,16 +1,16 @@
 package dev.cove.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cove.sdk.AuthenticationException;
-import dev.cove.sdk.ConflictException;
-import dev.cove.sdk.CoveException;
-import dev.cove.sdk.CoveTimeoutException;
-import dev.cove.sdk.InvalidArgumentException;
-import dev.cove.sdk.NotFoundException;
-import dev.cove.sdk.NotImplementedException;
-import dev.cove.sdk.PortNotReadyException;
-import dev.cove.sdk.RateLimitedException;
-import dev.cove.sdk.SandboxEndedException;
+import dev.cove.sdk.errors.AuthenticationException;
+import dev.cove.sdk.errors.ConflictException;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.CoveTimeoutException;
+import dev.cove.sdk.errors.InvalidArgumentException;
+import dev.cove.sdk.errors.NotFoundException;
+import dev.cove.sdk.errors.NotImplementedException;
+import dev.cove.sdk.errors.PortNotReadyException;
+import dev.cove.sdk.errors.RateLimitedException;
+import dev.cove.sdk.errors.SandboxEndedException;
 
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;

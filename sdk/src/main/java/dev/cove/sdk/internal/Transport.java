@@ -2,8 +2,8 @@ package dev.cove.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cove.sdk.CoveConfig;
-import dev.cove.sdk.CoveException;
-import dev.cove.sdk.CoveTimeoutException;
+import dev.cove.sdk.errors.CoveException;
+import dev.cove.sdk.errors.CoveTimeoutException;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;

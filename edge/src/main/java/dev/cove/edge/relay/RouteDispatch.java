@@ -1,0 +1,125 @@
+package dev.cove.edge.relay;
+
+import dev.cove.core.CoveException;
+import dev.cove.edge.http.EdgeError;
+import dev.cove.edge.http.ProxyHeaders;
+import dev.cove.edge.metrics.EdgeMetrics;
+import dev.cove.edge.routing.Router;
+import dev.cove.edge.security.PortAccessCheck;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Applies the {@link Router}'s decision on a request that has begun, for one {@link DownstreamHandler}: a refusal or a
+ * token-to-cookie redirect is answered by the edge; a wake holds the request until its sandbox runs and routes it
+ * again; a proxy decision prepares the request's headers and has the {@link UpstreamLeg} dial. Runs on the client's
+ * event loop, like its handler.
+ */
+final class RouteDispatch {
+    /** How long a request waits for its paused sandbox to wake (autoResume) before it is answered 504. */
+    static final long WAKE_TIMEOUT_SECONDS = 60;
+
+    private final DownstreamHandler down;
+    private final Router router;
+    private final EdgeMetrics metrics;
+    private final UpstreamLeg upstream;
+
+    RouteDispatch(DownstreamHandler down, Router router, EdgeMetrics metrics, UpstreamLeg upstream) {
+        this.down = down;
+        this.router = router;
+        this.metrics = metrics;
+        this.upstream = upstream;
+    }
+
+    /** Routes a request that has begun (again, after a wake): answers it, or prepares it and dials its upstream. */
+    void dispatch(HttpRequest request) {
+        ClientFacts client = down.facts();
+        Exchange exchange = down.exchange();
+        boolean secure = client.secure();
+        switch (router.route(request, secure, exchange.browser, client.targets)) {
+            case Router.Refuse refuse -> {
+                exchange.sandbox(refuse.error().sandboxId(), refuse.error().port());
+                if (refuse.accessDenied()) exchange.via = "denied";
+                down.respondLocally(refuse.error());
+            }
+            case Router.Redirect redirect -> {
+                exchange.sandbox(redirect.sandbox().sandboxId(), redirect.sandbox().port());
+                exchange.access(redirect.redirect().via(), redirect.redirect().linkId());
+                down.respondLocally(tokenToCookie(redirect.redirect()), 303, "token_to_cookie");
+            }
+            case Router.Wake wake -> {
+                exchange.sandbox(wake.sandbox().sandboxId(), wake.sandbox().port());
+                holdUntilAwake(request, wake);
+            }
+            case Router.Proxy proxy -> {
+                if (proxy.sandbox() != null) exchange.sandbox(proxy.sandbox().sandboxId(), proxy.sandbox().port());
+                if (proxy.access() != null) exchange.access(proxy.access().via(), proxy.access().linkId());
+                exchange.target = proxy.sandbox() == null ? "control_plane" : proxy.agent() ? "agent" : "sandbox";
+                String upgrade = !client.http2 && proxy.sandboxPort() ? ProxyHeaders.requestedUpgrade(request) : null;
+                // gRPC needs HTTP/2 end to end (and its trailers): it goes to the port over h2c, everything else over HTTP/1.1.
+                boolean grpc = client.http2 && proxy.sandboxPort() && ProxyHeaders.isGrpc(request);
+                boolean teTrailers = grpc && ProxyHeaders.asksForTrailers(request);
+                ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, client.ip(),
+                        secure, client.localPort(), proxy.sandboxPort());
+                if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
+                if (proxy.sandboxPort()) {
+                    String masked = proxy.route().maskedHost(exchange.port);
+                    if (masked != null) request.headers().set(HttpHeaderNames.HOST, masked); // X-Forwarded-Host keeps the public one
+                    if (upgrade != null) {
+                        ProxyHeaders.setUpgrade(request.headers(), upgrade);
+                        exchange.upgrade = upgrade;
+                    }
+                }
+                upstream.ensure(proxy.dialer(), proxy.sandboxPort() ? exchange.sandboxId : null, grpc);
+            }
+        }
+    }
+
+    /**
+     * A paused sandbox is being woken for this request: it waits (held by the upstream leg, with the body parts that
+     * follow; nothing more is read meanwhile) and is routed again once the sandbox runs, or answered with why it could
+     * not be.
+     */
+    private void holdUntilAwake(HttpRequest request, Router.Wake wake) {
+        ChannelHandlerContext ctx = down.client();
+        Exchange waiting = down.exchange();
+        metrics.wakes.increment();
+        wake.woken().toCompletableFuture().orTimeout(WAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .whenComplete((ok, failure) -> ctx.executor().execute(() -> {
+                    if (down.exchange() != waiting || down.closing() || !ctx.channel().isActive()) return; // the client left
+                    if (failure == null) {
+                        dispatch(request);
+                    } else {
+                        Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+                        down.respondLocally(cause instanceof TimeoutException
+                                ? EdgeError.wakeTimedOut(waiting.sandboxId, waiting.port, WAKE_TIMEOUT_SECONDS)
+                                : cause instanceof CoveException typed
+                                ? EdgeError.typed(typed, waiting.sandboxId, waiting.port)
+                                : EdgeError.upstreamFailed(waiting.sandboxId, waiting.port));
+                    }
+                    down.updateReading();
+                }));
+    }
+
+    /** 303 to the URL without the token, with the cookie that carries it from now on. */
+    private static HttpResponse tokenToCookie(PortAccessCheck.Redirect redirect) {
+        HttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SEE_OTHER);
+        response.headers()
+                .set(HttpHeaderNames.LOCATION, redirect.location())
+                .set(HttpHeaderNames.SET_COOKIE, redirect.setCookie())
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("Referrer-Policy", "no-referrer")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return response;
+    }
+}
