@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -70,48 +71,42 @@ public final class UserNamespaces {
     /** Namespaces for {@code range}: container ids 0..65535 are host ids base..base+65535. */
     public static Holder create(UidRanges.Range range) throws IOException {
         String base = Long.toString(range.base());
-        Process p = new ProcessBuilder("setpriv", "--reuid=" + base, "--regid=" + base, "--clear-groups", "--",
-                "unshare", "--user", "--net", "--", "cat")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
-        boolean ok = false;
-        try {
-            Path proc = Path.of("/proc", Long.toString(p.pid()));
-            String own = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
-            long deadline = System.nanoTime() + WAIT_NANOS;
-            // it has unshared once its user namespace is another than ours (it may still be setpriv at first)
-            while (!otherThan(proc.resolve("ns/user"), own)) {
-                if (!p.isAlive()) throw new IOException("setpriv/unshare ended early (exit " + p.exitValue() + ")");
-                if (System.nanoTime() > deadline) throw new IOException("unshare --user did not start in time");
-                Thread.sleep(0, 200_000);
-            }
+        // it may still be setpriv at first: it has unshared once its user namespace is another than ours
+        return hold(List.of("setpriv", "--reuid=" + base, "--regid=" + base, "--clear-groups", "--", "unshare", "--user",
+                "--net", "--", "cat"), "user", proc -> {
             Files.writeString(proc.resolve("uid_map"), range.mapLine());
             Files.writeString(proc.resolve("gid_map"), range.mapLine());
-            Holder h = new Holder(p, Native.open(proc.resolve("ns/user").toString(), 0, 0));
-            ok = true;
-            return h;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } finally {
-            if (!ok) p.destroyForcibly();
-        }
+            return proc.resolve("ns/user");
+        });
     }
 
     /** A process in the existing user namespace bound at {@code userns}, holding a new network namespace it owns. */
     public static Holder netnsIn(Path userns) throws IOException {
-        Process p = new ProcessBuilder("nsenter", "--user=" + userns, "--", "unshare", "--net", "--", "cat")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        return hold(List.of("nsenter", "--user=" + userns, "--", "unshare", "--net", "--", "cat"), "net",
+                proc -> userns);
+    }
+
+    @FunctionalInterface
+    private interface Prepare {
+        /** Finishes the namespaces of the process at {@code proc}; returns the user namespace file to open. */
+        Path userns(Path proc) throws IOException;
+    }
+
+    /** Starts {@code command}, waits until its {@code ns} namespace is new, prepares it, and returns the holder. */
+    private static Holder hold(List<String> command, String ns, Prepare prepare) throws IOException {
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true)
+                .start();
         boolean ok = false;
         try {
             Path proc = Path.of("/proc", Long.toString(p.pid()));
-            String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+            String own = Files.readSymbolicLink(Path.of("/proc/self/ns", ns)).toString();
             long deadline = System.nanoTime() + WAIT_NANOS;
-            while (!otherThan(proc.resolve("ns/net"), own)) {
-                if (!p.isAlive()) throw new IOException("nsenter/unshare ended early (exit " + p.exitValue() + ")");
-                if (System.nanoTime() > deadline) throw new IOException("unshare --net did not start in time");
+            while (!otherThan(proc.resolve("ns").resolve(ns), own)) {
+                if (!p.isAlive()) throw new IOException(command.get(0) + " ended early (exit " + p.exitValue() + ")");
+                if (System.nanoTime() > deadline) throw new IOException("no new " + ns + " namespace in time");
                 Thread.sleep(0, 200_000);
             }
-            Holder h = new Holder(p, Native.open(userns.toString(), 0, 0));
+            Holder h = new Holder(p, Native.open(prepare.userns(proc).toString(), 0, 0));
             ok = true;
             return h;
         } catch (InterruptedException e) {
