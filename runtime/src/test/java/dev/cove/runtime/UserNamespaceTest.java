@@ -210,8 +210,28 @@ class UserNamespaceTest {
                 .isEqualTo("user");
     }
 
+    /**
+     * The network namespace belongs to the sandbox's user namespace, so its root may bind ports below 1024 (with a
+     * namespace owned by the host it could not). When that network namespace is lost alone (the user namespace kept),
+     * a resume makes a new one inside the kept user namespace: binding port 80 still works.
+     */
     @Test
     @Order(6)
+    void theNetworkNamespaceIsTheUserNamespacesAlsoWhenMadeAgain() throws Exception {
+        String bind80 = "python3 -c \"import socket; s = socket.socket(); s.bind(('0.0.0.0', 80)); print('bound')\"";
+        assertThat(out(b, "root", bind80)).isEqualTo("bound");
+        runtime.pause(b, false);
+        SandboxJournal j = journal(b);
+        run("ip", "netns", "del", j.netns());
+        assertThat(Files.exists(j.userns())).isTrue();
+        runtime.resume(b);
+        assertThat(run("ip", "netns", "list")).contains(j.netns());
+        assertThat(out(b, "root", bind80)).isEqualTo("bound");
+        assertThat(out(b, "user", "id -u")).isEqualTo("1000");
+    }
+
+    @Test
+    @Order(7)
     void destroyLeavesNoMountNorRangeClaim() throws IOException {
         for (String id : List.of(a, b)) {
             SandboxJournal j = journal(id);
