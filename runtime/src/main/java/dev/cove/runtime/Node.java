@@ -17,6 +17,7 @@ import dev.cove.runtime.process.SpawnerBinary;
 import dev.cove.runtime.process.SpawnerPool;
 import dev.cove.runtime.template.TemplateStore;
 import dev.cove.runtime.userns.ReadyRanges;
+import dev.cove.runtime.userns.SandboxNamespaces;
 import dev.cove.runtime.userns.UidRanges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -203,6 +204,7 @@ final class Node {
     void close() {
         diskPool.close(); // the ready disks no sandbox took: a stopped node leaves no loop device, mount or image
         if (namespaces != null) namespaces.close();
+        SandboxNamespaces.removePrefixDirIfEmpty(config.resourcePrefix());
         spawners.close();
         held.clear();
         egress.close(sandboxesDir);

@@ -75,6 +75,7 @@ class UserNamespaceTest {
         assertThat(run("ip", "netns", "list")).doesNotContain(PREFIX);
         assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(dataDir.toString());
         assertThat(TestSupport.uidRangeClaims()).noneMatch(owner -> owner.startsWith(PREFIX + " "));
+        assertThat(Path.of("/run/cove/roots", PREFIX)).as("a closed node with no sandbox leaves no roots dir").doesNotExist();
         FileTrees.deleteRecursively(dataDir);
     }
 

@@ -52,6 +52,15 @@ public final class SandboxNamespaces {
         Files.createDirectories(rootfs);
     }
 
+    /** Removes {@code /run/cove/roots/<prefix>} when no sandbox of the prefix has a directory there (a node's close). */
+    public static void removePrefixDirIfEmpty(String prefix) {
+        try {
+            Files.deleteIfExists(ROOTS.resolve(prefix));
+        } catch (IOException notEmptyOrGone) {
+            // sandboxes of the prefix live on (they outlive the node), or another process removed it
+        }
+    }
+
     /** Removes the (unmounted, empty) directories of {@link #rootfs}; never anything below a mount. */
     public static void removeRootDir(SandboxJournal j) throws IOException {
         Path rootfs = Path.of(j.rootfs());
