@@ -8,7 +8,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-prefix=covecmp
+# COVE_COMPAT_PREFIX/POOL4/POOL6 let two runs share a host; COVE_COMPAT_TESTS picks test files (default: all)
+prefix=${COVE_COMPAT_PREFIX:-covecmp}
 data=$(mktemp -d /tmp/cove-compat.XXXXXX)
 key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
@@ -17,7 +18,7 @@ key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.netty.machineId=00:00:00:00:00:00:00:01 \
   -cp "$top/server/target/classes:$top/server/target/lib/*" dev.cove.server.Main server \
   --data-dir "$data" --http-port 0 --https-port 0 --resource-prefix "$prefix" \
-  --pool-subnet 10.213.0.0/16 --pool-subnet6 fd63:6f83::/32 \
+  --pool-subnet "${COVE_COMPAT_POOL4:-10.213.0.0/16}" --pool-subnet6 "${COVE_COMPAT_POOL6:-fd63:6f83::/32}" \
   --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 --default-port-access public \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
 server=$!
@@ -35,7 +36,7 @@ https_port=$(sed -E 's/.*"httpsPort":([0-9]+).*/\1/' "$data/run/endpoints.json")
 status=0
 E2B_DOMAIN="cove.localhost:$https_port" E2B_API_KEY="$key" NODE_EXTRA_CA_CERTS="$data/tls/ca.crt" \
   COVE_DATA_DIR="$data" COVE_PREFIX="$prefix" \
-  node --test --test-concurrency=1 "$here"/test/*.test.mjs || status=$?
+  node --test --test-concurrency=1 ${COVE_COMPAT_TESTS:-"$here"/test/*.test.mjs} || status=$?
 
 stop
 trap - EXIT
