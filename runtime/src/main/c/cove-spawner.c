@@ -14,7 +14,7 @@
  * listening socket (argv[1]), proves itself with the token read from stdin and serves that single connection
  * (SOCK_SEQPACKET, one message per packet):
  *
- *   hello    {"hello":"<token>"}
+ *   hello    {"hello":"<token>","v":2}   (the newest request version it reads)
  *   request  binary, little-endian (see read_request) + 3 fds [stdout, stderr, stdin]
  *   reply    {"id":N,"pid":P} + fd [pidfd]   or   {"id":N,"errno":E,"stage":"request|fork|cwd|user|exec"}
  *   end      {"id":N,"exit":C}   or   {"id":N,"signal":S}
@@ -49,7 +49,8 @@
 #define MAX_REQUEST (256 * 1024)
 #define MAX_STRINGS 65536
 #define MAX_GROUPS 64
-#define REQUEST_VERSION 1
+#define REQUEST_VERSION 2 /* 2 added flags; 1 is still read */
+#define FLAG_NO_NEW_PRIVS 1u
 
 struct child {
     uint64_t id;
@@ -153,7 +154,7 @@ static void free_strs(char **v) {
 
 struct request {
     uint64_t id;
-    uint32_t uid, gid, ngroups;
+    uint32_t uid, gid, flags, ngroups;
     gid_t groups[MAX_GROUPS];
     char **argv, **env, *cwd;
 };
@@ -161,10 +162,13 @@ struct request {
 static int read_request(const unsigned char *data, size_t len, struct request *r) {
     struct cursor c = {.p = data, .end = data + len};
     memset(r, 0, sizeof *r);
-    if (u32(&c) != REQUEST_VERSION) return -1;
+    uint32_t version = u32(&c);
+    if (version < 1 || version > REQUEST_VERSION) return -1;
     r->id = u64(&c);
     r->uid = u32(&c);
     r->gid = u32(&c);
+    /* version 1 had no flags: its spawners always ran with no_new_privs, which their children inherit */
+    r->flags = version >= 2 ? u32(&c) : FLAG_NO_NEW_PRIVS;
     r->ngroups = u32(&c);
     if (c.bad || r->ngroups > MAX_GROUPS) return -1;
     for (uint32_t i = 0; i < r->ngroups; i++) r->groups[i] = u32(&c);
@@ -235,6 +239,8 @@ static void child(struct request *r, int fds[3], int errpipe) {
     if (setresgid(r->gid, r->gid, r->gid) != 0) child_fail(errpipe, errno, 'u');
     if (setresuid(r->uid, r->uid, r->uid) != 0) child_fail(errpipe, errno, 'u');
     if (chdir(r->cwd) != 0) child_fail(errpipe, errno, 'c');
+    /* the host decides per process: no_new_privs unless this user may gain privileges (sudo) */
+    if ((r->flags & FLAG_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(errpipe, errno, 'u');
     child_fail(errpipe, exec_path(r->argv, r->env), 'e');
 }
 
@@ -398,7 +404,7 @@ int main(int argc, char **argv) {
     strcpy(addr.sun_path, argv[1]);
     if (connect(conn, (struct sockaddr *) &addr, sizeof addr) != 0) return 1;
     char hello[160];
-    snprintf(hello, sizeof hello, "{\"hello\":\"%s\"}", token);
+    snprintf(hello, sizeof hello, "{\"hello\":\"%s\",\"v\":%d}", token, REQUEST_VERSION);
     send_json(hello, -1);
     /* Go on in a child, adopted by the sandbox's init; we exit and the runtime's exec, our parent, reaps us. The
      * host checked the pid that connected: ours. */

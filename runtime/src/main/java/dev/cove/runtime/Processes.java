@@ -140,8 +140,8 @@ final class Processes {
     /**
      * {@code runc exec} (not detached) with a process spec of the requested user, environment and working
      * directory; the container's capabilities, no_new_privs and seccomp filter apply as to every process in it.
-     * Processes without a terminal that keep no_new_privs come from the sandbox's spawner instead when it is up
-     * (same isolation, a fork instead of a runtime exec; see {@link SpawnerPool}).
+     * Processes without a terminal come from the sandbox's spawner instead when it is up (same isolation, a fork
+     * instead of a runtime exec; see {@link SpawnerPool}); it sets no_new_privs per process as exec would.
      */
     SandboxProcess spawn(String id, ProcessSpec spec) {
         HeldSandbox h = node.held(id);
@@ -181,9 +181,10 @@ final class Processes {
         Path processFile = dir.resolve("exec-" + token + ".json");
         Path pidFile = dir.resolve("exec-" + token + ".pid");
         boolean noNewPrivs = !(node.config.userSudo() && u.uid() != 0);
-        if (spec.pty() == null && noNewPrivs) {
+        if (spec.pty() == null) {
             // the spawner runs with no_new_privs, so only processes that keep it can come from there
-            SandboxProcess fast = node.spawners.spawn(spawnerTarget(j), spec.argv(), envList, cwd, u, spec.stdin());
+            SandboxProcess fast = node.spawners.spawn(spawnerTarget(j), spec.argv(), envList, cwd, u, spec.stdin(),
+                    noNewPrivs);
             if (fast != null) return fast;
         }
         int[] console = spec.pty() == null ? null
@@ -209,6 +210,7 @@ final class Processes {
         OciCli cli = node.cli(j.ociRuntime());
         // its exec files live outside the sandbox directory, which a destroy may be deleting meanwhile
         return new SpawnerPool.Target(j.id(), Path.of(j.rootfs()), node.config.dataDir().resolve("spawner"),
-                (process, pidFile) -> cli.execCommand(j.containerId(), process, pidFile), j.uidBase());
+                (process, pidFile) -> cli.execCommand(j.containerId(), process, pidFile), j.uidBase(),
+                node.config.userSudo());
     }
 }

@@ -1,6 +1,8 @@
 package dev.cove.runtime;
 
 import dev.cove.core.runtime.ExecResult;
+import dev.cove.core.runtime.ProcessSpec;
+import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.runtime.fs.FileTrees;
 import dev.cove.runtime.journal.SandboxJournal;
 import org.junit.jupiter.api.AfterAll;
@@ -240,7 +242,7 @@ class SyscallAttackTest {
     /** Last: it restarts the node with --user-sudo (same data directory, prefix and pools). */
     @Test
     @Order(Integer.MAX_VALUE)
-    void sudoWorksWithoutAuditWriteAndGainsNoDroppedCapability() {
+    void sudoWorksWithoutAuditWriteAndGainsNoDroppedCapability() throws Exception {
         runtime.recover(Set.of());
         runtime.close();
         runtime = null;
@@ -252,6 +254,18 @@ class SyscallAttackTest {
         assertThat(r.stderr()).doesNotContain("audit");
         assertThat(capabilities(r.stdout())).containsEntry("CapEff", CAPS);
         assertThat(r.stdout()).startsWith("0\n");
+        // the same through the sandbox's spawner: no no_new_privs for user's processes, still for root's
+        runtime.spawn(sid, new ProcessSpec("root", List.of("true"), Map.of(), null, null, false)).waitFor(); // starts it
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!runtime.node.spawners.ready(sid) && System.nanoTime() < deadline) Thread.sleep(10);
+        for (String u : USERS) {
+            SandboxProcess p = runtime.spawn(sid, new ProcessSpec(u, List.of("bash", "-c",
+                    "grep NoNewPrivs /proc/self/status; sudo -n id -u 2>&1"), Map.of(), null, null, false));
+            assertThat(p.getClass().getSimpleName()).as(u).isEqualTo("SpawnerProcess");
+            String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor().exitCode()).as(u + ": " + out).isZero();
+            assertThat(out).as(u).isEqualTo("NoNewPrivs:\t" + (u.equals("root") ? 1 : 0) + "\n0\n");
+        }
         runtime.destroy(sid);
     }
 

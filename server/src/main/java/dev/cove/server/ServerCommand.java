@@ -114,8 +114,13 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--allow-private", split = ",", description = "Private or special ranges (RFC 1918, CGNAT, ULA, benchmarking, ...) that sandboxes may reach, comma separated or repeated; all are closed by default, and a sandbox's allowOut may name one only inside these. Link-local, loopback and multicast cannot be opened.")
     List<String> allowPrivate = new ArrayList<>();
 
-    @Option(names = "--user-sudo", description = "Let processes of 'user' use sudo (no no_new_privs for them), as E2B's base template does.")
+    @Option(names = "--user-sudo", description = "Let processes of 'user' use sudo (no no_new_privs for them), as E2B's base "
+            + "template does. The default with user namespaces (sandbox root is then an unprivileged host id); needed "
+            + "explicitly with --no-user-namespaces.")
     boolean userSudo;
+
+    @Option(names = "--no-user-sudo", description = "Keep no_new_privs for every process of 'user', so sudo does not work.")
+    boolean noUserSudo;
 
     @Option(names = "--default-port-access", defaultValue = "private", description = "Access of sandbox ports nobody configured: "
             + "'private' (a token or share link is needed) or 'public' (E2B's behaviour: the drop-in setting for E2B clients) (default ${DEFAULT-VALUE}).")
@@ -166,7 +171,8 @@ final class ServerCommand implements Callable<Integer> {
                 .withDefaultLimits(defaultCpu, defaultMemoryMB, defaultPids)
                 .withDisk(defaultDiskMB, Math.max(maxDiskMB, defaultDiskMB), diskOvercommit)
                 .withDiskPool(diskPool)
-                .withUserSudo(userSudo)
+                // sudo gains sandbox root, which with a user namespace holds nothing on the host
+                .withUserSudo(!noUserSudo && (userSudo || !noUserNamespaces))
                 .withFastSpawn(!noFastSpawn)
                 .withUserNamespaces(!noUserNamespaces)
                 .withEgress(dev.cove.runtime.egress.EgressConfig.DEFAULT.withDenyOut(denyOut).withDnsUpstreams(dnsUpstreams)

@@ -61,10 +61,13 @@ final class Spawner implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final long START_REPLY_TIMEOUT_MS = 30_000;
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int REQUEST_VERSION = 1;
+    /** The request version this host writes; a spawner announces the newest it reads in its hello (absent: 1). */
+    private static final int REQUEST_VERSION = 2;
+    private static final int FLAG_NO_NEW_PRIVS = 1;
 
     private final String sandboxId;
     private final long uidBase;
+    private final int protocol;
     private final int sock;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<JsonNode>> starts = new ConcurrentHashMap<>();
@@ -73,9 +76,10 @@ final class Spawner implements AutoCloseable {
     private volatile boolean alive = true;
     private volatile boolean closed;
 
-    private Spawner(String sandboxId, long uidBase, int sock) {
+    private Spawner(String sandboxId, long uidBase, int protocol, int sock) {
         this.sandboxId = sandboxId;
         this.uidBase = uidBase;
+        this.protocol = protocol;
         this.sock = sock;
     }
 
@@ -92,14 +96,17 @@ final class Spawner implements AutoCloseable {
      * @param workDir     host directory for the exec's process and pid files
      * @param execCommand the runtime's exec command line for {@code processFile} and {@code pidFile}
      * @param uidBase     host id of the sandbox's root (0: the sandbox has no user namespace)
+     * @param mayGainPrivileges start it without no_new_privs, so that the processes it starts for a user allowed to
+     *                    (sudo) may gain privileges; it sets no_new_privs per process as the host asks
      */
-    public static Spawner start(String sandboxId, Path rootfs, Path workDir, ExecCommand execCommand, long uidBase)
-            throws IOException {
+    public static Spawner start(String sandboxId, Path rootfs, Path workDir, ExecCommand execCommand, long uidBase,
+                                boolean mayGainPrivileges) throws IOException {
         Files.createDirectories(workDir);
         long t0 = System.nanoTime();
         String name = "cove-spawner-" + HexFormat.of().formatHex(bytes(8));
         String token = HexFormat.of().formatHex(bytes(32));
         int rootFd = -1, runFd = -1, dirFd = -1, listenFd = -1, conn = -1;
+        int protocol = 1;
         Path processFile = workDir.resolve(name + ".json");
         Path pidFile = workDir.resolve(name + ".pid");
         boolean madeDir = false;
@@ -122,7 +129,7 @@ final class Spawner implements AutoCloseable {
 
             List<String> argv = List.of(OciSpec.SPAWNER_PATH, "/run/" + name + "/s");
             OciSpec.JSON.writeValue(processFile.toFile(), OciSpec.inSandbox(OciSpec.process(OciSpec.User.ROOT, argv,
-                    List.of("PATH=" + OciSpec.PATH, "LANG=C.UTF-8"), "/", true, null), uidBase != 0));
+                    List.of("PATH=" + OciSpec.PATH, "LANG=C.UTF-8"), "/", !mayGainPrivileges, null), uidBase != 0));
             // Not detached: the runtime reaps the first spawner process, which exits once it has connected and
             // forked the real one (adopted by the sandbox's init). A detached exec would leave it to the host's
             // init, whose late reaping keeps the sandbox's cgroup busy at destroy.
@@ -167,14 +174,17 @@ final class Spawner implements AutoCloseable {
                     JsonNode h = hello.data().length == 0 ? null : OciSpec.JSON.readTree(hello.data());
                     if (h != null && MessageDigest.isEqual(
                             token.getBytes(StandardCharsets.US_ASCII),
-                            h.path("hello").asText().getBytes(StandardCharsets.US_ASCII))) break;
+                            h.path("hello").asText().getBytes(StandardCharsets.US_ASCII))) {
+                        protocol = Math.min(REQUEST_VERSION, Math.max(1, h.path("v").asInt(1)));
+                        break;
+                    }
                 }
                 log.warn("sandbox {}: refused a connection to the spawner socket that was not the spawner", sandboxId);
                 Native.close(conn);
                 conn = -1;
             }
             SpawnerNative.setSendBuffer(conn, MAX_REQUEST + 4096);
-            Spawner s = new Spawner(sandboxId, uidBase, conn);
+            Spawner s = new Spawner(sandboxId, uidBase, protocol, conn);
             conn = -1;
             Thread.ofPlatform().daemon().name("cove-spawner-" + sandboxId).start(s::readLoop);
             log.debug("sandbox {}: spawner up in {} ms (host pid {})", sandboxId, (System.nanoTime() - t0) / 1_000_000,
@@ -227,11 +237,13 @@ final class Spawner implements AutoCloseable {
      * @throws Unavailable   the spawner is gone or the request is too large: use the runtime's exec
      * @throws CoveException the process could not be started (no such program, ...), as exec would report it
      */
-    public SandboxProcess spawn(List<String> argv, List<String> env, String cwd, OciSpec.User user, boolean stdin)
-            throws Unavailable {
+    public SandboxProcess spawn(List<String> argv, List<String> env, String cwd, OciSpec.User user, boolean stdin,
+                                boolean noNewPrivileges) throws Unavailable {
         if (!alive()) throw new Unavailable("spawner gone");
         long id = ids.incrementAndGet();
-        byte[] data = request(id, argv, env, cwd, user);
+        // a spawner of the first protocol always keeps no_new_privs: a process that may gain privileges uses exec
+        if (protocol < 2 && !noNewPrivileges) throw new Unavailable("this spawner keeps no_new_privs");
+        byte[] data = request(protocol, id, argv, env, cwd, user, noNewPrivileges);
 
         int[] out = null, err = null, in = null;
         InputStream stdoutStream = null, stderrStream = null;
@@ -317,16 +329,17 @@ final class Spawner implements AutoCloseable {
      * The request (cove-spawner.c, read_request): version, id, uid, gid, groups, argv, env, cwd; little-endian
      * u32/u64, strings as u32 length + bytes.
      */
-    static byte[] request(long id, List<String> argv, List<String> env, String cwd, OciSpec.User user)
-            throws Unavailable {
+    static byte[] request(int version, long id, List<String> argv, List<String> env, String cwd, OciSpec.User user,
+                          boolean noNewPrivileges) throws Unavailable {
         if (argv.isEmpty()) throw new CoveException(400, "invalid_argument", "could not start the process: no command");
         ByteArrayOutputStream b = new ByteArrayOutputStream(1024);
         ByteBuffer n = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         IntConsumer u32 = v -> b.write(n.clear().putInt(v).array(), 0, 4);
-        u32.accept(REQUEST_VERSION);
+        u32.accept(version);
         b.write(n.clear().putLong(id).array(), 0, 8);
         u32.accept(user.uid());
         u32.accept(user.gid());
+        if (version >= 2) u32.accept(noNewPrivileges ? FLAG_NO_NEW_PRIVS : 0);
         u32.accept(user.additionalGids().size());
         user.additionalGids().forEach(u32::accept);
         for (List<String> list : List.of(argv, env)) {

@@ -25,7 +25,8 @@ public final class SpawnerPool implements AutoCloseable {
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
 
     /** Where and how to start a sandbox's spawner. */
-    public record Target(String sandboxId, Path rootfs, Path workDir, Spawner.ExecCommand exec, long uidBase) {}
+    public record Target(String sandboxId, Path rootfs, Path workDir, Spawner.ExecCommand exec, long uidBase,
+                         boolean mayGainPrivileges) {}
 
     private static final class Slot {
         final Target target;
@@ -51,7 +52,8 @@ public final class SpawnerPool implements AutoCloseable {
         Thread.ofVirtual().name("cove-spawner-start-" + slot.target.sandboxId()).start(() -> {
             Target t = slot.target;
             try {
-                Spawner s = Spawner.start(t.sandboxId(), t.rootfs(), t.workDir(), t.exec(), t.uidBase());
+                Spawner s = Spawner.start(t.sandboxId(), t.rootfs(), t.workDir(), t.exec(), t.uidBase(),
+                        t.mayGainPrivileges());
                 boolean keep;
                 synchronized (slot) {
                     keep = !slot.removed;
@@ -73,7 +75,7 @@ public final class SpawnerPool implements AutoCloseable {
      * @throws dev.cove.core.CoveException the process could not be started, as exec would report it
      */
     public SandboxProcess spawn(Target target, List<String> argv, List<String> env, String cwd, OciSpec.User user,
-                                boolean stdin) {
+                                boolean stdin, boolean noNewPrivileges) {
         if (!enabled) return null;
         Slot slot = slots.computeIfAbsent(target.sandboxId(), k -> new Slot(target));
         Spawner s = slot.spawner;
@@ -82,7 +84,7 @@ public final class SpawnerPool implements AutoCloseable {
             return null;
         }
         try {
-            return s.spawn(argv, env, cwd, user, stdin);
+            return s.spawn(argv, env, cwd, user, stdin, noNewPrivileges);
         } catch (Spawner.Unavailable e) {
             if (!s.alive()) kick(slot);
             return null;
