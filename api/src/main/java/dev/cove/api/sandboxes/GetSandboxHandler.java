@@ -2,6 +2,9 @@ package dev.cove.api.sandboxes;
 
 import dev.cove.api.http.Responses;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.store.SandboxRecord;
+import dev.cove.core.routing.PortAccess;
+import dev.cove.core.routing.PortAccessPolicy;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -15,6 +18,10 @@ public final class GetSandboxHandler implements Handler {
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         String id = SandboxPaths.id(req);
-        Responses.json(res, 200, SandboxViews.detail(sandboxes.getLive(id), sandboxes.config()));
+        SandboxRecord row = sandboxes.getLive(id);
+        // the truth the edge applies: a sandbox that never said allowPublicTraffic is public only if its default is
+        PortAccessPolicy policy = sandboxes.portAccess().policy(row);
+        boolean publicByDefault = policy.allPublic() || policy.defaultAccess() == PortAccess.PUBLIC;
+        Responses.json(res, 200, SandboxViews.detail(row, sandboxes.config(), publicByDefault));
     }
 }

@@ -34,13 +34,16 @@ final class SandboxViews {
         return n;
     }
 
-    /** {@code SandboxDetail}: what {@code GET /sandboxes/{id}} returns. */
-    static ObjectNode detail(SandboxRecord r, ApiConfig config) {
+    /**
+     * {@code SandboxDetail}: what {@code GET /sandboxes/{id}} returns. {@code network.allowPublicTraffic} is what the
+     * edge does: the value the sandbox was created with, else whether its ports are public by default.
+     */
+    static ObjectNode detail(SandboxRecord r, ApiConfig config, boolean publicByDefault) {
         ObjectNode n = listed(r);
         if (r.envdAccessToken() != null) n.put("envdAccessToken", r.envdAccessToken());
         if (r.allowInternetAccess() != null) n.put("allowInternetAccess", r.allowInternetAccess());
         n.put("domain", config.domain());
-        if (r.network() != null) n.set("network", network(r.network()));
+        n.set("network", network(r.network() == null ? NetworkConfig.NONE : r.network(), publicByDefault));
         ObjectNode lifecycle = n.putObject("lifecycle");
         lifecycle.put("autoResume", r.autoResume());
         lifecycle.put("onTimeout", r.autoPause() ? "pause" : "kill");
@@ -74,9 +77,9 @@ final class SandboxViews {
 
     static String rfc3339(Instant t) { return DateTimeFormatter.ISO_INSTANT.format(t); }
 
-    private static ObjectNode network(NetworkConfig net) {
+    private static ObjectNode network(NetworkConfig net, boolean publicByDefault) {
         ObjectNode n = Json.object();
-        n.put("allowPublicTraffic", net.publicTrafficAllowed());
+        n.put("allowPublicTraffic", net.allowPublicTraffic() != null ? net.allowPublicTraffic() : publicByDefault);
         if (net.allowOut() != null) net.allowOut().forEach(n.putArray("allowOut")::add);
         if (net.denyOut() != null) net.denyOut().forEach(n.putArray("denyOut")::add);
         if (net.maskRequestHost() != null) n.put("maskRequestHost", net.maskRequestHost());

@@ -18,6 +18,9 @@ public record NetworkConfig(Boolean allowPublicTraffic, List<String> allowOut, L
         denyOut = denyOut == null ? null : List.copyOf(denyOut);
     }
 
+    /** Nothing sent. */
+    public static final NetworkConfig NONE = new NetworkConfig(null, null, null, null);
+
     /** E2B's default is public traffic allowed. */
     public boolean publicTrafficAllowed() { return allowPublicTraffic == null || allowPublicTraffic; }
 }

@@ -42,6 +42,23 @@ class GetSandboxHandlerTest extends ApiTest {
         assertThat(d.get("envdAccessToken").asText()).matches("[0-9a-f]{64}");
     }
 
+    /**
+     * {@code network.allowPublicTraffic} tells what the edge does: under the shipped private default a sandbox that
+     * never said is not public (its ports want a token), one created with {@code true} is, and one whose own default
+     * is public is too.
+     */
+    @Test
+    void allowPublicTrafficIsWhatTheEdgeDoes() {
+        String unsaid = api.create("{\"templateID\":\"base\"}").get("sandboxID").asText();
+        assertThat(api.get("/sandboxes/" + unsaid).json().at("/network/allowPublicTraffic").asBoolean(true)).isFalse();
+        String open = api.create("{\"templateID\":\"base\",\"network\":{\"allowPublicTraffic\":true}}")
+                .get("sandboxID").asText();
+        assertThat(api.get("/sandboxes/" + open).json().at("/network/allowPublicTraffic").asBoolean(false)).isTrue();
+        String closed = api.create("{\"templateID\":\"base\",\"network\":{\"allowPublicTraffic\":false}}")
+                .get("sandboxID").asText();
+        assertThat(api.get("/sandboxes/" + closed).json().at("/network/allowPublicTraffic").asBoolean(true)).isFalse();
+    }
+
     /** E2B's legacy {@code <sandboxID>-<clientID>} form names the same sandbox. */
     @Test
     void legacyIdWithClientIdSuffix() {
