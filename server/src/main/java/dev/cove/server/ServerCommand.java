@@ -243,6 +243,15 @@ final class ServerCommand implements Callable<Integer> {
         out.println("Use it with the e2b SDK:");
         out.println("  export E2B_DOMAIN=" + advertisedDomain + " E2B_API_KEY=" + controlPlane.apiKey()
                 + " NODE_EXTRA_CA_CERTS=" + edge.caCertificate());
+        if (portAccess == PortAccess.PUBLIC) {
+            out.println("Sandbox ports are public, as on E2B (--default-port-access public).");
+        } else {
+            // the drop-in user's first surprise otherwise: getHost(port) answers 401
+            out.println("Sandbox ports are private: a request needs the sandbox's traffic token (header"
+                    + " e2b-traffic-access-token) or a share link (cove ports share <id> <port>), or open a port"
+                    + " (cove ports expose <id> <port> --access public); --default-port-access public gives E2B's"
+                    + " behaviour.");
+        }
         out.flush();
         stopped.await();
         return 0;
