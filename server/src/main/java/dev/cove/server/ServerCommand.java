@@ -248,8 +248,8 @@ final class ServerCommand implements Callable<Integer> {
         } else {
             // the drop-in user's first surprise otherwise: getHost(port) answers 401
             out.println("Sandbox ports are private: a request needs the sandbox's traffic token (header"
-                    + " e2b-traffic-access-token) or a share link (cove ports share <id> <port>), or open a port"
-                    + " (cove ports expose <id> <port> --access public); --default-port-access public gives E2B's"
+                    + " e2b-traffic-access-token) or a share link (cove share <id> <port>), or open a port"
+                    + " (cove expose <id> <port> --access public); --default-port-access public gives E2B's"
                     + " behaviour.");
         }
         out.flush();
