@@ -28,7 +28,7 @@ public interface SandboxFiles {
     /** Entries below the directory {@code path}, down to {@code depth} levels (1 = its children). */
     List<FileEntry> list(String user, String path, int depth);
 
-    /** Removes a file, symlink or directory tree; 404 when nothing is there. */
+    /** Removes a file, symlink or directory tree; nothing there (or no parent) is success, as on E2B. */
     void remove(String user, String path);
 
     /** An open regular file for reading. */

@@ -407,11 +407,16 @@ public final class RootedFiles implements SandboxFiles {
     public void remove(String user, String path) {
         run(user, path, (root, clean) -> {
             if (clean.equals("/")) throw invalid("cannot remove the root directory");
-            int pfd = resolve(root, parentOf(clean), Sys.O_PATH | Sys.O_DIRECTORY);
             try {
-                removeAt(pfd, nameOf(clean));
-            } finally {
-                Native.close(pfd);
+                int pfd = resolve(root, parentOf(clean), Sys.O_PATH | Sys.O_DIRECTORY);
+                try {
+                    removeAt(pfd, nameOf(clean));
+                } finally {
+                    Native.close(pfd);
+                }
+            } catch (Native.Errno e) {
+                // as envd's os.RemoveAll: what is not there, or has no parent, is removed already
+                if (e.errno != Sys.ENOENT) throw e;
             }
             return null;
         });

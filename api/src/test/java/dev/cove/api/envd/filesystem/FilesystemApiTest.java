@@ -100,7 +100,9 @@ class FilesystemApiTest extends EnvdTestBase {
         expectError("ListDir", path("/home/user/nope"), null, "not_found", 404);
         expectError("Stat", path("/home/user/nope"), null, "not_found", 404);
         expectError("Move", "{\"source\":\"/home/user/nope\",\"destination\":\"/home/user/x\"}", null, "not_found", 404);
-        expectError("Remove", path("/home/user/nope"), null, "not_found", 404);
+        fs("Remove", path("/home/user/nope"), null); // gone already: done, as on E2B
+        fs("Remove", path("/home/user/nope/deeper"), null);
+        expectError("Remove", path("/home/user/errs/file/x"), null, "invalid_argument", 400);
         expectError("Stat", "{}", null, "invalid_argument", 400);
         expectError("ListDir", "{\"path\":\"/home/user\",\"depth\":-1}", null, "invalid_argument", 400);
         expectError("Stat", path("/home/user"), "nobody", "unauthenticated", 401);
