@@ -25,7 +25,10 @@ public interface SandboxFiles {
     /** Renames {@code source} to {@code destination} (replacing a file there), creating missing parents. */
     FileEntry move(String user, String source, String destination);
 
-    /** Entries below the directory {@code path}, down to {@code depth} levels (1 = its children). */
+    /**
+     * Entries below the directory {@code path}, down to {@code depth} levels (1 = its children), in lexical
+     * pre-order as envd lists them: each directory's entries by name, a subdirectory's right after it.
+     */
     List<FileEntry> list(String user, String path, int depth);
 
     /** Removes a file, symlink or directory tree; nothing there (or no parent) is success, as on E2B. */

@@ -64,7 +64,7 @@ class FilesystemApiTest extends EnvdTestBase {
         JsonNode one = fs("ListDir", "{\"path\":\"/home/user/fs1\",\"depth\":1}", null);
         assertThat(names(one)).containsExactly("/home/user/fs1/a");
         JsonNode two = fs("ListDir", "{\"path\":\"/home/user/fs1\",\"depth\":2}", null);
-        assertThat(names(two)).containsExactlyInAnyOrder("/home/user/fs1/a", "/home/user/fs1/a/b", "/home/user/fs1/a/hello.txt");
+        assertThat(names(two)).containsExactly("/home/user/fs1/a", "/home/user/fs1/a/b", "/home/user/fs1/a/hello.txt");
         JsonNode empty = fs("ListDir", path("/home/user/fs1/a/b"), null);
         assertThat(empty.has("entries")).as("empty repeated fields are omitted").isFalse();
 
