@@ -9,8 +9,10 @@ import java.util.function.Consumer;
 
 /**
  * File access inside one sandbox, confined to its root: no path, symlink, {@code ..} or race reaches a file
- * outside it. Paths are absolute paths inside the sandbox. Every call acts as the given user ({@code root} or
- * {@code user}): permissions are checked as that user and what is created belongs to it.
+ * outside it. Paths are absolute paths inside the sandbox. Every call acts for the given user ({@code root} or
+ * {@code user}) and what it creates belongs to that user. As E2B's envd (a root process) does, files and
+ * directories are created wherever root could create them; what exists is read, overwritten, renamed and removed
+ * with that user's permissions.
  *
  * <p>Failures are {@link dev.cove.core.CoveException}s: 404 {@code not_found}, 409 {@code already_exists},
  * 400 {@code invalid_argument}, 403 {@code permission_denied}, 507 {@code insufficient_storage}.

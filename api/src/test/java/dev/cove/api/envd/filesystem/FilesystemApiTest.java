@@ -112,8 +112,11 @@ class FilesystemApiTest extends EnvdTestBase {
     void ownershipFollowsTheUser() {
         JsonNode asRoot = fs("MakeDir", path("/opt/by-root"), "root").path("entry");
         assertThat(asRoot.path("owner").asText()).isEqualTo("root");
-        expectError("MakeDir", path("/opt/by-user"), "user", "permission_denied", 403);
-        expectError("MakeDir", path("/root/x"), "user", "permission_denied", 403);
+        // made as root and given to user, as envd does
+        assertThat(fs("MakeDir", path("/opt/by-user/a"), "user").path("entry").path("owner").asText()).isEqualTo("user");
+        assertThat(envd.run("stat -c '%U %G' /opt /opt/by-user /opt/by-user/a", "root").out())
+                .isEqualTo("root root\nuser user\nuser user\n");
+        assertThat(fs("MakeDir", path("/root/x"), "user").path("entry").path("owner").asText()).isEqualTo("user");
         expectError("ListDir", path("/root"), "user", "permission_denied", 403);
         expectError("Remove", path("/opt/by-root"), "user", "permission_denied", 403);
         assertThat(fs("Stat", path("/opt/by-root"), "user").path("entry").path("owner").asText()).isEqualTo("root");
