@@ -154,6 +154,12 @@ class UserNamespaceTest {
         out(a, "root", "chmod 600 /root/api-root.txt");
         assertThatThrownBy(() -> files.openRead("user", "/root/api-root.txt")).hasMessageContaining("denied");
         assertThat(files.stat("user", "/etc/passwd").owner()).isEqualTo("root");
+        // where only root may create, user's writes are made as the sandbox's root and given to user's host id
+        assertThat(files.write("user", "/opt/api-app/x.txt", bytes("app")).owner()).isEqualTo("user");
+        assertThat(files.makeDir("user", "/srv/api-work/sub").owner()).isEqualTo("user");
+        for (String made : List.of("opt/api-app", "opt/api-app/x.txt", "srv/api-work", "srv/api-work/sub"))
+            assertThat(hostOwner(upper.resolve(made))).as(made).isEqualTo(base + 1000);
+        assertThat(out(a, "user", "stat -c %U:%G /opt /opt/api-app/x.txt /srv/api-work")).isEqualTo("root:root\nuser:user\nuser:user");
     }
 
     @Test

@@ -9,8 +9,10 @@ import java.util.function.Consumer;
 
 /**
  * File access inside one sandbox, confined to its root: no path, symlink, {@code ..} or race reaches a file
- * outside it. Paths are absolute paths inside the sandbox. Every call acts as the given user ({@code root} or
- * {@code user}): permissions are checked as that user and what is created belongs to it.
+ * outside it. Paths are absolute paths inside the sandbox. Every call acts for the given user ({@code root} or
+ * {@code user}) and what it creates belongs to that user. As E2B's envd (a root process) does, files and
+ * directories are created wherever root could create them; what exists is read, overwritten, renamed and removed
+ * with that user's permissions.
  *
  * <p>Failures are {@link dev.cove.core.CoveException}s: 404 {@code not_found}, 409 {@code already_exists},
  * 400 {@code invalid_argument}, 403 {@code permission_denied}, 507 {@code insufficient_storage}.
@@ -25,10 +27,13 @@ public interface SandboxFiles {
     /** Renames {@code source} to {@code destination} (replacing a file there), creating missing parents. */
     FileEntry move(String user, String source, String destination);
 
-    /** Entries below the directory {@code path}, down to {@code depth} levels (1 = its children). */
+    /**
+     * Entries below the directory {@code path}, down to {@code depth} levels (1 = its children), in lexical
+     * pre-order as envd lists them: each directory's entries by name, a subdirectory's right after it.
+     */
     List<FileEntry> list(String user, String path, int depth);
 
-    /** Removes a file, symlink or directory tree; 404 when nothing is there. */
+    /** Removes a file, symlink or directory tree; nothing there (or no parent) is success, as on E2B. */
     void remove(String user, String path);
 
     /** An open regular file for reading. */

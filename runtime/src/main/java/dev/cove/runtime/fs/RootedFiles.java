@@ -17,6 +17,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +32,22 @@ import java.util.function.Consumer;
  * symlinks and {@code ..} all stay inside, atomically, whatever the sandbox swaps in meanwhile. Final components are
  * pinned as descriptors before use (a file is checked to be regular on its {@code O_PATH} descriptor and then
  * reopened through {@code /proc/self/fd}), so no device node, fifo or swapped-in symlink is ever opened.
- * Calls run as the requesting user ({@link UserThreads}).
+ * Calls run as the requesting user ({@link UserThreads}), except what creates, which E2B's envd (a root process)
+ * does as root for any user and then gives to that user: the new file of a write, the missing directories of a
+ * write, a make-dir and a move's destination ({@link #mkdirs}), so {@code user} may make {@code /opt/app} or
+ * {@code /workspace} as on E2B. Only what the call itself created changes owner. The rest stays the user's own
+ * act, where envd would act as root for anyone: opening an existing file to overwrite it (envd would also take
+ * it from its owner), reads, listings, stats, the rename of a move and removes, so that what exists keeps the
+ * permissions the sandbox gave it.
  */
 public final class RootedFiles implements SandboxFiles {
     private static final long IN_ROOT = Sys.RESOLVE_IN_ROOT | Sys.RESOLVE_NO_MAGICLINKS | Sys.RESOLVE_NO_XDEV;
     /** For one name below an already resolved directory: no symlink at all, nothing above it. */
     private static final long BENEATH = 0x08 | 0x04 | Sys.RESOLVE_NO_XDEV;
     private static final int COPY_CHUNK = 256 * 1024;
+    /** By name as bytes, as envd's walk (Go's filepath.WalkDir) sorts each directory's entries. */
+    private static final Comparator<Sys.Dirent> BY_NAME =
+            Comparator.comparing(d -> d.name().getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned);
 
     private final String rootfs;
     private final Set<InotifyWatch> watches = ConcurrentHashMap.newKeySet();
@@ -124,7 +135,16 @@ public final class RootedFiles implements SandboxFiles {
     }
 
     private <T> T run(String user, String path, RootCall<T> call) {
-        OciSpec.User u = user(user);
+        return runAs(user(user), path, call);
+    }
+
+    /** {@code call} as the sandbox's root, to create what {@code owner} asked for ({@link #giveTo}). */
+    private <T> T create(String owner, String path, RootCall<T> call) {
+        user(owner);
+        return runAs(OciSpec.User.ROOT, path, call);
+    }
+
+    private <T> T runAs(OciSpec.User u, String path, RootCall<T> call) {
         String clean = clean(path);
         int root;
         try {
@@ -263,7 +283,8 @@ public final class RootedFiles implements SandboxFiles {
 
     @Override
     public FileEntry makeDir(String user, String path) {
-        return run(user, path, (root, clean) -> {
+        OciSpec.User owner = user(user);
+        return create(user, path, (root, clean) -> {
             if (!clean.equals("/")) {
                 try {
                     Sys.Stat st = statNoFollowFinal(root, clean);
@@ -275,7 +296,7 @@ public final class RootedFiles implements SandboxFiles {
             } else {
                 throw new CoveException(409, "already_exists", "directory already exists: /");
             }
-            mkdirs(root, clean);
+            mkdirs(root, clean, owner);
             return entryOf(root, clean);
         });
     }
@@ -298,8 +319,11 @@ public final class RootedFiles implements SandboxFiles {
         }
     }
 
-    /** mkdir -p, each level resolved from the root and created as the calling user. */
-    private static void mkdirs(int root, String clean) throws Native.Errno {
+    /**
+     * mkdir -p, each level resolved from the root; run as the sandbox's root ({@link #create}), each directory it
+     * makes is given to {@code owner}, as envd's EnsureDirs does (what was there keeps its owner).
+     */
+    private void mkdirs(int root, String clean, OciSpec.User owner) throws Native.Errno {
         if (clean.equals("/")) return;
         String[] parts = clean.substring(1).split("/");
         StringBuilder prefix = new StringBuilder();
@@ -316,6 +340,7 @@ public final class RootedFiles implements SandboxFiles {
             int pfd = resolve(root, parent, Sys.O_PATH | Sys.O_DIRECTORY);
             try {
                 Sys.mkdirat(pfd, part, 0755);
+                giveMade(pfd, part, owner);
             } catch (Native.Errno e) {
                 if (e.errno != Sys.EEXIST) throw e;
             } finally {
@@ -325,19 +350,42 @@ public final class RootedFiles implements SandboxFiles {
         }
     }
 
+    /**
+     * Gives the directory this call has just made as the sandbox's root, {@code name} in {@code dirFd}, to
+     * {@code owner}. Opened without following anything: a symlink swapped in meanwhile fails (ENOTDIR), never leads
+     * the change of owner elsewhere.
+     */
+    private void giveMade(int dirFd, String name, OciSpec.User owner) throws Native.Errno {
+        int fd = Sys.openat2(dirFd, name, Sys.O_PATH | Sys.O_DIRECTORY | Sys.O_NOFOLLOW, 0, BENEATH);
+        try {
+            giveTo(fd, owner);
+        } finally {
+            Native.close(fd);
+        }
+    }
+
+    /** Gives {@code fd}, which this call has just created as the sandbox's root, to {@code owner}'s host ids. */
+    private void giveTo(int fd, OciSpec.User owner) throws Native.Errno {
+        if (owner.uid() == 0 && owner.gid() == 0) return; // root's already
+        Sys.fchownat(fd, "", uidBase + owner.uid(), uidBase + owner.gid(), Sys.AT_EMPTY_PATH);
+    }
+
     @Override
     public FileEntry move(String user, String source, String destination) {
+        OciSpec.User owner = user(user);
         String dst = clean(destination);
-        return run(user, source, (root, src) -> {
+        run(user, source, (root, src) -> {
             if (src.equals("/") || dst.equals("/")) throw invalid("cannot move the root directory");
+            Native.close(resolve(root, src, Sys.O_PATH | Sys.O_NOFOLLOW)); // a missing source makes nothing
+            return null;
+        });
+        create(user, destination, (root, d) -> {
+            mkdirs(root, parentOf(d), owner);
+            return null;
+        });
+        return run(user, source, (root, src) -> {
             int sp = resolve(root, parentOf(src), Sys.O_PATH | Sys.O_DIRECTORY);
             try {
-                Sys.statx(sp, nameOf(src));
-                try {
-                    mkdirs(root, parentOf(dst));
-                } catch (Native.Errno e) {
-                    throw error(e, destination);
-                }
                 int dp = resolve(root, parentOf(dst), Sys.O_PATH | Sys.O_DIRECTORY);
                 try {
                     Sys.renameat(sp, nameOf(src), dp, nameOf(dst));
@@ -377,8 +425,11 @@ public final class RootedFiles implements SandboxFiles {
         });
     }
 
+    /** Lexical pre-order, as envd's: each directory's entries sorted, a subdirectory's walked right after it. */
     private void listInto(int root, int dirFd, String dirPath, int depth, List<FileEntry> out) throws Native.Errno {
-        for (Sys.Dirent d : Sys.readdir(dirFd)) {
+        List<Sys.Dirent> dirents = new ArrayList<>(Sys.readdir(dirFd));
+        dirents.sort(BY_NAME);
+        for (Sys.Dirent d : dirents) {
             String childPath = dirPath.equals("/") ? "/" + d.name() : dirPath + "/" + d.name();
             FileEntry e;
             try {
@@ -407,11 +458,16 @@ public final class RootedFiles implements SandboxFiles {
     public void remove(String user, String path) {
         run(user, path, (root, clean) -> {
             if (clean.equals("/")) throw invalid("cannot remove the root directory");
-            int pfd = resolve(root, parentOf(clean), Sys.O_PATH | Sys.O_DIRECTORY);
             try {
-                removeAt(pfd, nameOf(clean));
-            } finally {
-                Native.close(pfd);
+                int pfd = resolve(root, parentOf(clean), Sys.O_PATH | Sys.O_DIRECTORY);
+                try {
+                    removeAt(pfd, nameOf(clean));
+                } finally {
+                    Native.close(pfd);
+                }
+            } catch (Native.Errno e) {
+                // as envd's os.RemoveAll: what is not there, or has no parent, is removed already
+                if (e.errno != Sys.ENOENT) throw e;
             }
             return null;
         });
@@ -506,52 +562,66 @@ public final class RootedFiles implements SandboxFiles {
 
     @Override
     public FileEntry write(String user, String path, InputStream data) throws IOException {
-        int[] fd = new int[1];
+        OciSpec.User owner = user(user);
         String clean = clean(path);
         if (clean.equals("/")) throw invalid("path '/' is a directory");
-        run(user, path, (root, c) -> {
-            try {
-                mkdirs(root, parentOf(c));
-            } catch (Native.Errno e) {
-                if (e.errno == Sys.ENOENT || e.errno == Sys.EEXIST || e.errno == Sys.ENOTDIR)
-                    throw invalid("cannot create the parent directories of '" + path + "': " + Native.strerror(e.errno));
-                throw e;
-            }
-            for (int attempt = 0; attempt < 5; attempt++) {
+        int fd = -1;
+        for (int attempt = 0; attempt < 5 && fd < 0; attempt++) {
+            // a new file (and its missing parents) is made as root and given to the user, as envd does ...
+            fd = create(user, path, (root, c) -> {
                 try {
-                    fd[0] = openRegular(root, c, Sys.O_WRONLY | Sys.O_TRUNC);
-                    return null;
+                    mkdirs(root, parentOf(c), owner);
                 } catch (Native.Errno e) {
-                    if (e.errno != Sys.ENOENT) throw e;
+                    if (e.errno == Sys.ENOENT || e.errno == Sys.EEXIST || e.errno == Sys.ENOTDIR)
+                        throw invalid("cannot create the parent directories of '" + path + "': " + Native.strerror(e.errno));
+                    throw e;
                 }
                 int pfd = resolve(root, parentOf(c), Sys.O_PATH | Sys.O_DIRECTORY);
                 try {
-                    fd[0] = Sys.openat2(pfd, nameOf(c), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_NOFOLLOW, 0644,
-                            BENEATH);
-                    return null;
+                    int made = Sys.openat2(pfd, nameOf(c), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_NOFOLLOW,
+                            0644, BENEATH);
+                    try {
+                        giveTo(made, owner);
+                    } catch (Native.Errno e) {
+                        Native.close(made);
+                        throw e;
+                    }
+                    return made;
                 } catch (Native.Errno e) {
                     if (e.errno != Sys.EEXIST) throw e;
-                    // created meanwhile, or a dangling symlink: try the open path again
+                    return -1; // there already
                 } finally {
                     Native.close(pfd);
                 }
-            }
-            throw invalid("path '" + path + "' keeps changing or is a dangling symbolic link");
-        });
+            });
+            if (fd >= 0) break;
+            // ... one that exists is overwritten as the user, whose permissions decide (envd would take it over)
+            fd = run(user, path, (root, c) -> {
+                try {
+                    return openRegular(root, c, Sys.O_WRONLY | Sys.O_TRUNC);
+                } catch (Native.Errno e) {
+                    if (e.errno != Sys.ENOENT) throw e;
+                    return -1; // removed meanwhile, or a dangling symlink: try making it again
+                }
+            });
+        }
+        if (fd < 0) throw invalid("path '" + path + "' keeps changing or is a dangling symbolic link");
+        int written = fd;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(COPY_CHUNK);
             byte[] heap = new byte[COPY_CHUNK];
             int n;
             while ((n = data.readNBytes(heap, 0, COPY_CHUNK)) > 0) {
                 MemorySegment.copy(heap, 0, buf, ValueLayout.JAVA_BYTE, 0, n);
-                Sys.writeFully(fd[0], buf, n);
+                Sys.writeFully(written, buf, n);
             }
+            // of the file written, not of the path: the user may not be able to look it up (a file in /root)
+            return run(user, path, (root, c) -> entry(written, "", c, root));
         } catch (Native.Errno e) {
             throw error(e, path);
         } finally {
-            Native.close(fd[0]);
+            Native.close(written);
         }
-        return stat(user, clean);
     }
 
     // ---------------------------------------------------------------- watching

@@ -139,8 +139,16 @@ class FilesHttpTest extends EnvdTestBase {
         assertThat(EnvdClient.read(missing.body()).path("code").asInt()).isEqualTo(404);
         assertThat(EnvdClient.read(missing.body()).path("message").asText()).isEqualTo("path '/home/user/up/missing.txt' does not exist");
         assertThat(get(envd, "/files?path=/home/user/up").statusCode()).isEqualTo(400);
-        HttpResponse<String> denied = postOctets("path=/root/nope.txt", "x".getBytes());
+        // a new file where only root may create is made as root and given to user, as envd does ...
+        HttpResponse<String> made = postOctets("path=/root/made/by-user.txt", "x".getBytes());
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(200);
+        assertThat(envd.run("stat -c '%U %G' /root/made /root/made/by-user.txt", "root").out())
+                .isEqualTo("user user\nuser user\n");
+        // ... but an existing file is overwritten as user, with user's permissions
+        envd.run("echo mine > /root/own.txt", "root");
+        HttpResponse<String> denied = postOctets("path=/root/own.txt", "x".getBytes());
         assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(envd.run("stat -c %U /root/own.txt; cat /root/own.txt", "root").out()).isEqualTo("root\nmine\n");
         HttpResponse<String> empty = postOctets("path=/home/user/up/empty", new byte[0]);
         assertThat(empty.statusCode()).isEqualTo(200);
         HttpResponse<String> emptyGet = get(envd, "/files?path=/home/user/up/empty");

@@ -64,7 +64,7 @@ class FilesystemApiTest extends EnvdTestBase {
         JsonNode one = fs("ListDir", "{\"path\":\"/home/user/fs1\",\"depth\":1}", null);
         assertThat(names(one)).containsExactly("/home/user/fs1/a");
         JsonNode two = fs("ListDir", "{\"path\":\"/home/user/fs1\",\"depth\":2}", null);
-        assertThat(names(two)).containsExactlyInAnyOrder("/home/user/fs1/a", "/home/user/fs1/a/b", "/home/user/fs1/a/hello.txt");
+        assertThat(names(two)).containsExactly("/home/user/fs1/a", "/home/user/fs1/a/b", "/home/user/fs1/a/hello.txt");
         JsonNode empty = fs("ListDir", path("/home/user/fs1/a/b"), null);
         assertThat(empty.has("entries")).as("empty repeated fields are omitted").isFalse();
 
@@ -100,7 +100,9 @@ class FilesystemApiTest extends EnvdTestBase {
         expectError("ListDir", path("/home/user/nope"), null, "not_found", 404);
         expectError("Stat", path("/home/user/nope"), null, "not_found", 404);
         expectError("Move", "{\"source\":\"/home/user/nope\",\"destination\":\"/home/user/x\"}", null, "not_found", 404);
-        expectError("Remove", path("/home/user/nope"), null, "not_found", 404);
+        fs("Remove", path("/home/user/nope"), null); // gone already: done, as on E2B
+        fs("Remove", path("/home/user/nope/deeper"), null);
+        expectError("Remove", path("/home/user/errs/file/x"), null, "invalid_argument", 400);
         expectError("Stat", "{}", null, "invalid_argument", 400);
         expectError("ListDir", "{\"path\":\"/home/user\",\"depth\":-1}", null, "invalid_argument", 400);
         expectError("Stat", path("/home/user"), "nobody", "unauthenticated", 401);
@@ -110,8 +112,11 @@ class FilesystemApiTest extends EnvdTestBase {
     void ownershipFollowsTheUser() {
         JsonNode asRoot = fs("MakeDir", path("/opt/by-root"), "root").path("entry");
         assertThat(asRoot.path("owner").asText()).isEqualTo("root");
-        expectError("MakeDir", path("/opt/by-user"), "user", "permission_denied", 403);
-        expectError("MakeDir", path("/root/x"), "user", "permission_denied", 403);
+        // made as root and given to user, as envd does
+        assertThat(fs("MakeDir", path("/opt/by-user/a"), "user").path("entry").path("owner").asText()).isEqualTo("user");
+        assertThat(envd.run("stat -c '%U %G' /opt /opt/by-user /opt/by-user/a", "root").out())
+                .isEqualTo("root root\nuser user\nuser user\n");
+        assertThat(fs("MakeDir", path("/root/x"), "user").path("entry").path("owner").asText()).isEqualTo("user");
         expectError("ListDir", path("/root"), "user", "permission_denied", 403);
         expectError("Remove", path("/opt/by-root"), "user", "permission_denied", 403);
         assertThat(fs("Stat", path("/opt/by-root"), "user").path("entry").path("owner").asText()).isEqualTo("root");
