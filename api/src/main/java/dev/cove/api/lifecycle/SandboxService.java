@@ -158,7 +158,12 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
-    private static CoveException templateNotFound(String template) {
+    /** Whether {@code template} names a template sandboxes can start from (E2B's alias check asks). */
+    public boolean knowsTemplate(String template) {
+        return TEMPLATE_NAME.matcher(template).matches() && runtime.knowsTemplate(template);
+    }
+
+    public static CoveException templateNotFound(String template) {
         return CoveException.notFound("template_not_found", "template '" + template + "' not found");
     }
 
