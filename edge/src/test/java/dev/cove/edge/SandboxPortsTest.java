@@ -330,6 +330,12 @@ class SandboxPortsTest {
             JsonNode body = JSON.readTree(page.body());
             assertThat(body.path("host").asText()).isEqualTo("localhost:5173");
             assertThat(body.path("xForwardedHost").asText()).startsWith("5173-" + MASKED + "." + DOMAIN);
+            // the header as it came off the wire: one "Host: localhost:5173", named as clients name it
+            List<String> hostLines = new ArrayList<>();
+            body.path("headers").properties().forEach(h -> {
+                if (h.getKey().equalsIgnoreCase("host")) hostLines.add(h.getKey() + ": " + h.getValue().asText());
+            });
+            assertThat(hostLines).as(client.version().toString()).containsExactly("Host: localhost:5173");
         }
         URI ws = URI.create("ws://5173-" + MASKED + "." + DOMAIN + ":" + edge.httpPort() + "/ws");
         try (Echo echo = Echo.open(http1, ws, null)) {

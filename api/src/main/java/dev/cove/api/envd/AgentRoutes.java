@@ -38,6 +38,7 @@ public final class AgentRoutes implements AutoCloseable {
         router.route(Method.GET, "/metrics", Access.TOKEN, new MetricsHandler(sandboxes, runtime));
         processes.register(router);
         filesystem.register(router);
+        sandboxes.onStopping(processes::sandboxStopping);
         this.gate = new AgentGate(sandboxes, runtime, router, id -> {
             processes.forget(id);
             filesystem.forget(id);

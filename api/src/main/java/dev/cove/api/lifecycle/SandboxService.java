@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -57,6 +58,7 @@ public final class SandboxService implements AutoCloseable {
     private final SandboxLocks locks = new SandboxLocks();
     private final Reaper reaper;
     private ScheduledExecutorService purger;
+    private volatile Consumer<String> onStopping = id -> {};
 
     public SandboxService(ApiConfig config, SandboxStore store, PortAccessService portAccess, SandboxRuntime runtime, Clock clock) {
         this.config = config;
@@ -69,6 +71,12 @@ public final class SandboxService implements AutoCloseable {
     }
 
     public ApiConfig config() { return config; }
+
+    /**
+     * Told the id of a sandbox just before it is killed, expired or paused, while its processes still run: the
+     * agent ends the calls streaming from them as cut calls, as E2B's do, not with the end of a killed process.
+     */
+    public void onStopping(Consumer<String> hook) { this.onStopping = hook; }
 
     /** Port access: policies, share links, audit. */
     public PortAccessService portAccess() { return portAccess; }
@@ -150,7 +158,12 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
-    private static CoveException templateNotFound(String template) {
+    /** Whether {@code template} names a template sandboxes can start from (E2B's alias check asks). */
+    public boolean knowsTemplate(String template) {
+        return TEMPLATE_NAME.matcher(template).matches() && runtime.knowsTemplate(template);
+    }
+
+    public static CoveException templateNotFound(String template) {
         return CoveException.notFound("template_not_found", "template '" + template + "' not found");
     }
 
@@ -198,6 +211,7 @@ public final class SandboxService implements AutoCloseable {
         lock.lock();
         try {
             SandboxRecord row = store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+            onStopping.accept(id);
             try {
                 runtime.destroy(id);
             } catch (RuntimeException e) {
@@ -267,6 +281,7 @@ public final class SandboxService implements AutoCloseable {
 
     private void pauseLocked(SandboxRecord row, boolean keepMemory) {
         String id = row.id();
+        onStopping.accept(id);
         try {
             runtime.pause(id, keepMemory);
         } catch (CoveException e) {
@@ -425,6 +440,7 @@ public final class SandboxService implements AutoCloseable {
                 LOG.info("Sandbox {} reached its timeout and was paused (autoPause)", id);
                 return;
             }
+            onStopping.accept(id);
             try {
                 runtime.destroy(id);
             } catch (RuntimeException e) {

@@ -52,7 +52,8 @@ public final class ListSandboxesV2Handler implements Handler {
                 .filter(r -> states.contains(r.state()))
                 .filter(r -> metadata.matches(r.metadata()))
                 .filter(r -> template == null || template.equals(r.templateId()) || template.equals(r.alias()))
-                .filter(r -> startedAfter == null || r.startedAt().isAfter(startedAfter))
+                // "started at or after" (E2B's OpenAPI): a sandbox's own startedAt finds it
+                .filter(r -> startedAfter == null || !r.startedAt().isBefore(startedAfter))
                 .sorted(ascending ? ASC : ASC.reversed())
                 .toList();
         if (states.contains(SandboxState.RUNNING)) {

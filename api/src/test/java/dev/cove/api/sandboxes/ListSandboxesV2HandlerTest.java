@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 import static dev.cove.api.sandboxes.ListSandboxesHandlerTest.ids;
 import static dev.cove.api.sandboxes.ListSandboxesHandlerTest.sdkEncoded;
@@ -58,6 +59,10 @@ class ListSandboxesV2HandlerTest extends ApiTest {
         assertThat(ids(api.get("/v2/sandboxes?template=other").json())).isEmpty();
         assertThat(ids(api.get("/v2/sandboxes?startedAfter=2000-01-01T00:00:00Z").json())).containsExactly(a);
         assertThat(ids(api.get("/v2/sandboxes?startedAfter=2999-01-01T00:00:00Z").json())).isEmpty();
+        // "at or after": the sandbox's own startedAt (milliseconds, as the SDK sends it back) finds it
+        Instant startedAt = Instant.parse(api.get("/sandboxes/" + a).json().get("startedAt").asText());
+        assertThat(ids(api.get("/v2/sandboxes?startedAfter=" + startedAt).json())).containsExactly(a);
+        assertThat(ids(api.get("/v2/sandboxes?startedAfter=" + startedAt.plusMillis(1)).json())).isEmpty();
     }
 
     /** Metadata keys and values with reserved characters survive the SDK's double encoding. */

@@ -37,6 +37,11 @@ public final class ProxyHeaders {
     private static final AsciiString X_API_KEY = AsciiString.cached(CoveHeaders.API_KEY);
     private static final AsciiString TRAFFIC_TOKEN = AsciiString.cached(Router.TRAFFIC_TOKEN_HEADER);
     private static final String COVE_COOKIE_PREFIX = "cove_";
+    /**
+     * Host as clients write it. Netty's constant is lower-case and a header keeps the name it was set with, so a Host
+     * the edge rewrites would reach the sandbox as {@code host:}, which no browser sends.
+     */
+    private static final AsciiString HOST = AsciiString.cached("Host");
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive"); // Netty deprecates its constant; RFC 9110 still lists it
 
     /**
@@ -102,6 +107,9 @@ public final class ProxyHeaders {
         if (upgrade == null || upgrade.isBlank()) return null;
         return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true) ? upgrade : null;
     }
+
+    /** Replaces the request's Host (maskRequestHost), named {@code Host} on the wire. */
+    public static void setHost(HttpHeaders headers, String host) { headers.set(HOST, host); }
 
     /**
      * Whether a request is a gRPC call: {@code application/grpc}, alone or with a {@code +format} or parameters. Not

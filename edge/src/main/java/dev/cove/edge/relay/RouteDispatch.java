@@ -74,7 +74,7 @@ final class RouteDispatch {
                 if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
                 if (proxy.sandboxPort()) {
                     String masked = proxy.route().maskedHost(exchange.port);
-                    if (masked != null) request.headers().set(HttpHeaderNames.HOST, masked); // X-Forwarded-Host keeps the public one
+                    if (masked != null) ProxyHeaders.setHost(request.headers(), masked); // X-Forwarded-Host keeps the public one
                     if (upgrade != null) {
                         ProxyHeaders.setUpgrade(request.headers(), upgrade);
                         exchange.upgrade = upgrade;

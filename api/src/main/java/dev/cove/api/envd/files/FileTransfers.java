@@ -44,7 +44,8 @@ public final class FileTransfers {
             Map<String, String> query = query(req.query().rawValue());
             String user = EnvdCall.userOf(req, query.get("username"));
             String headerToken = req.headers().first(SandboxAccess.TOKEN_HEADER).orElse(null);
-            if (!filesAllowed(sandbox.token(), headerToken, query, operation)) AgentResponses.unauthorized(res);
+            String refusal = refusal(sandbox.token(), headerToken, query, operation);
+            if (refusal != null) AgentResponses.error(res, 401, refusal);
             else {
                 EnvdCall call = new EnvdCall(sandbox.sandboxId(), user, 0, 0);
                 try {
@@ -57,25 +58,27 @@ public final class FileTransfers {
     }
 
     /**
+     * Why the caller may not transfer, in envd's words (the 401 says which check failed), or null when it may.
      * E2B's order: no token → allowed; X-Access-Token present → must match; else a signature over
      * {@code path:operation:username:token[:expiration]} must match and not be expired.
      */
-    static boolean filesAllowed(String token, String headerToken, Map<String, String> query, String operation) {
-        if (token == null) return true;
-        if (headerToken != null) return SandboxAccess.matches(headerToken, token);
+    static String refusal(String token, String headerToken, Map<String, String> query, String operation) {
+        if (token == null) return null;
+        if (headerToken != null)
+            return SandboxAccess.matches(headerToken, token) ? null : "access token present in header but does not match";
         String signature = query.get("signature");
-        if (signature == null) return false;
+        if (signature == null) return "missing signature query parameter";
         String exp = query.get("signature_expiration");
         String expected = sign(query.getOrDefault("path", ""), operation, query.getOrDefault("username", ""), token, exp);
-        if (!SandboxAccess.matches(signature, expected)) return false;
+        if (!SandboxAccess.matches(signature, expected)) return "invalid signature";
         if (exp != null) {
             try {
-                return Long.parseLong(exp) >= Instant.now().getEpochSecond();
+                if (Long.parseLong(exp) < Instant.now().getEpochSecond()) return "signature is already expired";
             } catch (NumberFormatException e) {
-                return false;
+                return "invalid signature"; // not a time: it can only come from a signer that knew the token
             }
         }
-        return true;
+        return null;
     }
 
     /** {@code v1_} + unpadded base64 of SHA-256 over {@code path:operation:username:token[:expiration]}. */

@@ -58,6 +58,20 @@ final class ManagedProcess {
     static final class Subscriber {
         final BlockingQueue<ProcessEvent> queue = new ArrayBlockingQueue<>(QUEUE);
         volatile boolean gone;
+        /** The sandbox stops running under the stream: it ends as a cut call, not with the process's end. */
+        volatile boolean cut;
+    }
+
+    /**
+     * The sandbox is about to be killed or paused: the streams attached now end as cut calls (E2B's stream breaks
+     * there, and the SDK raises its TimeoutError), not with the end event the dying process would send. A stream
+     * attached later (after a resume) is not affected.
+     */
+    void cut() {
+        for (Subscriber s : subscribers) {
+            s.cut = true;
+            s.queue.offer(ProcessEvent.KEEPALIVE); // wakes the stream; when the queue is full it is awake anyway
+        }
     }
 
     /** Attaches a stream; null when the process already ended (its end event is then {@link #end()}). */
@@ -145,9 +159,7 @@ final class ManagedProcess {
                 break;
             }
         }
-        EndEvent e = exit.exited()
-                ? new EndEvent(exit.exitCode(), true, "exit status " + exit.exitCode(), null)
-                : new EndEvent(-1, false, "signal: " + signalName(exit.signal()), null);
+        EndEvent e = endEvent(exit);
         ProcessEvent event = ProcessEvent.ended(e);
         List<Subscriber> attached;
         synchronized (this) {
@@ -168,6 +180,20 @@ final class ManagedProcess {
         } catch (RuntimeException ex) {
             LOG.debug("process end hook failed", ex);
         }
+    }
+
+    /**
+     * As envd says it: {@code status} is Go's {@code ProcessState.String()}; {@code error} is the text of the error
+     * Go's {@code cmd.Wait()} returns, the same words, and only for a failed run (the SDK's CommandExitError takes
+     * its message from it).
+     */
+    static EndEvent endEvent(SandboxProcess.Exit exit) {
+        if (!exit.exited()) {
+            String status = "signal: " + signalName(exit.signal());
+            return new EndEvent(-1, false, status, status);
+        }
+        String status = "exit status " + exit.exitCode();
+        return new EndEvent(exit.exitCode(), true, status, exit.exitCode() == 0 ? null : status);
     }
 
     /** Go's names, as in {@code ProcessState.String()}: "signal: killed", "signal: terminated", ... */

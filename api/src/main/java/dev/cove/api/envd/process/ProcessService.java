@@ -57,6 +57,12 @@ public final class ProcessService implements SandboxProcesses {
         return processes.computeIfAbsent(sandboxId, k -> new ConcurrentHashMap<>());
     }
 
+    /** The sandbox is about to be killed or paused: the calls streaming its processes' events end as cut calls. */
+    public void sandboxStopping(String sandboxId) {
+        Map<Integer, ManagedProcess> table = processes.get(sandboxId);
+        if (table != null) table.values().forEach(ManagedProcess::cut);
+    }
+
     /** Forgets the processes of a sandbox that ended (they died with it). */
     public void forget(String sandboxId) {
         processes.remove(sandboxId);
@@ -101,7 +107,8 @@ public final class ProcessService implements SandboxProcesses {
     }
 
     /**
-     * Streams start, then data and keepalives, then end. A Connect stream that reaches its own deadline ends with
+     * Streams start, then data and keepalives, then end; a stream whose sandbox stops under it ends with
+     * {@code unavailable} instead. A Connect stream that reaches its own deadline ends with
      * {@code deadline_exceeded} (the process goes on); a Start stream ends with the process, which its timeout kills.
      */
     static void follow(EnvdCall call, ManagedProcess mp, ManagedProcess.Subscriber sub, Connect.Stream stream,
@@ -132,6 +139,11 @@ public final class ProcessService implements SandboxProcesses {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     stream.end(Connect.error("canceled", "the server is stopping"));
+                    return;
+                }
+                if (sub.cut) {
+                    // connect's "unavailable" is what the SDKs turn into their TimeoutError ("sandbox timeout")
+                    stream.end(Connect.error("unavailable", "the sandbox was killed or paused while the call was in flight"));
                     return;
                 }
                 if (ev == null) {

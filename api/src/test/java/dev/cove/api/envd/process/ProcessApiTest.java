@@ -46,6 +46,7 @@ class ProcessApiTest extends EnvdTestBase {
         assertThat(r.exitCode()).isZero();
         assertThat(r.exited()).isTrue();
         assertThat(r.status()).isEqualTo("exit status 0");
+        assertThat(r.events().getLast().path("end").has("error")).isFalse(); // a success has no error
         assertThat(r.pid()).isPositive();
         assertThat(r.events().getFirst().has("start")).isTrue();
         assertThat(r.events().getLast().has("end")).isTrue();
@@ -56,8 +57,29 @@ class ProcessApiTest extends EnvdTestBase {
         EnvdClient.Result r = envd.run("echo to-err >&2; echo to-out; exit 3", null);
         assertThat(r.exitCode()).isEqualTo(3);
         assertThat(r.status()).isEqualTo("exit status 3");
+        // envd's error: the SDK's CommandExitError takes its message from it
+        assertThat(r.events().getLast().path("end").path("error").asText()).isEqualTo("exit status 3");
         assertThat(r.err()).isEqualTo("to-err\n");
         assertThat(r.out()).isEqualTo("to-out\n");
+    }
+
+    /**
+     * A sandbox killed under a running command cuts its stream with {@code unavailable} (the SDKs' TimeoutError),
+     * not with the end event of a killed process, which the SDKs would report as the command's own failure.
+     */
+    @Test
+    void sandboxKilledUnderACommandCutsItsStream() {
+        JsonNode created = api.create("{\"templateID\":\"base\",\"timeout\":120}");
+        String other = created.get("sandboxID").asText();
+        EnvdClient otherEnvd = client(other).header("X-Access-Token", created.get("envdAccessToken").asText());
+        try (EnvdClient.Stream s = otherEnvd.stream("process.Process/Start",
+                EnvdClient.startRequest("sleep 60", null, null), null, Map.of())) {
+            assertThat(s.next().path("event").has("start")).isTrue();
+            assertThat(api.delete("/sandboxes/" + other).status()).isEqualTo(204);
+            JsonNode m;
+            while ((m = s.next()) != null) assertThat(m.path("event").has("end")).as(m.toString()).isFalse();
+            assertThat(s.end.path("error").path("code").asText()).isEqualTo("unavailable");
+        }
     }
 
     @Test
@@ -113,6 +135,7 @@ class ProcessApiTest extends EnvdTestBase {
             envd.unary("process.Process/SendSignal", sig, null);
             EnvdClient.Result r = envd.collect(s);
             assertThat(r.status()).isEqualTo("signal: killed");
+            assertThat(r.events().getLast().path("end").path("error").asText()).isEqualTo("signal: killed");
             assertThat(r.exited()).isFalse();
             assertThat(r.exitCode()).isEqualTo(-1);
         }
