@@ -76,10 +76,15 @@ public final class SandboxNamespaces {
     /** Binds the holder's user namespace where the journal says and mounts the template through it. */
     public static void bind(SandboxJournal j, UserNamespaces.Holder holder) throws IOException {
         prepareRootDir(j);
+        bindUserns(j, holder);
+        mountLower(j, holder.usernsFd());
+    }
+
+    /** Binds the holder's user namespace at {@link SandboxJournal#userns}, so it outlives the holder. */
+    private static void bindUserns(SandboxJournal j, UserNamespaces.Holder holder) throws IOException {
         Path userns = j.userns();
         if (!Files.exists(userns)) Files.createFile(userns);
         Linux.mount("/proc/self/fd/" + holder.usernsFd(), userns.toString(), "none", MS_BIND, null);
-        mountLower(j, holder.usernsFd());
     }
 
     private static void mountLower(SandboxJournal j, int usernsFd) throws IOException {
@@ -98,9 +103,7 @@ public final class SandboxNamespaces {
             if (Network.netnsExists(j.netns()))
                 throw new IOException("network namespace " + j.netns() + " exists without the user namespace owning it");
             try (UserNamespaces.Holder h = UserNamespaces.create(UidRanges.rangeOf(j.uidBase()))) {
-                Path userns = j.userns();
-                if (!Files.exists(userns)) Files.createFile(userns);
-                Linux.mount("/proc/self/fd/" + h.usernsFd(), userns.toString(), "none", MS_BIND, null);
+                bindUserns(j, h);
                 Network.create(j, h.pid());
             }
         } else if (!Network.netnsExists(j.netns())) {
