@@ -29,10 +29,6 @@ for (const { version, Sandbox, sdk } of sdks) {
       await assert.rejects(sbx.fork(), notImplemented(sdk.SandboxError, 'Forking sandboxes'))
     })
 
-    test('metrics', async () => {
-      await assert.rejects(sbx.getMetrics(), notImplemented(sdk.SandboxError, 'Sandbox metrics'))
-    })
-
     test('template builds', async () => {
       await assert.rejects(sdk.Template.build(sdk.Template().fromDebianImage(), `compat-${Date.now()}`),
         notImplemented(sdk.BuildError, 'Building templates'))

@@ -10,6 +10,7 @@ import dev.cove.api.auth.LinkSecret;
 import dev.cove.api.http.PassThroughGzip;
 import dev.cove.api.lifecycle.PortAccessService;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.metrics.MetricsSampler;
 import dev.cove.api.ports.PortAccessAuditLog;
 import dev.cove.api.ports.EdgeProbe;
 import dev.cove.api.ports.PortRoutes;
@@ -65,9 +66,11 @@ public final class ControlPlane implements AutoCloseable {
     private final AgentRoutes envd;
     private final PortAccessAuditLog accessAudit;
     private final AtomicReference<EdgeProbe> edgeProbe;
+    private final MetricsSampler metrics;
 
     private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
+                         WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit,
+                         AtomicReference<EdgeProbe> edgeProbe, MetricsSampler metrics) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
@@ -76,6 +79,7 @@ public final class ControlPlane implements AutoCloseable {
         this.envd = envd;
         this.accessAudit = accessAudit;
         this.edgeProbe = edgeProbe;
+        this.metrics = metrics;
     }
 
     /**
@@ -93,6 +97,7 @@ public final class ControlPlane implements AutoCloseable {
         SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
         SandboxService sandboxes = null;
         PortAccessAuditLog accessAudit = null;
+        MetricsSampler metrics = null;
         try {
             ApiKeys keys = ApiKeys.bootstrap(store, apiKey);
             PortAccessService portAccess = new PortAccessService(config, store.portAccess(),
@@ -100,6 +105,10 @@ public final class ControlPlane implements AutoCloseable {
             sandboxes = new SandboxService(config, store, portAccess, runtime, Clock.systemUTC());
             sandboxes.start();
             SandboxService service = sandboxes;
+            metrics = new MetricsSampler(service, runtime, Clock.systemUTC(), MetricsSampler.DEFAULT_INTERVAL,
+                    MetricsSampler.DEFAULT_CAPACITY);
+            metrics.start();
+            MetricsSampler sampler = metrics;
             AgentRoutes envd = new AgentRoutes(service, runtime);
             accessAudit = new PortAccessAuditLog(store.portAccess(), Clock.systemUTC());
             AtomicReference<EdgeProbe> edgeProbe = new AtomicReference<>();
@@ -115,12 +124,13 @@ public final class ControlPlane implements AutoCloseable {
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new PassThroughGzip()))
-                    .routing(r -> routing(r, envd, service, ports, keys))
+                    .routing(r -> routing(r, envd, service, sampler, ports, keys))
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
-            return new ControlPlane(config, store, sandboxes, apiKey, server, envd, accessAudit, edgeProbe);
+            return new ControlPlane(config, store, sandboxes, apiKey, server, envd, accessAudit, edgeProbe, metrics);
         } catch (RuntimeException e) {
+            if (metrics != null) metrics.close();
             if (accessAudit != null) accessAudit.close();
             if (sandboxes != null) sandboxes.close();
             store.close();
@@ -133,8 +143,8 @@ public final class ControlPlane implements AutoCloseable {
      * the edge tagged with the sandbox id; paths like {@code /health} exist in both), then the REST API (every
      * sandbox endpoint requires {@code X-API-KEY}; {@code /health} is open) and a JSON 404 for the rest.
      */
-    static void routing(HttpRouting.Builder routing, AgentRoutes agent, SandboxService sandboxes, PortsService ports,
-                        ApiKeys keys) {
+    static void routing(HttpRouting.Builder routing, AgentRoutes agent, SandboxService sandboxes,
+                        MetricsSampler metrics, PortsService ports, ApiKeys keys) {
         WireRules.register(routing);
         agent.register(routing);
         ErrorHandlers.register(routing);
@@ -142,7 +152,7 @@ public final class ControlPlane implements AutoCloseable {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             res.send("Health check successful");
         });
-        SandboxRoutes.register(routing, sandboxes, keys);
+        SandboxRoutes.register(routing, sandboxes, metrics, keys);
         PortRoutes.register(routing, ports, keys);
         KeyRoutes.register(routing, keys);
         notFoundForTheRest(routing);
@@ -188,6 +198,7 @@ public final class ControlPlane implements AutoCloseable {
         try {
             server.stop();
         } finally {
+            metrics.close();
             envd.close();
             accessAudit.close();
             sandboxes.close();

@@ -3,6 +3,7 @@ package dev.cove.api.sandboxes;
 import dev.cove.api.auth.ApiKeys;
 import dev.cove.api.auth.RequireApiKey;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.metrics.MetricsSampler;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 
@@ -10,10 +11,11 @@ import io.helidon.webserver.http.HttpRouting;
 public final class SandboxRoutes {
     private SandboxRoutes() {}
 
-    public static void register(HttpRouting.Builder routing, SandboxService sandboxes, ApiKeys keys) {
+    public static void register(HttpRouting.Builder routing, SandboxService sandboxes, MetricsSampler metrics,
+                                ApiKeys keys) {
         String one = "/sandboxes/{sandboxID}";
         // Literal paths first: /sandboxes/metrics must not be taken for a sandbox id.
-        routing.get("/sandboxes/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
+        routing.get("/sandboxes/metrics", secured(keys, new ListSandboxMetricsHandler(sandboxes, metrics)));
         routing.post("/sandboxes", secured(keys, CreateSandboxHandler.v1(sandboxes)));
         routing.get("/sandboxes", secured(keys, new ListSandboxesHandler(sandboxes)));
         routing.post("/v2/sandboxes", secured(keys, CreateSandboxHandler.v2(sandboxes)));
@@ -42,7 +44,7 @@ public final class SandboxRoutes {
         routing.delete("/templates/{templateID}", secured(keys, NotImplementedHandler.of("Deleting templates and snapshots")));
         routing.put(one + "/network", secured(keys, new UpdateNetworkHandler(sandboxes)));
         routing.get(one + "/network/denials", secured(keys, new EgressDenialsHandler(sandboxes)));
-        routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
+        routing.get(one + "/metrics", secured(keys, new SandboxMetricsHandler(sandboxes, metrics)));
         routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
         routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
         // Template builds (Template.build / buildInBackground / getBuildStatus) and volumes (Volume.*): the SDK's

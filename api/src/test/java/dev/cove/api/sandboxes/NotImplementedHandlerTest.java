@@ -18,8 +18,6 @@ class NotImplementedHandlerTest extends ApiTest {
             "POST, /sandboxes/abc123/snapshots, Sandbox snapshots",
             "GET, /snapshots, Sandbox snapshots",
             "DELETE, /templates/abc123, Deleting templates and snapshots",
-            "GET, /sandboxes/abc123/metrics, Sandbox metrics",
-            "GET, /sandboxes/metrics, Sandbox metrics",
             "GET, /sandboxes/abc123/logs, Sandbox logs",
             "GET, /v2/sandboxes/abc123/logs, Sandbox logs",
             "POST, /v3/templates, Building templates",

@@ -42,6 +42,12 @@ public final class TestRuntimes {
                 .withResourcePrefix(PREFIX).withPool(pool4, pool6).withEgress(OFFLINE));
     }
 
+    /** Like {@link #open(Path, String, String)} with a prefix of its own too (a test class of another task's pools). */
+    public static SandboxRuntime open(Path dataDir, String prefix, String pool4, String pool6) {
+        return new OciRuntime(RuntimeConfig.defaults(dataDir).withTemplateDir(templateCache())
+                .withResourcePrefix(prefix).withPool(pool4, pool6).withEgress(OFFLINE));
+    }
+
     static Path templateCache() {
         String env = System.getenv("COVE_TEMPLATE_CACHE");
         return Path.of(env == null || env.isBlank() ? "/var/cache/cove/templates" : env);
