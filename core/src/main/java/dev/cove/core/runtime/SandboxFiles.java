@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -55,9 +56,18 @@ public interface SandboxFiles {
 
     /**
      * Creates or truncates the regular file {@code path} (and missing parent directories) and writes {@code data}
-     * to it, streaming.
+     * to it, streaming; any metadata it had is removed (as an envd upload without {@code X-Metadata-*} headers).
      */
-    FileEntry write(String user, String path, InputStream data) throws IOException;
+    default FileEntry write(String user, String path, InputStream data) throws IOException {
+        return write(user, path, data, Map.of());
+    }
+
+    /**
+     * {@link #write(String, String, InputStream)} that then makes {@code metadata} the file's whole metadata (keys
+     * not in it are removed), as envd's upload with {@code X-Metadata-<key>} headers does. Keys and values are
+     * checked by the caller (printable ASCII, sizes).
+     */
+    FileEntry write(String user, String path, InputStream data, Map<String, String> metadata) throws IOException;
 
     /** A running watch; close it to stop. */
     interface Watch extends Closeable {

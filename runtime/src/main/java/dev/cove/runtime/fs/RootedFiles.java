@@ -186,8 +186,9 @@ public final class RootedFiles implements SandboxFiles {
             type = FileEntry.Type.OTHER;
         }
         Names n = names(rootForLinks);
+        Map<String, String> metadata = st.isRegular() || st.isDir() ? FileMetadata.read(dirFd, name) : Map.of();
         return new FileEntry(nameOf(clean), clean, type, st.size(), st.mode() & 07777, n.user(inSandbox(st.uid())),
-                n.group(inSandbox(st.gid())), Instant.ofEpochSecond(st.mtimeSec(), st.mtimeNsec()), target);
+                n.group(inSandbox(st.gid())), Instant.ofEpochSecond(st.mtimeSec(), st.mtimeNsec()), target, metadata);
     }
 
     private FileEntry entryOf(int root, String clean) throws Native.Errno {
@@ -561,7 +562,7 @@ public final class RootedFiles implements SandboxFiles {
     }
 
     @Override
-    public FileEntry write(String user, String path, InputStream data) throws IOException {
+    public FileEntry write(String user, String path, InputStream data, Map<String, String> metadata) throws IOException {
         OciSpec.User owner = user(user);
         String clean = clean(path);
         if (clean.equals("/")) throw invalid("path '/' is a directory");
@@ -615,6 +616,8 @@ public final class RootedFiles implements SandboxFiles {
                 MemorySegment.copy(heap, 0, buf, ValueLayout.JAVA_BYTE, 0, n);
                 Sys.writeFully(written, buf, n);
             }
+            // on the descriptor written, opened with the user's right to write it (which user.* attributes need)
+            FileMetadata.replace(written, metadata);
             // of the file written, not of the path: the user may not be able to look it up (a file in /root)
             return run(user, path, (root, c) -> entry(written, "", c, root));
         } catch (Native.Errno e) {

@@ -24,7 +24,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * {@code POST /files} of E2B's envd: multipart ({@code file} parts) or octet-stream (optionally gzip) uploads,
- * streamed to the sandbox's disk.
+ * streamed to the sandbox's disk. {@code X-Metadata-<key>} headers become every uploaded file's whole metadata
+ * ({@link UploadMetadata}).
  */
 final class UploadHandler implements FileTransfers.Transfer {
     private final SandboxRuntime runtime;
@@ -37,6 +38,13 @@ final class UploadHandler implements FileTransfers.Transfer {
         SandboxFiles files = runtime.files(call.sandboxId());
         ArrayNode out = Json.MAPPER.createArrayNode();
         String pathParam = query.get("path");
+        Map<String, String> metadata;
+        try {
+            metadata = UploadMetadata.of(req.headers());
+        } catch (CoveException e) {
+            AgentResponses.error(res, 400, e.getMessage());
+            return;
+        }
         try {
             if (contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
                 String boundary = Multipart.boundary(contentType);
@@ -59,7 +67,7 @@ final class UploadHandler implements FileTransfers.Transfer {
                         AgentResponses.error(res, 400, "cannot upload to the same path twice: " + abs);
                         return;
                     }
-                    out.add(written(files.write(call.user(), abs, part.body())));
+                    out.add(written(files.write(call.user(), abs, part.body(), metadata)));
                 }
                 if (out.isEmpty()) {
                     AgentResponses.error(res, 400, "the multipart body has no part named 'file'");
@@ -77,7 +85,7 @@ final class UploadHandler implements FileTransfers.Transfer {
                     AgentResponses.error(res, 400, "unsupported Content-Encoding '" + ce + "'");
                     return;
                 }
-                out.add(written(files.write(call.user(), call.absolute(pathParam), body)));
+                out.add(written(files.write(call.user(), call.absolute(pathParam), body, metadata)));
             }
         } catch (CoveException e) {
             AgentResponses.error(res, e.status() == 404 ? 400 : e.status(), e.getMessage());
@@ -93,6 +101,10 @@ final class UploadHandler implements FileTransfers.Transfer {
         o.put("path", e.path());
         o.put("name", e.name());
         o.put("type", "file");
+        if (!e.metadata().isEmpty()) {
+            ObjectNode m = o.putObject("metadata");
+            e.metadata().forEach(m::put);
+        }
         return o;
     }
 }

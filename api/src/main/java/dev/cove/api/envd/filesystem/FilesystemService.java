@@ -57,7 +57,8 @@ public final class FilesystemService {
             case OTHER -> null;
         };
         return new EntryInfo(e.name(), type, e.path(), e.size(), e.mode(), e.permissions(), e.owner(), e.group(),
-                e.modified() == null ? null : e.modified().toString(), e.symlinkTarget(), null);
+                e.modified() == null ? null : e.modified().toString(), e.symlinkTarget(),
+                e.metadata().isEmpty() ? null : e.metadata());
     }
 
     static String required(String path, String field) {
