@@ -109,8 +109,18 @@ class RequestFormTest {
             client.send("OPTIONS * HTTP/1.1\r\nHost: " + API + "\r\n\r\n");
             assertThat(client.readResponse()).startsWith("HTTP/1.1 200 OK\r\n");
         }
-        assertThat(controlPlane.heads.getFirst()).startsWith("GET /health?x=1 HTTP/1.1\r\n").containsIgnoringCase("\r\nHost: " + API + "\r\n");
+        // the authority arrives as the one Host line, spelled as clients spell it
+        assertThat(controlPlane.heads.getFirst()).startsWith("GET /health?x=1 HTTP/1.1\r\n").contains("\r\nHost: " + API + "\r\n")
+                .doesNotContain("\r\nhost: ");
         assertThat(controlPlane.heads.get(1)).startsWith("OPTIONS * HTTP/1.1\r\n");
+    }
+
+    /** An HTTP/2 request's :authority reaches the HTTP/1.1 upstream as {@code Host}, not Netty's {@code host}. */
+    @Test
+    void http2AuthorityArrivesAsCanonicalHost() throws Exception {
+        H2cPriorKnowledgeClient.get(edge.httpPort(), API + ":" + edge.httpPort(), "/h2-host");
+        String head = controlPlane.heads.stream().filter(h -> h.startsWith("GET /h2-host ")).findFirst().orElseThrow();
+        assertThat(head).contains("\r\nHost: " + API + ":" + edge.httpPort() + "\r\n").doesNotContain("\r\nhost: ");
     }
 
     @Test

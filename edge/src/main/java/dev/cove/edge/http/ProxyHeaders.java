@@ -71,6 +71,9 @@ public final class ProxyHeaders {
         boolean chunked = scan.transferEncoding && HttpUtil.isTransferEncodingChunked(request);
         if (scan.coveCookie) removeCoveCookies(headers);
         scan.removeFrom(headers);
+        // Netty names Host as it came (an HTTP/2 :authority and an absolute-form target become "host"); servers and
+        // clients name it "Host", and some upstreams only read that spelling.
+        if (scan.host != null) headers.set(HOST, scan.host);
         // The edge is the outermost hop, so whatever X-Forwarded-*/Forwarded a client sends is unverifiable: the scan
         // dropped them, and the control plane can trust these values.
         headers.add(X_FORWARDED_FOR, clientIp);

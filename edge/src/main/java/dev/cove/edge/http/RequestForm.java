@@ -74,7 +74,7 @@ public final class RequestForm {
         String rest = uri.substring(authorityEnd);
         if (rest.startsWith("#")) rest = "";
         request.setUri(rest.startsWith("/") ? rest : "/" + rest);
-        request.headers().set(HttpHeaderNames.HOST, authority);
+        ProxyHeaders.setHost(request.headers(), authority);
         return null;
     }
 
