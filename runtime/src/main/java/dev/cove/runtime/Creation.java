@@ -134,6 +134,7 @@ final class Creation {
             hook.after("rootfs");
             OciSpec.JSON.writeValue(dir.resolve("config.json").toFile(), OciSpec.config(j, id, node.spawnerBinary));
             pid = node.oci.run(j.containerId(), dir, j.consoleLog());
+            node.bootId.renew(id, pid);
             hook.after("container");
             RuntimeSandbox sandbox = HeldSandbox.sandbox(j, pid);
             node.held.put(id, new HeldSandbox(j, sandbox, PauseState.RUNNING));

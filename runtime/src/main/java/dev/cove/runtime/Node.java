@@ -12,6 +12,7 @@ import dev.cove.runtime.net.HostClaim;
 import dev.cove.runtime.net.SlotPool;
 import dev.cove.runtime.oci.OciCli;
 import dev.cove.runtime.pause.FreezerPause;
+import dev.cove.runtime.oci.BootId;
 import dev.cove.runtime.pause.StopPause;
 import dev.cove.runtime.process.SpawnerBinary;
 import dev.cove.runtime.process.SpawnerPool;
@@ -67,6 +68,8 @@ final class Node {
     final ReadyRanges namespaces;
     /** The sealed agent's host binary, bind-mounted into every sandbox; null without the spawner. */
     final Path spawnerBinary;
+    /** Gives each start of a container a boot id of its own. */
+    final BootId bootId;
     final Map<String, HeldSandbox> held = new ConcurrentHashMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     private final FileChannel dataDirLockChannel;
@@ -88,7 +91,8 @@ final class Node {
         this.spawners = new SpawnerPool(config.fastSpawn());
         this.spawnerBinary = config.fastSpawn() ? SpawnerBinary.install(config.dataDir()) : null;
         this.freezerPause = new FreezerPause(cgroups);
-        this.stopPause = new StopPause(cgroups, this::cli);
+        this.bootId = BootId.install(config.dataDir());
+        this.stopPause = new StopPause(cgroups, this::cli, bootId);
         try {
             Files.createDirectories(sandboxesDir);
             Files.createDirectories(oci.root());

@@ -8,6 +8,7 @@ import dev.cove.runtime.host.Linux;
 import dev.cove.runtime.journal.SandboxJournal;
 import dev.cove.runtime.userns.SandboxNamespaces;
 import dev.cove.runtime.net.Network;
+import dev.cove.runtime.oci.BootId;
 import dev.cove.runtime.oci.OciCli;
 import dev.cove.runtime.oci.SandboxContainer;
 
@@ -20,16 +21,21 @@ import java.util.function.Function;
 /**
  * Pause with the file system only: the container ends (every process, its runtime state and cgroups, so its memory
  * is freed), while its overlay (mounted, upper layer), bundle, network namespace with veth and addresses, and
- * egress policy stay. Resume runs a new container from the same bundle on them.
+ * egress policy stay. Resume runs a new container from the same bundle on them, with a new boot id (a reboot).
  */
 public final class StopPause implements PauseStrategy {
     private final CgroupLayout cgroups;
     private final Function<String, OciCli> ociByName;
+    private final BootId bootId;
 
-    /** @param ociByName the OCI runtime CLI for a journal's runtime name */
-    public StopPause(CgroupLayout cgroups, Function<String, OciCli> ociByName) {
+    /**
+     * @param ociByName the OCI runtime CLI for a journal's runtime name
+     * @param bootId    gives the new container a new boot id: a resume without memory is a reboot
+     */
+    public StopPause(CgroupLayout cgroups, Function<String, OciCli> ociByName, BootId bootId) {
         this.cgroups = cgroups;
         this.ociByName = ociByName;
+        this.bootId = bootId;
     }
 
     @Override
@@ -49,7 +55,9 @@ public final class StopPause implements PauseStrategy {
         if (!left.isEmpty()) throw new IOException("the previous container is not gone: " + String.join("; ", left));
         restoreHostSide(journal);
         try {
-            return cli.run(journal.containerId(), sandboxDir, journal.consoleLog());
+            long pid = cli.run(journal.containerId(), sandboxDir, journal.consoleLog());
+            bootId.renew(journal.id(), pid);
+            return pid;
         } catch (IOException e) {
             SandboxContainer.stop(cli, cgroups, journal, 0);
             throw e;

@@ -1,13 +1,8 @@
 package dev.cove.runtime.process;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.cove.runtime.host.HostBinary;
+
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
 
 /**
  * The host copy of the sealed agent ({@code cove-spawner}, built from runtime/src/main/c into the jar) that every
@@ -25,20 +20,6 @@ public final class SpawnerBinary {
 
     /** Puts the jar's binary at {@link #path} (unless it is there already, byte for byte) and returns that path. */
     public static Path install(Path dataDir) {
-        Path target = path(dataDir);
-        try (InputStream in = SpawnerBinary.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) throw new IllegalStateException("cove-spawner is missing from the runtime jar (build with cc)");
-            byte[] binary = in.readAllBytes();
-            Files.createDirectories(target.getParent());
-            Files.setPosixFilePermissions(target.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
-            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), binary)) return target;
-            Path tmp = target.resolveSibling(RESOURCE + ".new");
-            Files.write(tmp, binary);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("--x--x--x"));
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot install the sandbox spawner at " + target, e);
-        }
+        return HostBinary.install(SpawnerBinary.class, RESOURCE, path(dataDir), "--x--x--x");
     }
 }
