@@ -95,6 +95,7 @@ for (const { version, Sandbox, errors, sdk } of sdks) {
           await stop(victim.sandboxId)
           await assert.rejects(run, (e) => {
             assert.ok(e instanceof errors.TimeoutError, `${e?.constructor?.name}: ${e?.message}`)
+            assert.match(e.message, /sandbox was killed or reached its end of life/) // E2B's words
             return true
           })
         } finally {
