@@ -35,7 +35,9 @@ import java.util.function.Consumer;
  * Calls run as the requesting user ({@link UserThreads}), except what creates, which E2B's envd (a root process)
  * does as root for any user and then gives to that user: the new file of a write, the missing directories of a
  * write, a make-dir and a move's destination ({@link #mkdirs}), so {@code user} may make {@code /opt/app} or
- * {@code /workspace} as on E2B. Only what the call itself created changes owner. The rest stays the user's own
+ * {@code /workspace} as on E2B. Those run with root's powers but the user's ids ({@link UserThreads#creatingFor}),
+ * so what they make is the user's as it is made: there is no change of owner afterwards that a directory swapped
+ * in meanwhile could redirect. The rest stays the user's own
  * act, where envd would act as root for anyone: opening an existing file to overwrite it (envd would also take
  * it from its owner), reads, listings, stats, the rename of a move and removes, so that what exists keeps the
  * permissions the sandbox gave it.
@@ -138,13 +140,17 @@ public final class RootedFiles implements SandboxFiles {
         return runAs(user(user), path, call);
     }
 
-    /** {@code call} as the sandbox's root, to create what {@code owner} asked for ({@link #giveTo}). */
+    /**
+     * {@code call} with the sandbox root's powers and {@code owner}'s ids ({@link UserThreads#creatingFor}), to
+     * create what {@code owner} asked for: it belongs to {@code owner} as it is made.
+     */
     private <T> T create(String owner, String path, RootCall<T> call) {
-        user(owner);
-        return runAs(OciSpec.User.ROOT, path, call);
+        return runAs(user(owner), path, call, true);
     }
 
-    private <T> T runAs(OciSpec.User u, String path, RootCall<T> call) {
+    private <T> T runAs(OciSpec.User u, String path, RootCall<T> call) { return runAs(u, path, call, false); }
+
+    private <T> T runAs(OciSpec.User u, String path, RootCall<T> call, boolean creating) {
         String clean = clean(path);
         int root;
         try {
@@ -153,7 +159,8 @@ public final class RootedFiles implements SandboxFiles {
             throw new CoveException(503, "unavailable", "the sandbox's file system is not available");
         }
         try {
-            return UserThreads.as(u, uidBase, () -> call.call(root, clean));
+            return creating ? UserThreads.creatingFor(u, uidBase, () -> call.call(root, clean))
+                    : UserThreads.as(u, uidBase, () -> call.call(root, clean));
         } catch (Native.Errno e) {
             throw error(e, path);
         } catch (IOException e) {
@@ -284,7 +291,6 @@ public final class RootedFiles implements SandboxFiles {
 
     @Override
     public FileEntry makeDir(String user, String path) {
-        OciSpec.User owner = user(user);
         return create(user, path, (root, clean) -> {
             if (!clean.equals("/")) {
                 try {
@@ -297,7 +303,7 @@ public final class RootedFiles implements SandboxFiles {
             } else {
                 throw new CoveException(409, "already_exists", "directory already exists: /");
             }
-            mkdirs(root, clean, owner);
+            mkdirs(root, clean);
             return entryOf(root, clean);
         });
     }
@@ -321,10 +327,10 @@ public final class RootedFiles implements SandboxFiles {
     }
 
     /**
-     * mkdir -p, each level resolved from the root; run as the sandbox's root ({@link #create}), each directory it
-     * makes is given to {@code owner}, as envd's EnsureDirs does (what was there keeps its owner).
+     * mkdir -p, each level resolved from the root; run through {@link #create}, each directory it makes belongs to
+     * the requesting user, as after envd's EnsureDirs (what was there keeps its owner).
      */
-    private void mkdirs(int root, String clean, OciSpec.User owner) throws Native.Errno {
+    private void mkdirs(int root, String clean) throws Native.Errno {
         if (clean.equals("/")) return;
         String[] parts = clean.substring(1).split("/");
         StringBuilder prefix = new StringBuilder();
@@ -341,7 +347,6 @@ public final class RootedFiles implements SandboxFiles {
             int pfd = resolve(root, parent, Sys.O_PATH | Sys.O_DIRECTORY);
             try {
                 Sys.mkdirat(pfd, part, 0755);
-                giveMade(pfd, part, owner);
             } catch (Native.Errno e) {
                 if (e.errno != Sys.EEXIST) throw e;
             } finally {
@@ -351,29 +356,8 @@ public final class RootedFiles implements SandboxFiles {
         }
     }
 
-    /**
-     * Gives the directory this call has just made as the sandbox's root, {@code name} in {@code dirFd}, to
-     * {@code owner}. Opened without following anything: a symlink swapped in meanwhile fails (ENOTDIR), never leads
-     * the change of owner elsewhere.
-     */
-    private void giveMade(int dirFd, String name, OciSpec.User owner) throws Native.Errno {
-        int fd = Sys.openat2(dirFd, name, Sys.O_PATH | Sys.O_DIRECTORY | Sys.O_NOFOLLOW, 0, BENEATH);
-        try {
-            giveTo(fd, owner);
-        } finally {
-            Native.close(fd);
-        }
-    }
-
-    /** Gives {@code fd}, which this call has just created as the sandbox's root, to {@code owner}'s host ids. */
-    private void giveTo(int fd, OciSpec.User owner) throws Native.Errno {
-        if (owner.uid() == 0 && owner.gid() == 0) return; // root's already
-        Sys.fchownat(fd, "", uidBase + owner.uid(), uidBase + owner.gid(), Sys.AT_EMPTY_PATH);
-    }
-
     @Override
     public FileEntry move(String user, String source, String destination) {
-        OciSpec.User owner = user(user);
         String dst = clean(destination);
         run(user, source, (root, src) -> {
             if (src.equals("/") || dst.equals("/")) throw invalid("cannot move the root directory");
@@ -381,7 +365,7 @@ public final class RootedFiles implements SandboxFiles {
             return null;
         });
         create(user, destination, (root, d) -> {
-            mkdirs(root, parentOf(d), owner);
+            mkdirs(root, parentOf(d));
             return null;
         });
         return run(user, source, (root, src) -> {
@@ -563,7 +547,6 @@ public final class RootedFiles implements SandboxFiles {
 
     @Override
     public FileEntry write(String user, String path, InputStream data, Map<String, String> metadata) throws IOException {
-        OciSpec.User owner = user(user);
         String clean = clean(path);
         if (clean.equals("/")) throw invalid("path '/' is a directory");
         int fd = -1;
@@ -571,7 +554,7 @@ public final class RootedFiles implements SandboxFiles {
             // a new file (and its missing parents) is made as root and given to the user, as envd does ...
             fd = create(user, path, (root, c) -> {
                 try {
-                    mkdirs(root, parentOf(c), owner);
+                    mkdirs(root, parentOf(c));
                 } catch (Native.Errno e) {
                     if (e.errno == Sys.ENOENT || e.errno == Sys.EEXIST || e.errno == Sys.ENOTDIR)
                         throw invalid("cannot create the parent directories of '" + path + "': " + Native.strerror(e.errno));
@@ -579,15 +562,8 @@ public final class RootedFiles implements SandboxFiles {
                 }
                 int pfd = resolve(root, parentOf(c), Sys.O_PATH | Sys.O_DIRECTORY);
                 try {
-                    int made = Sys.openat2(pfd, nameOf(c), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_NOFOLLOW,
+                    return Sys.openat2(pfd, nameOf(c), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_NOFOLLOW,
                             0644, BENEATH);
-                    try {
-                        giveTo(made, owner);
-                    } catch (Native.Errno e) {
-                        Native.close(made);
-                        throw e;
-                    }
-                    return made;
                 } catch (Native.Errno e) {
                     if (e.errno != Sys.EEXIST) throw e;
                     return -1; // there already

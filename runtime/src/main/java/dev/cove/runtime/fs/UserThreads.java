@@ -52,10 +52,24 @@ final class UserThreads {
     /** Runs {@code call} as {@code user} of a sandbox whose container id 0 is host id {@code uidBase}. */
     public static <T> T as(OciSpec.User user, long uidBase, IoCall<T> call) throws IOException {
         if (user.uid() == 0 && uidBase == 0) return call.call();
+        return on(user.uid() == 0 ? ROOTS : USERS, user, uidBase, call);
+    }
+
+    /**
+     * Runs {@code call} with the sandbox root's powers but {@code user}'s ids: what it creates belongs to
+     * {@code user} from the start (the kernel gives a new inode the creator's fsuid and fsgid), where root's
+     * permissions are needed to create it. No change of owner afterwards, so nothing the sandbox swaps in between
+     * can be given away.
+     */
+    public static <T> T creatingFor(OciSpec.User user, long uidBase, IoCall<T> call) throws IOException {
+        if (user.uid() == 0 && uidBase == 0) return call.call();
+        return on(ROOTS, user, uidBase, call);
+    }
+
+    private static <T> T on(ExecutorService pool, OciSpec.User user, long uidBase, IoCall<T> call) throws IOException {
         int uid = (int) (uidBase + user.uid());
         int gid = (int) (uidBase + user.gid());
         int[] groups = user.additionalGids().stream().mapToInt(g -> (int) (uidBase + g)).toArray();
-        ExecutorService pool = user.uid() == 0 ? ROOTS : USERS;
         Future<T> f = pool.submit(() -> {
             Sys.actAs(uid, gid, groups);
             return call.call();
