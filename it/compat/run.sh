@@ -22,16 +22,9 @@ COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.
   --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 --default-port-access public \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
 server=$!
-stop() {
-  kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-}
+. "$here/lib/server.sh"
 trap 'stop; echo "server log: $data/server.log"' EXIT
-for _ in $(seq 1200); do
-  [ -f "$data/run/endpoints.json" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$data/server.log"; exit 1; }
-  sleep 0.25
-done
-https_port=$(sed -E 's/.*"httpsPort":([0-9]+).*/\1/' "$data/run/endpoints.json")
+await_server
 
 status=0
 E2B_DOMAIN="cove.localhost:$https_port" E2B_API_KEY="$key" NODE_EXTRA_CA_CERTS="$data/tls/ca.crt" \
