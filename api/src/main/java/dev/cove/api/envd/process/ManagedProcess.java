@@ -88,7 +88,7 @@ final class ManagedProcess {
         s.queue.clear();
     }
 
-    /** Starts reading output and waiting for the exit; {@code onEnd} runs once the end event is out. */
+    /** Starts reading output and waiting for the exit; {@code onEnd} runs once the end is known, before it is sent. */
     void start(Consumer<ManagedProcess> onEnd) {
         InputStream err = process.stderr();
         readersLeft.set(err == null ? 1 : 2);
@@ -166,6 +166,13 @@ final class ManagedProcess {
             end = e; // from now on no one attaches and late output is dropped
             attached = List.copyOf(subscribers);
         }
+        // before anyone hears of the end: a client that saw it and then signals or connects must find the process
+        // gone (E2B's kill then answers false), not still listed
+        try {
+            onEnd.accept(this);
+        } catch (RuntimeException ex) {
+            LOG.debug("process end hook failed", ex);
+        }
         for (Subscriber s : attached) {
             while (!s.gone) {
                 try {
@@ -174,11 +181,6 @@ final class ManagedProcess {
                     break;
                 }
             }
-        }
-        try {
-            onEnd.accept(this);
-        } catch (RuntimeException ex) {
-            LOG.debug("process end hook failed", ex);
         }
     }
 
