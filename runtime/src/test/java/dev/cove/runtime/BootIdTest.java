@@ -33,9 +33,8 @@ class BootIdTest {
         assumeTrue(TestSupport.isRoot(), "the runtime tests need root (runc, network namespaces, mounts)");
         String host = Files.readString(Path.of(FILE)).strip();
         Path dataDir = Files.createTempDirectory("cove-rt-bootid");
-        RuntimeConfig config = TestSupport.config(dataDir).withResourcePrefix(PREFIX)
-                .withPool("10.247.0.0/16", "fd63:6f47::/32").withUserNamespaces(userNamespaces);
-        try (OciRuntime runtime = new OciRuntime(config)) {
+        try (OciRuntime runtime = new OciRuntime(TestSupport.config(dataDir).withResourcePrefix(PREFIX)
+                .withPool("10.247.0.0/16", "fd63:6f47::/32").withUserNamespaces(userNamespaces))) {
             runtime.ensureTemplate("base", line -> {});
             String a = TestSupport.newId("boot");
             String b = TestSupport.newId("boot");
