@@ -36,7 +36,7 @@ public final class MetricsSampler implements AutoCloseable {
 
     /** E2B's collection interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
-    /** Samples kept per sandbox: the last hour at 5 s, older ones thinned (see {@link MetricSeries}). */
+    /** Samples kept per sandbox: an hour at 5 s; past that the older half is thinned each time it fills ({@link MetricSeries}). */
     public static final int DEFAULT_CAPACITY = 720;
 
     private final SandboxService sandboxes;
