@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * series while it lives: a paused sandbox keeps what it had and gains nothing until it resumes; an ended one's
  * series goes at the next round. One virtual thread; a sandbox whose reading fails is skipped for that round.
  * <pre>{@code
- * try (MetricsSampler sampler = new MetricsSampler(sandboxes, runtime, Clock.systemUTC(), Duration.ofSeconds(5), 720)) {
+ * try (MetricsSampler sampler = new MetricsSampler(sandboxes, runtime, Clock.systemUTC(),
+ *         MetricsSampler.DEFAULT_INTERVAL, MetricsSampler.DEFAULT_CAPACITY)) {
  *     sampler.start();
  *     List<MetricSample> lastMinute = sampler.range(id, now - 60, now);
  * }
@@ -36,7 +37,7 @@ public final class MetricsSampler implements AutoCloseable {
 
     /** E2B's collection interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
-    /** Samples kept per sandbox: an hour at 5 s; past that the older half is thinned each time it fills ({@link MetricSeries}). */
+    /** Samples kept per sandbox: an hour at 5 s; past that the older half is thinned each time it fills. */
     public static final int DEFAULT_CAPACITY = 720;
 
     private final SandboxService sandboxes;
@@ -48,7 +49,8 @@ public final class MetricsSampler implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private Thread thread;
 
-    public MetricsSampler(SandboxService sandboxes, SandboxRuntime runtime, Clock clock, Duration interval, int capacity) {
+    public MetricsSampler(SandboxService sandboxes, SandboxRuntime runtime, Clock clock, Duration interval,
+                          int capacity) {
         if (interval.isNegative() || interval.isZero()) throw new IllegalArgumentException("interval must be positive");
         this.sandboxes = sandboxes;
         this.runtime = runtime;

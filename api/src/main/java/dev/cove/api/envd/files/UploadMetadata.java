@@ -33,7 +33,9 @@ final class UploadMetadata {
             if (out.containsKey(key)) continue;
             String value = h.allValues().isEmpty() ? "" : h.allValues().getFirst();
             if (key.isEmpty()) throw CoveException.badRequest("metadata key is empty in header '" + h.name() + "'");
-            if (!printable(key)) throw CoveException.badRequest("metadata key '" + key + "' must be printable US-ASCII");
+            if (!printable(key)) {
+                throw CoveException.badRequest("metadata key '" + key + "' must be printable US-ASCII");
+            }
             if (!printable(value)) {
                 throw CoveException.badRequest("metadata value of '" + key + "' must be printable US-ASCII");
             }

@@ -144,8 +144,8 @@ public final class ProcessService implements SandboxProcesses {
                 if (sub.cut) {
                     // connect's "unavailable" is what the SDKs turn into their TimeoutError ("sandbox timeout"); the
                     // sentence carries E2B's words, which its own suite looks for
-                    stream.end(Connect.error("unavailable",
-                            "the sandbox was killed or reached its end of life, or was paused, while the call was in flight"));
+                    stream.end(Connect.error("unavailable", "the sandbox was killed or reached its end of life, "
+                            + "or was paused, while the call was in flight"));
                     return;
                 }
                 if (ev == null) {
