@@ -7,6 +7,7 @@ import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.ExecResult;
 import dev.cove.core.runtime.PauseState;
 import dev.cove.core.runtime.ProcessSpec;
+import dev.cove.core.runtime.LayerInfo;
 import dev.cove.core.runtime.Progress;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxFiles;
@@ -61,6 +62,7 @@ public final class OciRuntime implements SandboxRuntime {
     private final Recovery recovery;
     private final Pausing pausing;
     private final Processes processes;
+    private final Layers layers;
 
     public OciRuntime(RuntimeConfig config) { this(config, Creation.StepHook.NONE); }
 
@@ -73,6 +75,7 @@ public final class OciRuntime implements SandboxRuntime {
         this.recovery = new Recovery(node, teardown);
         this.pausing = new Pausing(node, usage);
         this.processes = new Processes(node);
+        this.layers = new Layers(node);
     }
 
     /** The OCI runtime binary in use ({@code runc} or {@code crun}). */
@@ -92,6 +95,20 @@ public final class OciRuntime implements SandboxRuntime {
 
     @Override
     public void destroy(String id) { teardown.destroy(id); }
+
+    @Override
+    public LayerInfo captureLayer(String id, String key, String parent, String description) {
+        return layers.capture(id, key, parent, description);
+    }
+
+    @Override
+    public LayerInfo layer(String key) { return layers.get(key); }
+
+    @Override
+    public List<LayerInfo> layers() { return layers.list(); }
+
+    @Override
+    public void deleteLayer(String key) { layers.delete(key); }
 
     @Override
     public Set<String> recover(Set<String> keep) { return recovery.recover(keep); }
