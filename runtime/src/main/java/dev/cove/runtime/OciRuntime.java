@@ -14,6 +14,7 @@ import dev.cove.core.runtime.SandboxFiles;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.SandboxSpec;
+import dev.cove.core.runtime.StartCommand;
 import dev.cove.core.runtime.SandboxUsage;
 import dev.cove.runtime.disk.DiskPool;
 import dev.cove.runtime.disk.SandboxDisk;
@@ -63,6 +64,7 @@ public final class OciRuntime implements SandboxRuntime {
     private final Pausing pausing;
     private final Processes processes;
     private final Layers layers;
+    private final StartCommands starts;
 
     public OciRuntime(RuntimeConfig config) { this(config, Creation.StepHook.NONE); }
 
@@ -76,6 +78,7 @@ public final class OciRuntime implements SandboxRuntime {
         this.pausing = new Pausing(node, usage);
         this.processes = new Processes(node);
         this.layers = new Layers(node);
+        this.starts = new StartCommands(processes);
     }
 
     /** The OCI runtime binary in use ({@code runc} or {@code crun}). */
@@ -90,8 +93,28 @@ public final class OciRuntime implements SandboxRuntime {
     @Override
     public boolean knowsTemplate(String template) { return node.templates.knows(template); }
 
+    /**
+     * Creates the sandbox; with a start command (the spec's, else its template's) it returns once that command is
+     * ready, and a start command that fails destroys the sandbox and throws 500 {@code sandbox_start_failed}.
+     */
     @Override
-    public RuntimeSandbox create(SandboxSpec spec) { return creation.create(spec); }
+    public RuntimeSandbox create(SandboxSpec spec) {
+        RuntimeSandbox sandbox = creation.create(spec);
+        StartCommand start = spec.start() != null ? spec.start()
+                : node.templates.startCommand(spec.template() == null ? "base" : spec.template());
+        if (start == null) return sandbox;
+        try {
+            starts.run(spec.id(), start);
+            return sandbox;
+        } catch (RuntimeException e) {
+            try {
+                teardown.destroy(spec.id());
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
 
     @Override
     public void destroy(String id) { teardown.destroy(id); }
