@@ -11,12 +11,14 @@ export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # COVE_COMPAT_PREFIX/POOL4/POOL6 let two runs share a host; COVE_COMPAT_TESTS picks test files (default: all but
 # templates.test.mjs, whose builds install packages); COVE_COMPAT_EGRESS replaces the default egress flags (nothing
 # beyond the host, no DNS); COVE_COMPAT_EGRESS=registries lets sandboxes reach the package registries this host's apt
-# sources name, at the addresses the host resolves them to (which may be in ranges Cove closes by default).
+# sources and npm config name, at the addresses the host resolves them to (which may be in ranges Cove closes by
+# default).
 prefix=${COVE_COMPAT_PREFIX:-covecmp}
 registries() {
   local hosts ips
-  hosts=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-    | grep -v '^\s*#' | grep -oE '(https?)://[^/ ]+' | sed -E 's#^[a-z]+://##; s#:[0-9]+$##' | sort -u)
+  hosts=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+    | grep -v '^\s*#'; npm config get registry 2>/dev/null) | grep -oE '(https?)://[^/ ]+' \
+    | sed -E 's#^[a-z]+://##; s#:[0-9]+$##' | sort -u)
   ips=$(for h in $hosts; do getent ahosts "$h" | awk '{print $1}'; done | sort -u \
     | awk '{print ($0 ~ /:/) ? $0 "/128" : $0 "/32"}' | paste -sd, -)
   [ -n "$ips" ] && echo "--allow-private $ips"

@@ -3,7 +3,9 @@
 // alias with both SDK versions) have the tools, files and env, and the server the start command runs answers the
 // first request through its URL. A rebuild with the same steps takes every layer from the cache; changing the last
 // step runs only that step; a failing step fails the build with the step, its command, exit code and output.
-// Run by run.sh with open egress (apt reaches the Debian mirror the host's apt sources name).
+// npmInstall works where npm's registry is re-signed by a CA only the host trusts: the server runs with
+// --sandbox-host-trust builds. Run by ./cove test (run.sh with COVE_COMPAT_EGRESS=registries: sandboxes reach the
+// registries of the host's apt sources and npm config).
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs'
@@ -131,6 +133,29 @@ describe('e2b 2.51.0: Template.build', () => {
       assert.match(e.message, /no such thing: \/opt\/missing/)
       return true
     })
+  })
+
+  test('npmInstall through the host\'s CA bundle (--sandbox-host-trust builds), on top of another template', async () => {
+    const npmName = `${name}-npm`
+    const tpl = Template().fromTemplate(name)
+      .aptInstall(['npm'], { noInstallRecommends: true })
+      .npmInstall(['left-pad@1.3.0'], { g: true })
+    try {
+      const { ms, logs } = await build(tpl, npmName)
+      console.log(`npm template build: ${ms} ms`)
+      assert.equal(cached(logs).length, 0, 'fromTemplate starts from the layers of the other template')
+      const sbx = await sdks[0].Sandbox.create(npmName, { timeoutMs: 60_000 })
+      created.push(sbx)
+      const out = await sbx.commands.run(`node -e "console.log(require('/usr/local/lib/node_modules/left-pad')('7', 3, '0'))"`)
+      assert.equal(out.stdout, '007\n')
+      // the template's own files and env came along; the host's CA bundle did not (it was mounted, not written)
+      assert.equal((await sbx.commands.run('cat /home/user/app/changed.txt; echo $GREETING')).stdout, 'changed\nhello-from-template\n')
+      assert.equal((await sbx.commands.run('test -e /run/cove/host-ca.crt && echo mounted || echo absent; echo "[$NODE_EXTRA_CA_CERTS]"')).stdout,
+        'absent\n[]\n')
+      for (const s of created.splice(created.indexOf(sbx), 1)) await s.kill()
+    } finally {
+      await api('DELETE', `/templates/${npmName}`)
+    }
   })
 
   test('once no sandbox uses it, the template is deleted and its alias is gone', async () => {

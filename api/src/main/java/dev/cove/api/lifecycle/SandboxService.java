@@ -153,13 +153,14 @@ public final class SandboxService implements AutoCloseable {
     private SandboxSpec spec(String id, NewSandbox req, TemplateCatalog.Image image, int cpuCount, int memoryMB,
                              int diskSizeMB) {
         var egress = egressPolicy(req.allowInternetAccess(), req.network());
+        boolean trustHost = config.hostTrust().all();
         if (image == null)
             return new SandboxSpec(id, req.template(), cpuCount, memoryMB, config.pidsLimit(), req.envVars(), egress,
-                    diskSizeMB);
+                    diskSizeMB, List.of(), null, trustHost);
         Map<String, String> env = new java.util.LinkedHashMap<>(image.env());
         env.putAll(req.envVars());
         return new SandboxSpec(id, image.base(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB,
-                image.layers(), image.start());
+                image.layers(), image.start(), trustHost);
     }
 
     /** A built template's image, or null for a recipe of the node (built now if it must be); 404 for neither. */

@@ -36,7 +36,8 @@ import java.util.TreeMap;
  * layer under that key on the node is the step's result already: the step is not run ({@code CACHED} in the log).
  * Otherwise a build sandbox is made from the base and the layers so far (Cove's isolation and egress, like any
  * sandbox), the step runs in it, and what it changed becomes the layer ({@link SandboxRuntime#captureLayer}); the
- * sandbox goes. A forced step ({@code skipCache}, {@code force}) gets a key of its own build, so it and every step
+ * sandbox goes. Build sandboxes trust the host's CA bundle and proxy settings when the operator says so
+ * ({@code --sandbox-host-trust builds}); that trust is mounted, not written, so no layer keeps it. A forced step ({@code skipCache}, {@code force}) gets a key of its own build, so it and every step
  * after it run again. {@code ENV} and {@code USER} change only the state (and so the keys of later steps).
  */
 final class BuildRunner {
@@ -90,6 +91,7 @@ final class BuildRunner {
     private final BuildLog log;
     private final String buildId;
     private final int cpuCount, memoryMB;
+    private final boolean trustHost;
 
     // the state the steps move forward
     private final List<String> layers = new ArrayList<>();
@@ -98,7 +100,9 @@ final class BuildRunner {
     private boolean forced;
     int cached, ran;
 
-    BuildRunner(SandboxRuntime runtime, Path uploads, BuildLog log, String buildId, int cpuCount, int memoryMB) {
+    BuildRunner(SandboxRuntime runtime, Path uploads, BuildLog log, String buildId, int cpuCount, int memoryMB,
+                boolean trustHost) {
+        this.trustHost = trustHost;
         this.runtime = runtime;
         this.uploads = uploads;
         this.log = log;
@@ -180,7 +184,7 @@ final class BuildRunner {
     private void inSandbox(String step, InSandbox work) {
         String sid = "bld" + randomId();
         try {
-            runtime.create(new SandboxSpec(sid, base, cpuCount, memoryMB, 0, env, null, 0, layers, null));
+            runtime.create(new SandboxSpec(sid, base, cpuCount, memoryMB, 0, env, null, 0, layers, null, trustHost));
         } catch (CoveException e) {
             throw new Failure(step, "step " + step + ": could not make its build sandbox: " + e.getMessage());
         }
@@ -305,7 +309,7 @@ final class BuildRunner {
         long t0 = System.nanoTime();
         String sid = "bld" + randomId();
         try {
-            runtime.create(new SandboxSpec(sid, base, cpuCount, memoryMB, 0, env, null, 0, layers, start));
+            runtime.create(new SandboxSpec(sid, base, cpuCount, memoryMB, 0, env, null, 0, layers, start, trustHost));
         } catch (CoveException e) {
             throw new Failure("finalize", "the start command did not get ready: " + e.getMessage());
         } finally {

@@ -142,7 +142,8 @@ public final class TemplateService implements TemplateCatalog {
             }
             try {
                 BuildRunner.Start start = resolveStart(spec, log);
-                BuildRunner runner = new BuildRunner(runtime, uploads, log, buildId, t.cpuCount(), t.memoryMB());
+                BuildRunner runner = new BuildRunner(runtime, uploads, log, buildId, t.cpuCount(), t.memoryMB(),
+                        sandboxes.config().hostTrust().builds());
                 BuiltImage built = runner.run(spec, start);
                 image = built.json();
                 log.info("finalize", String.format("build ready in %.1f s: %d steps run, %d from the cache, %d layers",
