@@ -330,7 +330,8 @@ final class BuildRunner {
     /** The layer key of {@code step} in the current state (see the class comment). */
     private String key(BuildSpec.Step step) {
         StringBuilder b = new StringBuilder("cove-step-v1\n");
-        b.append(parent == null ? "base:" + base : parent).append('\n').append(step.type()).append('\n');
+        // on the base itself: its revision, so a rebuilt base recipe never gets layers made on the old one
+        b.append(parent == null ? "base:" + runtime.templateRevision(base) : parent).append('\n').append(step.type()).append('\n');
         for (String a : step.args()) b.append(a).append('\0');
         b.append('\n').append(step.filesHash()).append('\n').append(user).append('\n').append(workdir).append('\n');
         new TreeMap<>(env).forEach((k, v) -> b.append(k).append('=').append(v).append('\0'));
