@@ -9,7 +9,8 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sdks, api } from '../lib/sdks.mjs'
@@ -199,5 +200,55 @@ open(f'{root}/simple/index.html', 'w').write('<a href="coveprobe/">coveprobe</a>
     assert.equal(del.status, 204)
     await assert.rejects(sdks[0].Sandbox.create(name), /not found/)
     assert.equal(await Template.exists(name), false)
+  })
+})
+
+// fromImage: an OCI image pulled from its registry with skopeo and unpacked with umoci, here a docker-registry the
+// test runs on loopback (no public registry is reachable) holding Cove's base rootfs as an image; an unreachable
+// registry is named in the error.
+describe('e2b 2.51.0: Template.build fromImage', () => {
+  const work = mkdtempSync(join(tmpdir(), 'cove-img-'))
+  const imgName = `${name}-img`
+  let registry, port
+  before(async () => {
+    const cache = process.env.COVE_TEMPLATE_CACHE || '/var/cache/cove/templates'
+    const base = execFileSync('sh', ['-c', `ls -d ${cache}/base-*/rootfs | head -1`]).toString().trim()
+    port = await new Promise((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)) })
+    })
+    writeFileSync(join(work, 'registry.yml'),
+      `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${work}/store\nhttp:\n  addr: 127.0.0.1:${port}\n`)
+    registry = spawn('docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' })
+    execFileSync('sh', ['-c', `set -e; cd ${work}; umoci init --layout L; umoci new --image L:base
+      umoci unpack --image L:base bundle; cp -a ${base}/. bundle/rootfs/; echo from-the-image > bundle/rootfs/etc/cove-image
+      umoci repack --image L:base bundle
+      for i in $(seq 50); do skopeo copy --quiet --dest-tls-verify=false oci:L:base docker://127.0.0.1:${port}/cove/base:1 && exit 0; sleep 0.2; done; exit 1`])
+  })
+  after(async () => {
+    await api('DELETE', `/templates/${imgName}`).catch(() => {})
+    registry?.kill()
+    rmSync(work, { recursive: true, force: true })
+  })
+
+  test('a template from an image in a registry on loopback', async () => {
+    const tpl = Template().fromImage(`127.0.0.1:${port}/cove/base:1`).runCmd('echo built-on-image > /home/user/x.txt')
+    const { logs } = await build(tpl, imgName)
+    assert.ok(logs.some((l) => /pulling image 127\.0\.0\.1/.test(l)), logs.join('\n'))
+    const sbx = await sdks[0].Sandbox.create(imgName, { timeoutMs: 60_000 })
+    try {
+      assert.equal((await sbx.commands.run('cat /etc/cove-image /home/user/x.txt; id -un')).stdout,
+        'from-the-image\nbuilt-on-image\nuser\n')
+    } finally {
+      await sbx.kill()
+    }
+  })
+
+  test('an unreachable registry fails the build naming it', async () => {
+    await assert.rejects(Template.build(Template().fromImage('127.0.0.1:1/nothing/here:1'), `${name}-noreg`), (e) => {
+      assert.ok(e instanceof BuildError, `${e?.constructor?.name}: ${e?.message}`)
+      assert.match(e.message, /registry '127\.0\.0\.1:1'/)
+      return true
+    })
+    await api('DELETE', `/templates/${name}-noreg`).catch(() => {})
   })
 })

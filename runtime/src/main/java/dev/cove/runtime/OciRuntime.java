@@ -21,6 +21,7 @@ import dev.cove.runtime.disk.SandboxDisk;
 import dev.cove.runtime.pause.FreezerPause;
 import dev.cove.runtime.pause.PauseStrategy;
 import dev.cove.runtime.pause.StopPause;
+import dev.cove.runtime.layers.ImageImport;
 import dev.cove.runtime.template.TemplateStore;
 
 import java.io.IOException;
@@ -125,6 +126,11 @@ public final class OciRuntime implements SandboxRuntime {
     @Override
     public LayerInfo captureLayer(String id, String key, String parent, String description) {
         return layers.capture(id, key, parent, description);
+    }
+
+    @Override
+    public LayerInfo importImage(String ref, Progress progress) {
+        return ImageImport.importImage(node.layers, ref, progress == null ? Progress.NONE : progress).info();
     }
 
     @Override

@@ -169,6 +169,7 @@ public final class SandboxService implements AutoCloseable {
             throw CoveException.badRequest("Invalid template reference: '" + template
                     + "' is not a template name (lower-case letters, digits, '.', '_' and '-')");
         }
+        if (template.equals(SandboxRuntime.SCRATCH)) throw templateNotFound(template); // an image's empty floor
         TemplateCatalog.Image image = catalog.resolve(template).orElse(null);
         if (image != null) {
             ensure(image.base());
@@ -198,7 +199,7 @@ public final class SandboxService implements AutoCloseable {
         if (template == null || !TEMPLATE_NAME.matcher(template).matches()) return null;
         var image = catalog.resolve(template);
         if (image.isPresent()) return image.get().templateId();
-        return runtime.knowsTemplate(template) ? template : null;
+        return runtime.knowsTemplate(template) && !template.equals(SandboxRuntime.SCRATCH) ? template : null;
     }
 
     /** How many sandboxes (running or paused) started from template {@code templateId}. */

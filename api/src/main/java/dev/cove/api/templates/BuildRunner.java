@@ -87,9 +87,25 @@ final class BuildRunner {
         }
     }
 
-    /** Where a build starts: the node's recipe, the layers over it, and the state its steps inherit. */
+    /**
+     * Where a build starts: the node's recipe, the layers over it, and the state its steps inherit; {@code image}: an
+     * imported image, which gets E2B's user ({@code user}, uid 1000, a home, sudo when the image has it) first.
+     */
     record Start(String base, List<String> layers, Map<String, String> env, String user, String workdir,
-                 String startCmd, String readyCmd) {}
+                 String startCmd, String readyCmd, boolean image) {}
+
+    /** Makes {@code user} in an image that lacks it (shadow's useradd, or busybox's adduser). */
+    private static final String IMAGE_USER_SCRIPT = """
+            set -e
+            if ! id -u user >/dev/null 2>&1; then
+              if command -v useradd >/dev/null; then useradd --create-home --uid 1000 --user-group --shell /bin/sh user
+              else adduser -D -u 1000 user; fi
+            fi
+            mkdir -p /home/user && chown user: /home/user
+            if [ -d /etc/sudoers.d ]; then
+              printf 'user ALL=(ALL:ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/user && chmod 0440 /etc/sudoers.d/user
+            fi
+            """;
 
     private final SandboxRuntime runtime;
     private final Path uploads;
@@ -125,6 +141,9 @@ final class BuildRunner {
         workdir = start.workdir();
         parent = layers.isEmpty() ? null : layers.getLast();
         forced = spec.force();
+        if (start.image())
+            layerStep(new BuildSpec.Step(0, "RUN", List.of(IMAGE_USER_SCRIPT, "root"), null, false), "base",
+                    "[base] making user 'user' (uid 1000) in the image");
         int total = spec.steps().size();
         for (BuildSpec.Step step : spec.steps()) {
             forced |= step.force();

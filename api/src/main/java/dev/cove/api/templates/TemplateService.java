@@ -171,7 +171,10 @@ public final class TemplateService implements TemplateCatalog {
         LOG.info("Build {} of template {}: {}", buildId, t.name(), image != null ? "ready" : "error");
     }
 
-    /** Where the build starts: Cove's Debian base for E2B's base and Debian images, or an existing template. */
+    /**
+     * Where the build starts: Cove's Debian base for E2B's base and Debian images, an existing template, or any other
+     * image pulled from its registry (skopeo, umoci) as a layer over the empty template.
+     */
     private BuildRunner.Start resolveStart(BuildSpec spec, BuildLog log) {
         String d = BuildRunner.DEFAULT_USER, w = BuildRunner.DEFAULT_WORKDIR;
         if (spec.fromTemplate() != null) {
@@ -182,22 +185,28 @@ public final class TemplateService implements TemplateCatalog {
                         "template '" + from + "' has no ready build to build on"));
                 log.info("base", "FROM template " + parent.get().name() + " (" + img.layers().size() + " layers)");
                 return new BuildRunner.Start(img.base(), img.layers(), img.env(), img.user(), img.workdir(),
-                        img.startCmd(), img.readyCmd());
+                        img.startCmd(), img.readyCmd(), false);
             }
             if (!runtime.knowsTemplate(from)) throw new BuildRunner.Failure("base", "template '" + from + "' not found");
             runtime.ensureTemplate(from, line -> log.info("base", line));
             log.info("base", "FROM template " + from);
-            return new BuildRunner.Start(from, List.of(), Map.of(), d, w, null, null);
+            return new BuildRunner.Start(from, List.of(), Map.of(), d, w, null, null, false);
         }
         String image = spec.fromImage();
         String repo = image.contains(":") ? image.substring(0, image.indexOf(':')) : image;
         if (repo.equals("e2bdev/base") || repo.equals("debian") || repo.equals("library/debian")) {
             runtime.ensureTemplate("base", line -> log.info("base", line));
             log.info("base", "FROM " + image + ": Cove's Debian base template ('base')");
-            return new BuildRunner.Start("base", List.of(), Map.of(), d, w, null, null);
+            return new BuildRunner.Start("base", List.of(), Map.of(), d, w, null, null, false);
         }
-        throw new BuildRunner.Failure("base", "fromImage '" + image + "' is not supported by Cove yet: build from"
-                + " fromBaseImage(), fromDebianImage() or fromTemplate(<name>)");
+        LayerInfo pulled;
+        try {
+            pulled = runtime.importImage(image, line -> log.info("base", line));
+        } catch (CoveException e) {
+            throw new BuildRunner.Failure("base", "fromImage " + image + ": " + e.getMessage());
+        }
+        log.info("base", "FROM " + image + " (layer " + pulled.key() + ", " + pulled.sizeBytes() / (1 << 20) + " MiB)");
+        return new BuildRunner.Start(SandboxRuntime.SCRATCH, List.of(pulled.key()), Map.of(), d, w, null, null, true);
     }
 
     public Status status(String templateId, String buildId, int logsOffset) {

@@ -46,6 +46,18 @@ public interface SandboxRuntime extends AutoCloseable {
         throw new CoveException(501, "unimplemented", "this runtime keeps no layers");
     }
 
+    /**
+     * The root file system of OCI image {@code ref} as a layer (pulled from its registry unless the node has that
+     * digest already), to stack over {@link #SCRATCH}. 502 {@code image_pull_failed} naming the registry when it cannot
+     * be read.
+     */
+    default LayerInfo importImage(String ref, Progress progress) {
+        throw new CoveException(501, "unimplemented", "this runtime cannot import images");
+    }
+
+    /** The empty template: a sandbox of an imported image stacks the image's layer on it. */
+    String SCRATCH = "scratch";
+
     /** The layer {@code key}, or null when the node has none. */
     default LayerInfo layer(String key) {
         return null;

@@ -2,6 +2,7 @@ package dev.cove.runtime.template;
 
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.Progress;
+import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.StartCommand;
 import dev.cove.runtime.fs.FileTrees;
 import dev.cove.runtime.fs.MountTable;
@@ -113,10 +114,13 @@ public final class TemplateStore {
         this.mirrorOverride = mirrorOverride;
     }
 
-    public boolean knows(String name) { return name != null && RECIPES.containsKey(name); }
+    public boolean knows(String name) {
+        return name != null && (RECIPES.containsKey(name) || name.equals(SandboxRuntime.SCRATCH));
+    }
 
     /** {@code <name>-<recipe hash>}: changes whenever the recipe (and so the rootfs) does; 404 for an unknown name. */
     public String revision(String name) {
+        if (SandboxRuntime.SCRATCH.equals(name)) return name;
         Recipe r = name == null ? null : RECIPES.get(name);
         if (r == null) throw notFound(name);
         return r.name() + "-" + r.hash();
@@ -144,8 +148,9 @@ public final class TemplateStore {
         return rootfs;
     }
 
-    /** Builds {@code name} unless it is cached; returns its rootfs. */
+    /** Builds {@code name} unless it is cached; returns its rootfs ({@code scratch}: an empty directory). */
     public Path ensure(String name, Progress progress) {
+        if (SandboxRuntime.SCRATCH.equals(name)) return scratch();
         Path rootfs = builtRootfs(name);
         if (rootfs != null) return rootfs;
         Recipe recipe = RECIPES.get(name);
@@ -178,6 +183,18 @@ public final class TemplateStore {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The empty root under imported images ({@code <template-dir>/scratch/rootfs}, 0755, root's). */
+    private Path scratch() {
+        Path rootfs = templateDir.resolve(SandboxRuntime.SCRATCH).resolve("rootfs");
+        try {
+            Files.createDirectories(rootfs);
+            Files.setPosixFilePermissions(rootfs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new CoveException(500, "template_build_failed", "cannot make " + rootfs + ": " + e.getMessage(), e);
+        }
+        return rootfs;
     }
 
     private Path build(Recipe recipe, String key, Progress progress) throws IOException {
