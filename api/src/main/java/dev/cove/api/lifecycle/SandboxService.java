@@ -24,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,7 @@ public final class SandboxService implements AutoCloseable {
     private final Reaper reaper;
     private ScheduledExecutorService purger;
     private volatile Consumer<String> onStopping = id -> {};
+    private volatile TemplateCatalog catalog = TemplateCatalog.NONE;
 
     public SandboxService(ApiConfig config, SandboxStore store, PortAccessService portAccess, SandboxRuntime runtime, Clock clock) {
         this.config = config;
@@ -77,6 +79,9 @@ public final class SandboxService implements AutoCloseable {
      * agent ends the calls streaming from them as cut calls, as E2B's do, not with the end of a killed process.
      */
     public void onStopping(Consumer<String> hook) { this.onStopping = hook; }
+
+    /** Where templates other than the node's recipes come from (built templates). */
+    public void templates(TemplateCatalog catalog) { this.catalog = catalog; }
 
     /** Port access: policies, share links, audit. */
     public PortAccessService portAccess() { return portAccess; }
@@ -102,14 +107,16 @@ public final class SandboxService implements AutoCloseable {
      * the row becomes a tombstone ({@code killed}, reason {@code create_failed}); no half-made sandbox remains.
      */
     public SandboxRecord create(NewSandbox req) {
-        checkTemplate(req.template());
+        TemplateCatalog.Image image = checkTemplate(req.template());
         runtime.checkEgress(egressPolicy(req.allowInternetAccess(), req.network()));
         Instant requestedAt = now();
         String id = SandboxId.generate();
         int cpuCount = req.cpuCount() != null ? req.cpuCount() : config.cpuCount();
         int memoryMB = req.memoryMB() != null ? req.memoryMB() : config.memoryMB();
         int diskSizeMB = req.diskSizeMB() != null ? req.diskSizeMB() : config.diskSizeMB();
-        SandboxRecord row = new SandboxRecord(id, req.template(), req.template(), ApiConfig.CLIENT_ID,
+        String templateId = image == null ? req.template() : image.templateId();
+        String alias = image == null ? req.template() : image.alias();
+        SandboxRecord row = new SandboxRecord(id, templateId, alias, ApiConfig.CLIENT_ID,
                 SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
                 diskSizeMB, requestedAt, requestedAt.plus(req.timeout()),
                 req.secure() ? newToken() : null, portAccess.needsToken(req) ? newToken() : null,
@@ -122,9 +129,7 @@ public final class SandboxService implements AutoCloseable {
             if (req.lifecycle().autoPause()) store.saveAutoPauseMemory(id, req.lifecycle().autoPauseMemory());
             RuntimeSandbox started;
             try {
-                started = runtime.create(new SandboxSpec(id, req.template(), cpuCount, memoryMB,
-                        config.pidsLimit(), req.envVars(), egressPolicy(req.allowInternetAccess(), req.network()),
-                        diskSizeMB));
+                started = runtime.create(spec(id, req, image, cpuCount, memoryMB, diskSizeMB));
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }
@@ -144,12 +149,38 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
-    private void checkTemplate(String template) {
+    /** What the runtime makes: a recipe's template as it is, or a built template's base, layers, env and start. */
+    private SandboxSpec spec(String id, NewSandbox req, TemplateCatalog.Image image, int cpuCount, int memoryMB,
+                             int diskSizeMB) {
+        var egress = egressPolicy(req.allowInternetAccess(), req.network());
+        boolean trustHost = config.hostTrust().all();
+        if (image == null)
+            return new SandboxSpec(id, req.template(), cpuCount, memoryMB, config.pidsLimit(), req.envVars(), egress,
+                    diskSizeMB, List.of(), null, trustHost);
+        Map<String, String> env = new java.util.LinkedHashMap<>(image.env());
+        env.putAll(req.envVars());
+        return new SandboxSpec(id, image.base(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB,
+                image.layers(), image.start(), trustHost);
+    }
+
+    /** A built template's image, or null for a recipe of the node (built now if it must be); 404 for neither. */
+    private TemplateCatalog.Image checkTemplate(String template) {
         if (!TEMPLATE_NAME.matcher(template).matches()) {
             throw CoveException.badRequest("Invalid template reference: '" + template
                     + "' is not a template name (lower-case letters, digits, '.', '_' and '-')");
         }
+        if (template.equals(SandboxRuntime.SCRATCH)) throw templateNotFound(template); // an image's empty floor
+        TemplateCatalog.Image image = catalog.resolve(template).orElse(null);
+        if (image != null) {
+            ensure(image.base());
+            return image;
+        }
         if (!runtime.knowsTemplate(template)) throw templateNotFound(template);
+        ensure(template);
+        return null;
+    }
+
+    private void ensure(String template) {
         try {
             runtime.ensureTemplate(template, line -> LOG.info("Template {}: {}", template, line));
         } catch (CoveException e) {
@@ -160,7 +191,20 @@ public final class SandboxService implements AutoCloseable {
 
     /** Whether {@code template} names a template sandboxes can start from (E2B's alias check asks). */
     public boolean knowsTemplate(String template) {
-        return TEMPLATE_NAME.matcher(template).matches() && runtime.knowsTemplate(template);
+        return templateIdOf(template) != null;
+    }
+
+    /** The id of the template {@code template} names (a recipe's id is its name), or null. */
+    public String templateIdOf(String template) {
+        if (template == null || !TEMPLATE_NAME.matcher(template).matches()) return null;
+        var image = catalog.resolve(template);
+        if (image.isPresent()) return image.get().templateId();
+        return runtime.knowsTemplate(template) && !template.equals(SandboxRuntime.SCRATCH) ? template : null;
+    }
+
+    /** How many sandboxes (running or paused) started from template {@code templateId}. */
+    public long liveSandboxesOf(String templateId) {
+        return listLive().stream().filter(r -> r.templateId().equals(templateId)).count();
     }
 
     public static CoveException templateNotFound(String template) {

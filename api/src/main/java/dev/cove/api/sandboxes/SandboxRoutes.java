@@ -41,19 +41,13 @@ public final class SandboxRoutes {
         NotImplementedHandler secrets = NotImplementedHandler.of("Secrets");
         routing.any("/secrets", secured(keys, secrets));
         routing.any("/secrets/{secretID}", secured(keys, secrets));
-        routing.delete("/templates/{templateID}", secured(keys, NotImplementedHandler.of("Deleting templates and snapshots")));
         routing.put(one + "/network", secured(keys, new UpdateNetworkHandler(sandboxes)));
         routing.get(one + "/network/denials", secured(keys, new EgressDenialsHandler(sandboxes)));
         routing.get(one + "/metrics", secured(keys, new SandboxMetricsHandler(sandboxes, metrics)));
         routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
         routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
-        // Template builds (Template.build / buildInBackground / getBuildStatus) and volumes (Volume.*): the SDK's
-        // first call of each gets the 501 sentence, not "not an endpoint".
-        NotImplementedHandler builds = NotImplementedHandler.of("Building templates");
-        routing.post("/v3/templates", secured(keys, builds));
-        routing.post("/v2/templates/{templateID}/builds/{buildID}", secured(keys, builds));
-        routing.get("/templates/{templateID}/builds/{buildID}/status", secured(keys, builds));
-        routing.get("/templates/{templateID}/files/{hash}", secured(keys, builds));
+        // Template builds, get and delete: dev.cove.api.templates.TemplateRoutes, registered after these.
+        // Volumes (Volume.*): the SDK's first call gets the 501 sentence, not "not an endpoint".
         NotImplementedHandler volumes = NotImplementedHandler.of("Volumes");
         routing.any("/volumes", secured(keys, volumes));
         routing.any("/volumes/{volumeID}", secured(keys, volumes));

@@ -1,5 +1,6 @@
 /**
- * The durable catalog: {@link dev.cove.api.store.SandboxStore} and {@link dev.cove.api.store.PortAccessStore} with
+ * The durable catalog: {@link dev.cove.api.store.SandboxStore} and {@link dev.cove.api.store.PortAccessStore} and
+ * {@link dev.cove.api.store.TemplateStore} (templates built through the API and their builds) with
  * their embedded SQLite implementation (Flyway migrations). Plain rows: must not touch HTTP, the runtime or the
  * lifecycle rules.
  */

@@ -20,10 +20,61 @@ public interface SandboxRuntime extends AutoCloseable {
     boolean knowsTemplate(String template);
 
     /**
+     * A name for the template's files as they are: it changes whenever they do (a recipe's hash), so layers built on a
+     * template can be keyed by it and never stacked on another version of it.
+     */
+    default String templateRevision(String template) {
+        return template;
+    }
+
+    /**
      * Creates and starts a sandbox. On failure nothing of it remains (everything half-made is undone)
      * and a {@link CoveException} says why.
      */
     RuntimeSandbox create(SandboxSpec spec);
+
+    /**
+     * Captures what the sandbox changed over its template and layers (its writable layer: files written, deleted,
+     * replaced) as the layer {@code key}, with owners as the sandbox sees them. The sandbox keeps running; a capture
+     * sees its files as they are while it copies them (pause it first for one instant's state). When a layer
+     * {@code key} exists already it is returned unchanged. 404 {@code sandbox_not_found}; 400 for an invalid key.
+     *
+     * @param parent      the key of the sandbox's top layer, or null (recorded, not checked)
+     * @param description what the layer holds, in words
+     */
+    default LayerInfo captureLayer(String id, String key, String parent, String description) {
+        throw new CoveException(501, "unimplemented", "this runtime keeps no layers");
+    }
+
+    /**
+     * The root file system of OCI image {@code ref} as a layer (pulled from its registry unless the node has that
+     * digest already), to stack over {@link #SCRATCH}. 502 {@code image_pull_failed} naming the registry when it cannot
+     * be read.
+     */
+    default LayerInfo importImage(String ref, Progress progress) {
+        throw new CoveException(501, "unimplemented", "this runtime cannot import images");
+    }
+
+    /** The empty template: a sandbox of an imported image stacks the image's layer on it. */
+    String SCRATCH = "scratch";
+
+    /** The layer {@code key}, or null when the node has none. */
+    default LayerInfo layer(String key) {
+        return null;
+    }
+
+    /** The node's layers, oldest first. */
+    default List<LayerInfo> layers() {
+        return List.of();
+    }
+
+    /**
+     * Deletes the layer {@code key} (no-op when there is none); 409 {@code layer_in_use} while a sandbox the node
+     * holds has it in its root. Whether a template still names it is the caller's business.
+     */
+    default void deleteLayer(String key) {
+        throw new CoveException(501, "unimplemented", "this runtime keeps no layers");
+    }
 
     /** Kills every process and frees every resource of the sandbox. Idempotent; unknown ids are a no-op. */
     void destroy(String id);
