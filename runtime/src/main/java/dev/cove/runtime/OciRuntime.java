@@ -13,6 +13,7 @@ import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxFiles;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxRuntime;
+import dev.cove.core.runtime.SandboxRoot;
 import dev.cove.core.runtime.SandboxSpec;
 import dev.cove.core.runtime.StartCommand;
 import dev.cove.core.runtime.SandboxUsage;
@@ -123,6 +124,9 @@ public final class OciRuntime implements SandboxRuntime {
     public LayerInfo captureLayer(String id, String key, String parent, String description) {
         return layers.capture(id, key, parent, description);
     }
+
+    @Override
+    public SandboxRoot root(String id) { return layers.root(id); }
 
     @Override
     public LayerInfo layer(String key) { return layers.get(key); }
