@@ -18,17 +18,6 @@ for (const { version, Sandbox, sdk } of sdks) {
       return true
     }
 
-    test('snapshots: create, list, delete', async () => {
-      await assert.rejects(sbx.createSnapshot(), notImplemented(sdk.SandboxError, 'Sandbox snapshots'))
-      await assert.rejects(Sandbox.listSnapshots().nextItems(), notImplemented(sdk.SandboxError, 'Sandbox snapshots'))
-      await assert.rejects(Sandbox.deleteSnapshot('nosuchsnapshot'),
-        notImplemented(sdk.SandboxError, 'Deleting templates and snapshots'))
-    })
-
-    test('fork', async () => {
-      await assert.rejects(sbx.fork(), notImplemented(sdk.SandboxError, 'Forking sandboxes'))
-    })
-
     test('metrics', async () => {
       await assert.rejects(sbx.getMetrics(), notImplemented(sdk.SandboxError, 'Sandbox metrics'))
     })

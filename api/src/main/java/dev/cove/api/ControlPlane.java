@@ -15,6 +15,8 @@ import dev.cove.api.ports.EdgeProbe;
 import dev.cove.api.ports.PortRoutes;
 import dev.cove.api.ports.PortsService;
 import dev.cove.api.sandboxes.SandboxRoutes;
+import dev.cove.api.snapshots.SnapshotRoutes;
+import dev.cove.api.snapshots.SnapshotService;
 import dev.cove.api.store.SqliteSandboxStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.PortAccessAudit;
@@ -60,17 +62,20 @@ public final class ControlPlane implements AutoCloseable {
     private final ApiConfig config;
     private final SqliteSandboxStore store;
     private final SandboxService sandboxes;
+    private final SnapshotService snapshots;
     private final String apiKey;
     private final WebServer server;
     private final AgentRoutes envd;
     private final PortAccessAuditLog accessAudit;
     private final AtomicReference<EdgeProbe> edgeProbe;
 
-    private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
+    private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, SnapshotService snapshots,
+                         String apiKey, WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit,
+                         AtomicReference<EdgeProbe> edgeProbe) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
+        this.snapshots = snapshots;
         this.apiKey = apiKey;
         this.server = server;
         this.envd = envd;
@@ -92,6 +97,7 @@ public final class ControlPlane implements AutoCloseable {
         String apiKey = ApiKeys.resolve(config);
         SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
         SandboxService sandboxes = null;
+        SnapshotService snapshots = null;
         PortAccessAuditLog accessAudit = null;
         try {
             ApiKeys keys = ApiKeys.bootstrap(store, apiKey);
@@ -99,6 +105,9 @@ public final class ControlPlane implements AutoCloseable {
                     new LinkTokens(LinkSecret.loadOrCreate(config.dataDir())));
             sandboxes = new SandboxService(config, store, portAccess, runtime, Clock.systemUTC());
             sandboxes.start();
+            snapshots = new SnapshotService(sandboxes, runtime, store.snapshots(), Clock.systemUTC());
+            snapshots.start();
+            SnapshotService snapshotService = snapshots;
             SandboxService service = sandboxes;
             AgentRoutes envd = new AgentRoutes(service, runtime);
             accessAudit = new PortAccessAuditLog(store.portAccess(), Clock.systemUTC());
@@ -115,13 +124,14 @@ public final class ControlPlane implements AutoCloseable {
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new PassThroughGzip()))
-                    .routing(r -> routing(r, envd, service, ports, keys))
+                    .routing(r -> routing(r, envd, service, snapshotService, ports, keys))
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
-            return new ControlPlane(config, store, sandboxes, apiKey, server, envd, accessAudit, edgeProbe);
+            return new ControlPlane(config, store, sandboxes, snapshots, apiKey, server, envd, accessAudit, edgeProbe);
         } catch (RuntimeException e) {
             if (accessAudit != null) accessAudit.close();
+            if (snapshots != null) snapshots.close();
             if (sandboxes != null) sandboxes.close();
             store.close();
             throw e;
@@ -133,8 +143,8 @@ public final class ControlPlane implements AutoCloseable {
      * the edge tagged with the sandbox id; paths like {@code /health} exist in both), then the REST API (every
      * sandbox endpoint requires {@code X-API-KEY}; {@code /health} is open) and a JSON 404 for the rest.
      */
-    static void routing(HttpRouting.Builder routing, AgentRoutes agent, SandboxService sandboxes, PortsService ports,
-                        ApiKeys keys) {
+    static void routing(HttpRouting.Builder routing, AgentRoutes agent, SandboxService sandboxes,
+                        SnapshotService snapshots, PortsService ports, ApiKeys keys) {
         WireRules.register(routing);
         agent.register(routing);
         ErrorHandlers.register(routing);
@@ -143,6 +153,7 @@ public final class ControlPlane implements AutoCloseable {
             res.send("Health check successful");
         });
         SandboxRoutes.register(routing, sandboxes, keys);
+        SnapshotRoutes.register(routing, snapshots, sandboxes, keys);
         PortRoutes.register(routing, ports, keys);
         KeyRoutes.register(routing, keys);
         notFoundForTheRest(routing);
@@ -177,6 +188,9 @@ public final class ControlPlane implements AutoCloseable {
     /** The API key clients must send (from {@code COVE_API_KEY} or {@code <dataDir>/api-key}). Never log it. */
     public String apiKey() { return apiKey; }
 
+    /** Snapshots and forks (for tests: collecting unused layers). */
+    public SnapshotService snapshots() { return snapshots; }
+
     /** The lifecycle service (for the agent API and tests: tokens, states). */
     public SandboxService sandboxes() { return sandboxes; }
 
@@ -190,6 +204,7 @@ public final class ControlPlane implements AutoCloseable {
         } finally {
             envd.close();
             accessAudit.close();
+            snapshots.close();
             sandboxes.close();
             store.close();
         }

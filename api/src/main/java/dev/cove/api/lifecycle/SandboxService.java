@@ -23,7 +23,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +61,7 @@ public final class SandboxService implements AutoCloseable {
     private final Reaper reaper;
     private ScheduledExecutorService purger;
     private volatile Consumer<String> onStopping = id -> {};
+    private volatile SnapshotCatalog snapshots = SnapshotCatalog.NONE;
 
     public SandboxService(ApiConfig config, SandboxStore store, PortAccessService portAccess, SandboxRuntime runtime, Clock clock) {
         this.config = config;
@@ -77,6 +80,9 @@ public final class SandboxService implements AutoCloseable {
      * agent ends the calls streaming from them as cut calls, as E2B's do, not with the end of a killed process.
      */
     public void onStopping(Consumer<String> hook) { this.onStopping = hook; }
+
+    /** Where snapshots come from: a create's template is looked up there first. */
+    public void snapshots(SnapshotCatalog catalog) { this.snapshots = catalog; }
 
     /** Port access: policies, share links, audit. */
     public PortAccessService portAccess() { return portAccess; }
@@ -102,15 +108,28 @@ public final class SandboxService implements AutoCloseable {
      * the row becomes a tombstone ({@code killed}, reason {@code create_failed}); no half-made sandbox remains.
      */
     public SandboxRecord create(NewSandbox req) {
-        checkTemplate(req.template());
+        return create(req, snapshots.resolve(req.template()).orElse(null));
+    }
+
+    /**
+     * {@link #create(NewSandbox)} on {@code image} (a snapshot, or a fork's capture) instead of the template the
+     * request names; null: the request's template.
+     */
+    public SandboxRecord create(NewSandbox req, SnapshotCatalog.Image image) {
+        if (image == null) checkTemplate(req.template());
+        else ensure(image.template());
         runtime.checkEgress(egressPolicy(req.allowInternetAccess(), req.network()));
         Instant requestedAt = now();
         String id = SandboxId.generate();
         int cpuCount = req.cpuCount() != null ? req.cpuCount() : config.cpuCount();
         int memoryMB = req.memoryMB() != null ? req.memoryMB() : config.memoryMB();
         int diskSizeMB = req.diskSizeMB() != null ? req.diskSizeMB() : config.diskSizeMB();
-        SandboxRecord row = new SandboxRecord(id, req.template(), req.template(), ApiConfig.CLIENT_ID,
-                SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
+        String templateId = image == null ? req.template() : image.templateId();
+        String alias = image == null ? req.template() : image.alias();
+        Map<String, String> env = new LinkedHashMap<>(image == null ? Map.of() : image.env());
+        env.putAll(req.envVars()); // the create's own variables win over the image's
+        SandboxRecord row = new SandboxRecord(id, templateId, alias, ApiConfig.CLIENT_ID,
+                SandboxState.STARTING, req.metadata(), env, cpuCount, memoryMB,
                 diskSizeMB, requestedAt, requestedAt.plus(req.timeout()),
                 req.secure() ? newToken() : null, portAccess.needsToken(req) ? newToken() : null,
                 req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null);
@@ -122,9 +141,7 @@ public final class SandboxService implements AutoCloseable {
             if (req.lifecycle().autoPause()) store.saveAutoPauseMemory(id, req.lifecycle().autoPauseMemory());
             RuntimeSandbox started;
             try {
-                started = runtime.create(new SandboxSpec(id, req.template(), cpuCount, memoryMB,
-                        config.pidsLimit(), req.envVars(), egressPolicy(req.allowInternetAccess(), req.network()),
-                        diskSizeMB));
+                started = runtime.create(spec(id, req, image, env, cpuCount, memoryMB, diskSizeMB));
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }
@@ -137,11 +154,21 @@ public final class SandboxService implements AutoCloseable {
             }
             routes.running(id, started.netnsPath(), row, portAccess.policy(row));
             reaper.schedule(id, endAt);
-            LOG.info("Sandbox {} running (template {}, ends {})", id, req.template(), endAt);
+            LOG.info("Sandbox {} running (template {}, ends {})", id, templateId, endAt);
             return row.running(startedAt, endAt);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** What the runtime makes: the node template as it is, or an image's template, layers and environment. */
+    private SandboxSpec spec(String id, NewSandbox req, SnapshotCatalog.Image image, Map<String, String> env,
+                             int cpuCount, int memoryMB, int diskSizeMB) {
+        EgressPolicy egress = egressPolicy(req.allowInternetAccess(), req.network());
+        if (image == null)
+            return new SandboxSpec(id, req.template(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB);
+        return new SandboxSpec(id, image.template(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB,
+                image.layers(), null);
     }
 
     private void checkTemplate(String template) {
@@ -150,6 +177,10 @@ public final class SandboxService implements AutoCloseable {
                     + "' is not a template name (lower-case letters, digits, '.', '_' and '-')");
         }
         if (!runtime.knowsTemplate(template)) throw templateNotFound(template);
+        ensure(template);
+    }
+
+    private void ensure(String template) {
         try {
             runtime.ensureTemplate(template, line -> LOG.info("Template {}: {}", template, line));
         } catch (CoveException e) {
@@ -160,7 +191,13 @@ public final class SandboxService implements AutoCloseable {
 
     /** Whether {@code template} names a template sandboxes can start from (E2B's alias check asks). */
     public boolean knowsTemplate(String template) {
-        return TEMPLATE_NAME.matcher(template).matches() && runtime.knowsTemplate(template);
+        return snapshots.resolve(template).isPresent()
+                || TEMPLATE_NAME.matcher(template).matches() && runtime.knowsTemplate(template);
+    }
+
+    /** How many sandboxes (running or paused) were made from template {@code templateId} (a snapshot's id). */
+    public long liveSandboxesOf(String templateId) {
+        return listLive().stream().filter(r -> r.templateId().equals(templateId)).count();
     }
 
     public static CoveException templateNotFound(String template) {
@@ -377,6 +414,21 @@ public final class SandboxService implements AutoCloseable {
             }
             routes.portAccess(id, portAccess.policy(current));
             return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} on a live (running or paused) sandbox's row under its lock: nothing else changes the sandbox
+     * meanwhile (no kill, pause, resume or expiry). 404 when unknown or ended.
+     */
+    public <T> T onLive(String id, Function<SandboxRecord, T> work) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+            return work.apply(row);
         } finally {
             lock.unlock();
         }

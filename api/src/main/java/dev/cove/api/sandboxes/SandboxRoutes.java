@@ -27,19 +27,16 @@ public final class SandboxRoutes {
 
         routing.post(one + "/pause", secured(keys, new PauseSandboxHandler(sandboxes)));
         routing.post(one + "/resume", secured(keys, new ResumeSandboxHandler(sandboxes)));
-        routing.post(one + "/fork", secured(keys, NotImplementedHandler.of("Forking sandboxes")));
-        routing.post(one + "/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
-        routing.get("/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
         routing.get("/templates/aliases/{alias}", secured(keys, new TemplateAliasHandler(sandboxes)));
         // Template tags and secrets: the clear 501, not "not an endpoint" (an SDK reads a 404 as "no such thing").
-        // Before /templates/{templateID}, which would take "tags" for an id.
+        // Before DELETE /templates/{templateID} (snapshots' routes, registered after these), which would take "tags"
+        // for an id.
         NotImplementedHandler tags = NotImplementedHandler.of("Template tags");
         routing.any("/templates/tags", secured(keys, tags));
         routing.get("/templates/{templateID}/tags", secured(keys, tags));
         NotImplementedHandler secrets = NotImplementedHandler.of("Secrets");
         routing.any("/secrets", secured(keys, secrets));
         routing.any("/secrets/{secretID}", secured(keys, secrets));
-        routing.delete("/templates/{templateID}", secured(keys, NotImplementedHandler.of("Deleting templates and snapshots")));
         routing.put(one + "/network", secured(keys, new UpdateNetworkHandler(sandboxes)));
         routing.get(one + "/network/denials", secured(keys, new EgressDenialsHandler(sandboxes)));
         routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));

@@ -339,6 +339,9 @@ public final class SqliteSandboxStore implements SandboxStore {
     /** Port access, share links and audit events, in the same database. */
     public SqlitePortAccessStore portAccess() { return new SqlitePortAccessStore(dataSource); }
 
+    /** Snapshots and the layers they captured, in the same file. */
+    public SqliteSnapshotStore snapshots() { return new SqliteSnapshotStore(dataSource); }
+
     private static SandboxRecord map(ResultSet rs) throws SQLException {
         int allow = rs.getInt("allow_internet_access");
         Boolean allowInternet = rs.wasNull() ? null : allow != 0;

@@ -14,10 +14,6 @@ class NotImplementedHandlerTest extends ApiTest {
     /** E2B endpoints Cove lacks answer 501 with a sentence, not 404; they still require the API key. */
     @ParameterizedTest
     @CsvSource({
-            "POST, /sandboxes/abc123/fork, Forking sandboxes",
-            "POST, /sandboxes/abc123/snapshots, Sandbox snapshots",
-            "GET, /snapshots, Sandbox snapshots",
-            "DELETE, /templates/abc123, Deleting templates and snapshots",
             "GET, /sandboxes/abc123/metrics, Sandbox metrics",
             "GET, /sandboxes/metrics, Sandbox metrics",
             "GET, /sandboxes/abc123/logs, Sandbox logs",
