@@ -127,6 +127,23 @@ class SnapshotsTest {
     }
 
     @Test
+    void aPausedSandboxIsCapturedAsItIsAndStaysPaused() {
+        String frozen = create("base");
+        sh(frozen, "echo frozen > /root/state");
+        assertThat(api.post("/sandboxes/" + frozen + "/pause", "{}").status()).isEqualTo(204);
+        String stopped = create("base");
+        sh(stopped, "echo stopped > /root/state");
+        assertThat(api.post("/sandboxes/" + stopped + "/pause", "{\"memory\":false}").status()).isEqualTo(204);
+
+        for (String id : List.of(frozen, stopped)) {
+            String snap = snapshot(id, "{}").get("snapshotID").asText();
+            assertThat(api.get("/sandboxes/" + id).json().get("state").asText()).as("still paused").isEqualTo("paused");
+            assertThat(sh(create(snap), "cat /root/state")).isEqualTo(id.equals(frozen) ? "frozen\n" : "stopped\n");
+        }
+        assertThat(runtime.pauseState(frozen)).isEqualTo(dev.cove.core.runtime.PauseState.FROZEN);
+    }
+
+    @Test
     void aForkOfAnUnknownOrKilledSandboxIs404AndAForksCaptureGoesWithItsForks() {
         assertThat(api.post("/sandboxes/nosuchsandbox0000000/fork", "{}").status()).isEqualTo(404);
         String src = create("base");
