@@ -2,6 +2,7 @@ package dev.cove.api.snapshots;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.cove.api.Json;
+import dev.cove.api.http.PageLimit;
 import dev.cove.api.http.Responses;
 import dev.cove.api.store.SnapshotRecord;
 import dev.cove.core.CoveException;
@@ -31,7 +32,7 @@ final class ListSnapshotsHandler implements Handler {
         Parameters q = req.query();
         String sandboxId = q.first("sandboxID").filter(s -> !s.isBlank()).map(SandboxId::parse).orElse(null);
         String name = q.first("name").filter(s -> !s.isBlank()).orElse(null);
-        int limit = limit(q.first("limit").orElse(null));
+        int limit = PageLimit.parse(q.first("limit").orElse(null), MAX_LIMIT);
         SnapshotService.Cursor cursor = decode(q.first("nextToken").orElse(null));
         List<SnapshotRecord> rows = snapshots.page(sandboxId, name, cursor, limit + 1);
         List<SnapshotRecord> page = rows.size() > limit ? rows.subList(0, limit) : rows;
@@ -40,20 +41,6 @@ final class ListSnapshotsHandler implements Handler {
         for (SnapshotRecord s : page) out.add(SnapshotViews.info(s));
         SnapshotViews.contentsHeader(res);
         Responses.json(res, 200, out);
-    }
-
-    private static int limit(String value) {
-        if (value == null || value.isBlank()) return MAX_LIMIT;
-        int limit;
-        try {
-            limit = Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            limit = -1;
-        }
-        if (limit < 1 || limit > MAX_LIMIT)
-            throw CoveException.badRequest("Error when parsing request: limit must be an integer between 1 and "
-                    + MAX_LIMIT + ", got '" + value + "'");
-        return limit;
     }
 
     /** base64url of {@code <created millis>__<id>}. */
