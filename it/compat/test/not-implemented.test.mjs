@@ -22,11 +22,6 @@ for (const { version, Sandbox, sdk } of sdks) {
       await assert.rejects(sbx.getMetrics(), notImplemented(sdk.SandboxError, 'Sandbox metrics'))
     })
 
-    test('template builds', async () => {
-      await assert.rejects(sdk.Template.build(sdk.Template().fromDebianImage(), `compat-${Date.now()}`),
-        notImplemented(sdk.BuildError, 'Building templates'))
-    })
-
     test('volumes', async () => {
       await assert.rejects(sdk.Volume.create(`compat-${Date.now()}`), notImplemented(sdk.VolumeError, 'Volumes'))
     })

@@ -23,10 +23,26 @@ import java.util.Objects;
  * @param tombstoneRetentionDays how long an ended sandbox is remembered (so its URLs can say what happened)
  * @param defaultPortAccess      access of sandbox ports nobody configured ({@code private}: a token or share link is
  *                               needed; {@code public}: E2B's behaviour, the drop-in setting for E2B clients)
+ * @param hostTrust              which sandboxes trust the host's CA bundle and proxy settings (for networks that
+ *                               re-sign TLS): none, template build sandboxes, or all sandboxes
  */
 public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount, int memoryMB, int diskSizeMB,
                         int pidsLimit, Duration maxSandboxLength, int tombstoneRetentionDays,
-                        PortAccess defaultPortAccess) {
+                        PortAccess defaultPortAccess, HostTrust hostTrust) {
+
+    /** {@code --sandbox-host-trust}: which sandboxes get the host's CA bundle and proxy variables. */
+    public enum HostTrust {
+        NONE, BUILDS, ALL;
+
+        public static HostTrust parse(String text) {
+            for (HostTrust t : values()) if (t.name().equalsIgnoreCase(text)) return t;
+            throw new IllegalArgumentException("--sandbox-host-trust must be none, builds or all, got '" + text + "'");
+        }
+
+        public boolean builds() { return this != NONE; }
+
+        public boolean all() { return this == ALL; }
+    }
 
     /**
      * The envd version Cove reports. The SDKs gate features on it (secure access needs 0.2.0, default user 0.4.0,
@@ -55,6 +71,7 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         if (tombstoneRetentionDays < 0) throw new IllegalArgumentException("tombstoneRetentionDays must not be negative");
         if (defaultPortAccess == null) defaultPortAccess = PortAccess.PRIVATE;
         if (defaultPortAccess == PortAccess.LINK) defaultPortAccess = PortAccess.PRIVATE; // a link is per port
+        if (hostTrust == null) hostTrust = HostTrust.NONE;
     }
 
     public static Builder builder(Path dataDir) { return new Builder(dataDir); }
@@ -62,7 +79,7 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
     public Builder toBuilder() {
         return new Builder(dataDir).domain(domain).apiKey(apiKey).cpuCount(cpuCount).memoryMB(memoryMB)
                 .diskSizeMB(diskSizeMB).pidsLimit(pidsLimit).maxSandboxLength(maxSandboxLength)
-                .tombstoneRetentionDays(tombstoneRetentionDays).defaultPortAccess(defaultPortAccess);
+                .tombstoneRetentionDays(tombstoneRetentionDays).defaultPortAccess(defaultPortAccess).hostTrust(hostTrust);
     }
 
     public static final class Builder {
@@ -76,6 +93,7 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         private Duration maxSandboxLength = Duration.ofHours(24);
         private int tombstoneRetentionDays = 7;
         private PortAccess defaultPortAccess = PortAccess.PRIVATE;
+        private HostTrust hostTrust = HostTrust.NONE;
 
         private Builder(Path dataDir) { this.dataDir = dataDir; }
 
@@ -105,9 +123,11 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         /** {@code PRIVATE} (the shipped default) or {@code PUBLIC} (E2B's behaviour). */
         public Builder defaultPortAccess(PortAccess access) { this.defaultPortAccess = access; return this; }
 
+        public Builder hostTrust(HostTrust hostTrust) { this.hostTrust = hostTrust; return this; }
+
         public ApiConfig build() {
             return new ApiConfig(dataDir, domain, apiKey, cpuCount, memoryMB, diskSizeMB, pidsLimit,
-                    maxSandboxLength, tombstoneRetentionDays, defaultPortAccess);
+                    maxSandboxLength, tombstoneRetentionDays, defaultPortAccess, hostTrust);
         }
     }
 
@@ -117,6 +137,6 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         return "ApiConfig[dataDir=" + dataDir + ", domain=" + domain + ", apiKey=" + (apiKey == null ? "generated" : "set")
                 + ", cpuCount=" + cpuCount + ", memoryMB=" + memoryMB + ", diskSizeMB=" + diskSizeMB
                 + ", pidsLimit=" + pidsLimit + ", maxSandboxLength=" + maxSandboxLength
-                + ", tombstoneRetentionDays=" + tombstoneRetentionDays + ", defaultPortAccess=" + defaultPortAccess.wire() + "]";
+                + ", tombstoneRetentionDays=" + tombstoneRetentionDays + ", defaultPortAccess=" + defaultPortAccess.wire() + ", hostTrust=" + hostTrust + "]";
     }
 }

@@ -18,6 +18,8 @@ import dev.cove.api.sandboxes.SandboxRoutes;
 import dev.cove.api.snapshots.SnapshotRoutes;
 import dev.cove.api.snapshots.SnapshotService;
 import dev.cove.api.store.SqliteSandboxStore;
+import dev.cove.api.templates.TemplateRoutes;
+import dev.cove.api.templates.TemplateService;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.PortAccessAudit;
 import dev.cove.core.routing.LinkTokens;
@@ -105,6 +107,9 @@ public final class ControlPlane implements AutoCloseable {
                     new LinkTokens(LinkSecret.loadOrCreate(config.dataDir())));
             sandboxes = new SandboxService(config, store, portAccess, runtime, Clock.systemUTC());
             sandboxes.start();
+            TemplateService templates = new TemplateService(store.templates(), sandboxes, runtime, config.dataDir(),
+                    Clock.systemUTC());
+            templates.start();
             snapshots = new SnapshotService(sandboxes, runtime, store.snapshots(), Clock.systemUTC());
             snapshots.start();
             SnapshotService snapshotService = snapshots;
@@ -124,7 +129,7 @@ public final class ControlPlane implements AutoCloseable {
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new PassThroughGzip()))
-                    .routing(r -> routing(r, envd, service, snapshotService, ports, keys))
+                    .routing(r -> routing(r, envd, service, snapshotService, ports, templates, keys))
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
@@ -144,7 +149,7 @@ public final class ControlPlane implements AutoCloseable {
      * sandbox endpoint requires {@code X-API-KEY}; {@code /health} is open) and a JSON 404 for the rest.
      */
     static void routing(HttpRouting.Builder routing, AgentRoutes agent, SandboxService sandboxes,
-                        SnapshotService snapshots, PortsService ports, ApiKeys keys) {
+                        SnapshotService snapshots, PortsService ports, TemplateService templates, ApiKeys keys) {
         WireRules.register(routing);
         agent.register(routing);
         ErrorHandlers.register(routing);
@@ -153,6 +158,7 @@ public final class ControlPlane implements AutoCloseable {
             res.send("Health check successful");
         });
         SandboxRoutes.register(routing, sandboxes, keys);
+        TemplateRoutes.register(routing, templates, sandboxes.config(), keys);
         SnapshotRoutes.register(routing, snapshots, sandboxes, keys);
         PortRoutes.register(routing, ports, keys);
         KeyRoutes.register(routing, keys);

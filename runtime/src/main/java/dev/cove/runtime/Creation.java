@@ -14,6 +14,7 @@ import dev.cove.runtime.journal.SandboxJournal;
 import dev.cove.runtime.layers.LayerStack;
 import dev.cove.runtime.net.Network;
 import dev.cove.runtime.net.SlotPool;
+import dev.cove.runtime.oci.HostTrust;
 import dev.cove.runtime.oci.OciSpec;
 import dev.cove.runtime.template.TemplateStore;
 import dev.cove.runtime.userns.ReadyRanges;
@@ -72,6 +73,9 @@ final class Creation {
         if (!node.templates.knows(template)) throw TemplateStore.notFound(template);
         Path base = node.templates.ensure(template, Progress.NONE);
         node.egress.compile(spec.egress()); // a policy it cannot honour is a 400 before anything is made
+        if (spec.trustHost() && !HostTrust.available())
+            throw new CoveException(500, "sandbox_create_failed", "the sandbox should trust the host's CA bundle, but "
+                    + HostTrust.BUNDLE + " is missing (install ca-certificates on the host)");
         int diskMB = diskSizeMB(spec);
         ReentrantLock lock = node.lockFor(id);
         node.layersInUse.readLock().lock(); // no layer of the stack goes away before the sandbox holds it
@@ -137,7 +141,8 @@ final class Creation {
             prepareRootfs(j);
             long tFs = System.nanoTime();
             hook.after("rootfs");
-            OciSpec.JSON.writeValue(dir.resolve("config.json").toFile(), OciSpec.config(j, id, node.spawnerBinary));
+            OciSpec.JSON.writeValue(dir.resolve("config.json").toFile(),
+                    OciSpec.config(j, id, node.spawnerBinary, spec.trustHost()));
             pid = node.oci.run(j.containerId(), dir, j.consoleLog());
             hook.after("container");
             RuntimeSandbox sandbox = HeldSandbox.sandbox(j, pid);
@@ -190,7 +195,8 @@ final class Creation {
                 slots.sandboxVeth(slot), slots.hostIpv4(slot), slots.sandboxIpv4(slot), slots.hostIpv6(slot),
                 slots.sandboxIpv6(slot), rootfs.toString(), disk.resolve("upper").toString(),
                 disk.resolve("work").toString(), "/" + config.resourcePrefix() + "/" + id, name, node.oci.name(),
-                node.oci.root().toString(), spec.envVars(), cpu, mem, pids, System.currentTimeMillis(),
+                node.oci.root().toString(), spec.trustHost() ? HostTrust.environment(spec.envVars(), System.getenv())
+                : spec.envVars(), cpu, mem, pids, System.currentTimeMillis(),
                 image.toString(), disk.toString(), diskMB, uidBase,
                 lower.layers().stream().map(l -> l.root().toString()).toList());
     }

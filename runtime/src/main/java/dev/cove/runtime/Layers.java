@@ -18,10 +18,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Layers {
     /**
-     * What {@link Creation} writes into every upper layer for that sandbox alone (its name and addresses): never part
-     * of a layer, so a sandbox made from one gets its own.
+     * What {@link Creation} writes into every upper layer for that sandbox alone (its name and addresses), and the
+     * mount points of what the node mounts into it ({@code /run/cove}: the agent, the host's CA bundle): never part of
+     * a layer, so a sandbox made from one gets its own.
      */
-    static final List<String> PER_SANDBOX_FILES = List.of("etc/hostname", "etc/hosts", "etc/resolv.conf");
+    static final List<String> PER_SANDBOX_FILES = List.of("etc/hostname", "etc/hosts", "etc/resolv.conf", "run/cove");
 
     private final Node node;
 

@@ -96,6 +96,41 @@ class StartCommandTest {
         TestSupport.assertNothingLeft(config, id, null);
     }
 
+    /**
+     * Trusting the host (what build sandboxes get with --sandbox-host-trust): the host's CA bundle is mounted read-only
+     * and named by the tools' variables; it is never written into the sandbox's files, so a capture leaves it out.
+     */
+    @Test
+    void aSandboxTrustingTheHostSeesItsCaBundleReadOnlyAndALayerDoesNotKeepIt() throws IOException {
+        String id = newId("tplh");
+        runtime.create(TestSupport.spec(id).withTrustHost(true));
+        try {
+            String first = Files.readAllLines(dev.cove.runtime.oci.HostTrust.BUNDLE).getFirst();
+            assertThat(out(id, "echo $SSL_CERT_FILE $NODE_EXTRA_CA_CERTS $PIP_CERT; head -1 \"$SSL_CERT_FILE\""))
+                    .isEqualTo("/run/cove/host-ca.crt /run/cove/host-ca.crt /run/cove/host-ca.crt\n" + first);
+            ExecResult write = runtime.exec(id, "root", List.of("bash", "-c", "echo x >> /run/cove/host-ca.crt"), T);
+            assertThat(write.exitCode()).as("the bundle is read-only, even for root").isNotZero();
+            String key = "covetpl-trust-" + id;
+            runtime.captureLayer(id, key, null, "trust test");
+            try {
+                Path root = config.templateDir().resolve("layers").resolve(key).resolve("root");
+                assertThat(root.resolve("run/cove")).doesNotExist();
+            } finally {
+                runtime.deleteLayer(key);
+            }
+        } finally {
+            runtime.destroy(id);
+        }
+        String plain = newId("tplp");
+        runtime.create(TestSupport.spec(plain));
+        try {
+            assertThat(out(plain, "test -e /run/cove/host-ca.crt && echo mounted || echo absent; echo \"[$SSL_CERT_FILE]\""))
+                    .isEqualTo("absent\n[]");
+        } finally {
+            runtime.destroy(plain);
+        }
+    }
+
     @Test
     void aReadyCheckThatNeverPassesFailsTheCreateInTime() {
         String id = newId("tplr");

@@ -126,6 +126,11 @@ final class ServerCommand implements Callable<Integer> {
             + "'private' (a token or share link is needed) or 'public' (E2B's behaviour: the drop-in setting for E2B clients) (default ${DEFAULT-VALUE}).")
     String defaultPortAccess;
 
+    @Option(names = "--sandbox-host-trust", defaultValue = "none", description = "Which sandboxes trust the host's CA bundle"
+            + " (/etc/ssl/certs/ca-certificates.crt, mounted read-only, named by SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, PIP_CERT, ...)"
+            + " and its proxy variables, for networks that re-sign TLS: none (default), builds (template build sandboxes) or all.")
+    String sandboxHostTrust;
+
     @Option(names = "--no-user-namespaces", description = "Run new sandboxes with the host's user ids instead of a user "
             + "namespace of their own each (sandbox root is then host root, confined only by capabilities and seccomp; for "
             + "kernels without idmapped mounts, or to measure what the namespace costs).")
@@ -151,6 +156,13 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (portAccess == PortAccess.LINK) {
             System.err.println("cove: --default-port-access takes 'private' or 'public' (a share link opens one port)");
+            return 2;
+        }
+        ApiConfig.HostTrust hostTrust;
+        try {
+            hostTrust = ApiConfig.HostTrust.parse(sandboxHostTrust);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cove: " + e.getMessage());
             return 2;
         }
         if (!EdgeConfig.TRANSPORTS.contains(edgeTransport)) {
@@ -193,7 +205,7 @@ final class ServerCommand implements Callable<Integer> {
         ApiConfig apiConfig = ApiConfig.builder(dataDir).domain(advertisedDomain).apiKeyFromEnvironment()
                 .cpuCount(defaultCpu).memoryMB(defaultMemoryMB).diskSizeMB(defaultDiskMB).pidsLimit(defaultPids)
                 .maxSandboxLength(Duration.ofHours(maxSandboxHours)).tombstoneRetentionDays(tombstoneDays)
-                .defaultPortAccess(portAccess).build();
+                .defaultPortAccess(portAccess).hostTrust(hostTrust).build();
         ControlPlane controlPlane = ControlPlane.start(apiConfig, runtime);
         EdgeServer edge;
         try {

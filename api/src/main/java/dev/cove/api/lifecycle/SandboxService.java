@@ -61,6 +61,7 @@ public final class SandboxService implements AutoCloseable {
     private final Reaper reaper;
     private ScheduledExecutorService purger;
     private volatile Consumer<String> onStopping = id -> {};
+    private volatile TemplateCatalog catalog = TemplateCatalog.NONE;
     private volatile SnapshotCatalog snapshots = SnapshotCatalog.NONE;
 
     public SandboxService(ApiConfig config, SandboxStore store, PortAccessService portAccess, SandboxRuntime runtime, Clock clock) {
@@ -81,8 +82,17 @@ public final class SandboxService implements AutoCloseable {
      */
     public void onStopping(Consumer<String> hook) { this.onStopping = hook; }
 
+    /** Where templates other than the node's recipes come from (built templates). */
+    public void templates(TemplateCatalog catalog) { this.catalog = catalog; }
+
     /** Where snapshots come from: a create's template is looked up there first. */
     public void snapshots(SnapshotCatalog catalog) { this.snapshots = catalog; }
+
+    /** The snapshots (templates ask before they delete a layer, and to delete a snapshot by its id). */
+    public SnapshotCatalog snapshots() { return snapshots; }
+
+    /** The built templates (snapshots ask before they delete a layer). */
+    public TemplateCatalog templates() { return catalog; }
 
     /** Port access: policies, share links, audit. */
     public PortAccessService portAccess() { return portAccess; }
@@ -108,16 +118,16 @@ public final class SandboxService implements AutoCloseable {
      * the row becomes a tombstone ({@code killed}, reason {@code create_failed}); no half-made sandbox remains.
      */
     public SandboxRecord create(NewSandbox req) {
-        return create(req, snapshots.resolve(req.template()).orElse(null));
+        Optional<TemplateCatalog.Image> snapshot = snapshots.resolve(req.template());
+        return create(req, snapshot.isPresent() ? snapshot.get() : checkTemplate(req.template()));
     }
 
     /**
-     * {@link #create(NewSandbox)} on {@code image} (a snapshot, or a fork's capture) instead of the template the
-     * request names; null: the request's template.
+     * {@link #create(NewSandbox)} on {@code image} (a snapshot, a fork's capture, a built template) instead of the
+     * template the request names; null: the request's template, a node recipe.
      */
-    public SandboxRecord create(NewSandbox req, SnapshotCatalog.Image image) {
-        if (image == null) checkTemplate(req.template());
-        else ensure(image.template());
+    public SandboxRecord create(NewSandbox req, TemplateCatalog.Image image) {
+        if (image != null) ensure(image.base());
         runtime.checkEgress(egressPolicy(req.allowInternetAccess(), req.network()));
         Instant requestedAt = now();
         String id = SandboxId.generate();
@@ -161,23 +171,32 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
-    /** What the runtime makes: the node template as it is, or an image's template, layers and environment. */
-    private SandboxSpec spec(String id, NewSandbox req, SnapshotCatalog.Image image, Map<String, String> env,
+    /** What the runtime makes: a recipe's template as it is, or an image's base, layers, env and start. */
+    private SandboxSpec spec(String id, NewSandbox req, TemplateCatalog.Image image, Map<String, String> env,
                              int cpuCount, int memoryMB, int diskSizeMB) {
         EgressPolicy egress = egressPolicy(req.allowInternetAccess(), req.network());
+        boolean trustHost = config.hostTrust().all();
         if (image == null)
-            return new SandboxSpec(id, req.template(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB);
-        return new SandboxSpec(id, image.template(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB,
-                image.layers(), null);
+            return new SandboxSpec(id, req.template(), cpuCount, memoryMB, config.pidsLimit(), env, egress,
+                    diskSizeMB, List.of(), null, trustHost);
+        return new SandboxSpec(id, image.base(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB,
+                image.layers(), image.start(), trustHost);
     }
 
-    private void checkTemplate(String template) {
+    /** A built template's image, or null for a recipe of the node (built now if it must be); 404 for neither. */
+    private TemplateCatalog.Image checkTemplate(String template) {
         if (!TEMPLATE_NAME.matcher(template).matches()) {
             throw CoveException.badRequest("Invalid template reference: '" + template
                     + "' is not a template name (lower-case letters, digits, '.', '_' and '-')");
         }
+        TemplateCatalog.Image image = catalog.resolve(template).orElse(null);
+        if (image != null) {
+            ensure(image.base());
+            return image;
+        }
         if (!runtime.knowsTemplate(template)) throw templateNotFound(template);
         ensure(template);
+        return null;
     }
 
     private void ensure(String template) {
@@ -191,11 +210,21 @@ public final class SandboxService implements AutoCloseable {
 
     /** Whether {@code template} names a template sandboxes can start from (E2B's alias check asks). */
     public boolean knowsTemplate(String template) {
-        return snapshots.resolve(template).isPresent()
-                || TEMPLATE_NAME.matcher(template).matches() && runtime.knowsTemplate(template);
+        return templateIdOf(template) != null;
     }
 
-    /** How many sandboxes (running or paused) were made from template {@code templateId} (a snapshot's id). */
+    /** The id of the template or snapshot {@code template} names (a recipe's id is its name), or null. */
+    public String templateIdOf(String template) {
+        if (template == null) return null;
+        var snapshot = snapshots.resolve(template);
+        if (snapshot.isPresent()) return snapshot.get().templateId();
+        if (!TEMPLATE_NAME.matcher(template).matches()) return null;
+        var image = catalog.resolve(template);
+        if (image.isPresent()) return image.get().templateId();
+        return runtime.knowsTemplate(template) ? template : null;
+    }
+
+    /** How many sandboxes (running or paused) started from template or snapshot {@code templateId}. */
     public long liveSandboxesOf(String templateId) {
         return listLive().stream().filter(r -> r.templateId().equals(templateId)).count();
     }

@@ -1,34 +1,43 @@
 package dev.cove.api.lifecycle;
 
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * Snapshots as templates: what {@link SandboxService#create} asks first, before the node's own templates, when a create
- * names a template. The snapshots package implements it; lifecycle never sees how snapshots are kept.
+ * Snapshots as templates: what {@link SandboxService#create} asks first, before built templates and the node's own,
+ * when a create names a template; and what templates ask before they delete a layer or a template id. The snapshots
+ * package implements it; lifecycle never sees how snapshots are kept.
  */
-@FunctionalInterface
 public interface SnapshotCatalog {
-    /** None: only the node's templates. */
-    SnapshotCatalog NONE = ref -> Optional.empty();
+    /** None: no snapshots. */
+    SnapshotCatalog NONE = new SnapshotCatalog() {
+        @Override
+        public Optional<TemplateCatalog.Image> resolve(String ref) { return Optional.empty(); }
 
-    /** The snapshot {@code ref} names (its id or its name, E2B's {@code :default} tag allowed), or empty. */
-    Optional<Image> resolve(String ref);
+        @Override
+        public boolean delete(String ref) { return false; }
+
+        @Override
+        public boolean namesLayer(String key) { return false; }
+
+        @Override
+        public void adoptLayer(String key) { }
+    };
 
     /**
-     * What a sandbox made from a snapshot (or a fork's capture) stands on.
-     *
-     * @param templateId the id the sandbox reports as {@code templateID}
-     * @param alias      the name it reports as {@code alias}, or null
-     * @param template   the node template at the bottom
-     * @param layers     layer keys over it, bottom to top
-     * @param env        the environment of every process (the create's own variables win)
+     * The snapshot {@code ref} names (its id or its name, E2B's {@code :default} tag allowed) as an image: the node
+     * template at the bottom, the layers, the source's environment, no start command; or empty.
      */
-    record Image(String templateId, String alias, String template, List<String> layers, Map<String, String> env) {
-        public Image {
-            layers = List.copyOf(layers);
-            env = env == null ? Map.of() : Map.copyOf(env);
-        }
-    }
+    Optional<TemplateCatalog.Image> resolve(String ref);
+
+    /**
+     * Deletes the snapshot {@code ref} names; false when none does. 409 {@code snapshot_in_use} while sandboxes made
+     * from it are running or paused.
+     */
+    boolean delete(String ref);
+
+    /** Whether a snapshot stands on layer {@code key} (a template deleting it must leave it). */
+    boolean namesLayer(String key);
+
+    /** Takes over layer {@code key} a deleted template left because a snapshot names it: gone with its last user. */
+    void adoptLayer(String key);
 }

@@ -29,7 +29,7 @@ public final class SandboxRoutes {
         routing.post(one + "/resume", secured(keys, new ResumeSandboxHandler(sandboxes)));
         routing.get("/templates/aliases/{alias}", secured(keys, new TemplateAliasHandler(sandboxes)));
         // Template tags and secrets: the clear 501, not "not an endpoint" (an SDK reads a 404 as "no such thing").
-        // Before DELETE /templates/{templateID} (snapshots' routes, registered after these), which would take "tags"
+        // Before /templates/{templateID} (the templates' routes, registered after these), which would take "tags"
         // for an id.
         NotImplementedHandler tags = NotImplementedHandler.of("Template tags");
         routing.any("/templates/tags", secured(keys, tags));
@@ -42,13 +42,8 @@ public final class SandboxRoutes {
         routing.get(one + "/metrics", secured(keys, NotImplementedHandler.of("Sandbox metrics")));
         routing.get(one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
         routing.get("/v2" + one + "/logs", secured(keys, NotImplementedHandler.of("Sandbox logs")));
-        // Template builds (Template.build / buildInBackground / getBuildStatus) and volumes (Volume.*): the SDK's
-        // first call of each gets the 501 sentence, not "not an endpoint".
-        NotImplementedHandler builds = NotImplementedHandler.of("Building templates");
-        routing.post("/v3/templates", secured(keys, builds));
-        routing.post("/v2/templates/{templateID}/builds/{buildID}", secured(keys, builds));
-        routing.get("/templates/{templateID}/builds/{buildID}/status", secured(keys, builds));
-        routing.get("/templates/{templateID}/files/{hash}", secured(keys, builds));
+        // Template builds, get and delete: dev.cove.api.templates.TemplateRoutes, registered after these.
+        // Volumes (Volume.*): the SDK's first call gets the 501 sentence, not "not an endpoint".
         NotImplementedHandler volumes = NotImplementedHandler.of("Volumes");
         routing.any("/volumes", secured(keys, volumes));
         routing.any("/volumes/{volumeID}", secured(keys, volumes));

@@ -10,7 +10,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code GET /templates/aliases/{alias}}: 200 {@code TemplateAliasResponse} {@code {"templateID","public"}} for a
- * template Cove can start (its name is its id, and every key may use it), else 404 {@code template '<x>' not found}
+ * template Cove can start (a recipe's name is its id; a built template's id is its own; every key may use it), else 404 {@code template '<x>' not found}
  * as E2B says it; {@code Template.exists} reads the status.
  */
 public final class TemplateAliasHandler implements Handler {
@@ -21,9 +21,10 @@ public final class TemplateAliasHandler implements Handler {
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         String alias = req.path().pathParameters().first("alias").orElse("");
-        if (!sandboxes.knowsTemplate(alias)) throw SandboxService.templateNotFound(alias);
+        String id = sandboxes.templateIdOf(alias);
+        if (id == null) throw SandboxService.templateNotFound(alias);
         ObjectNode body = Json.object();
-        body.put("templateID", alias);
+        body.put("templateID", id);
         body.put("public", true);
         Responses.json(res, 200, body);
     }

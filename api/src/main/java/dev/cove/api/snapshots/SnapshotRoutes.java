@@ -6,8 +6,9 @@ import dev.cove.api.lifecycle.SandboxService;
 import io.helidon.webserver.http.HttpRouting;
 
 /**
- * The snapshot and fork endpoints, each behind {@code X-API-KEY}. Register after the sandbox routes: their literal
- * {@code /templates/...} paths (tags) come before {@code DELETE /templates/{templateID}} here.
+ * The snapshot and fork endpoints, each behind {@code X-API-KEY}. Deleting a snapshot is E2B's
+ * {@code DELETE /templates/{templateID}}, the templates package's handler, which asks {@link SnapshotService} (as the
+ * lifecycle's {@link dev.cove.api.lifecycle.SnapshotCatalog}) first.
  */
 public final class SnapshotRoutes {
     private SnapshotRoutes() {}
@@ -17,6 +18,5 @@ public final class SnapshotRoutes {
         routing.post("/sandboxes/{sandboxID}/snapshots", RequireApiKey.wrap(keys, new CreateSnapshotHandler(snapshots)));
         routing.get("/snapshots", RequireApiKey.wrap(keys, new ListSnapshotsHandler(snapshots)));
         routing.post("/sandboxes/{sandboxID}/fork", RequireApiKey.wrap(keys, new ForkSandboxHandler(snapshots, sandboxes)));
-        routing.delete("/templates/{templateID}", RequireApiKey.wrap(keys, new DeleteTemplateHandler(snapshots, sandboxes)));
     }
 }

@@ -3,6 +3,7 @@ package dev.cove.api.snapshots;
 import dev.cove.api.lifecycle.NewSandbox;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.lifecycle.SnapshotCatalog;
+import dev.cove.api.lifecycle.TemplateCatalog;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SnapshotRecord;
 import dev.cove.api.store.SnapshotStore;
@@ -33,7 +34,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * writable layer takes to copy (thawed after, even on failure), so the layer is one instant's file system; the layer
  * goes on top of the layers the sandbox stood on. Layers this service captured are recorded before they exist and
  * deleted once no snapshot names them and no sandbox of the node stacks them ({@link #collect}, after a delete, a
- * fork and every minute): a fork's capture lives as long as its forks.
+ * fork and every minute): a fork's capture lives as long as its forks. Layers of a deleted template that a snapshot
+ * stands on are handed over here ({@link #adoptLayer}); a layer a template names is never deleted here.
  */
 public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotService.class);
@@ -72,8 +74,19 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
     // ---------------------------------------------------------------------------------------------- catalog
 
     @Override
-    public Optional<Image> resolve(String ref) {
-        return find(ref).map(s -> new Image(s.id(), s.name(), s.template(), s.layers(), s.envVars()));
+    public Optional<TemplateCatalog.Image> resolve(String ref) {
+        return find(ref).map(s -> new TemplateCatalog.Image(s.id(), s.name(), s.template(), s.layers(), s.envVars(),
+                null));
+    }
+
+    @Override
+    public boolean namesLayer(String key) {
+        return store.all().stream().anyMatch(s -> s.layers().contains(key));
+    }
+
+    @Override
+    public void adoptLayer(String key) {
+        store.recordLayer(key, clock.instant());
     }
 
     /** The snapshot an id or name (optionally {@code :default}) names. */
@@ -160,6 +173,7 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
      * E2B's {@code DELETE /templates/{id}} for a snapshot: false when no snapshot has this id or name. Refused (409
      * {@code snapshot_in_use}) while sandboxes made from it run or are paused; its layers go once nothing needs them.
      */
+    @Override
     public boolean delete(String ref) {
         SnapshotRecord s = find(ref).orElse(null);
         if (s == null) return false;
@@ -189,7 +203,8 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
         try {
             Capture c = capture(sandboxId);
             SandboxRecord src = c.source;
-            Image image = new Image(src.templateId(), src.alias(), c.root.template(), c.layers(), src.envVars());
+            TemplateCatalog.Image image = new TemplateCatalog.Image(src.templateId(), src.alias(), c.root.template(),
+                    c.layers(), src.envVars(), null);
             NewSandbox req = new NewSandbox(src.templateId(), timeout, src.metadata(), Map.of(),
                     src.envdAccessToken() != null, src.allowInternetAccess(), src.network(), src.cpuCount(),
                     src.memoryMB(), null, Map.of(), new NewSandbox.Lifecycle(src.autoPause(), true, src.autoResume()),
@@ -241,6 +256,11 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
         try {
             int deleted = 0;
             for (String key : store.unnamedLayers()) {
+                if (sandboxes.templates().namesLayer(key)) { // a template's build took it from the cache:
+                    // the template owns it now
+                    store.forgetLayer(key);
+                    continue;
+                }
                 try {
                     runtime.deleteLayer(key);
                     store.forgetLayer(key);

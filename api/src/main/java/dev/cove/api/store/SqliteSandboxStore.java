@@ -339,6 +339,9 @@ public final class SqliteSandboxStore implements SandboxStore {
     /** Port access, share links and audit events, in the same database. */
     public SqlitePortAccessStore portAccess() { return new SqlitePortAccessStore(dataSource); }
 
+    /** Templates built through the API, in the same file. */
+    public SqliteTemplateStore templates() { return new SqliteTemplateStore(dataSource); }
+
     /** Snapshots and the layers they captured, in the same file. */
     public SqliteSnapshotStore snapshots() { return new SqliteSnapshotStore(dataSource); }
 

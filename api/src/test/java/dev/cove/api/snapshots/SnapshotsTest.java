@@ -12,6 +12,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,12 +34,18 @@ class SnapshotsTest {
     TestPlane api;
 
     @BeforeEach
-    void start() {
+    void start() throws IOException {
+        // layers live in the template directory: a private one, the cached base linked in
+        Path templates = Files.createDirectories(dir.resolve("templates"));
+        try (var built = Files.list(Path.of(templateCache()))) {
+            for (Path t : built.filter(p -> p.getFileName().toString().startsWith("base-") && Files.isDirectory(p)).toList())
+                Files.createSymbolicLink(templates.resolve(t.getFileName()), t);
+        }
         runtime = openRuntime();
         api = TestPlane.start(dir.resolve("api"), runtime);
     }
 
-    /** The layers live in the shared template cache: every snapshot is deleted and its layers with it. */
+    /** Every snapshot is deleted and its layers with it (they are in this test's own template directory). */
     @AfterEach
     void stop() {
         try {
@@ -51,7 +59,7 @@ class SnapshotsTest {
     }
 
     private SandboxRuntime openRuntime() {
-        return new OciRuntime(RuntimeConfig.defaults(dir.resolve("runtime")).withTemplateDir(Path.of(templateCache()))
+        return new OciRuntime(RuntimeConfig.defaults(dir.resolve("runtime")).withTemplateDir(dir.resolve("templates"))
                 .withResourcePrefix(PREFIX).withPool("10.244.0.0/16", "fd63:6f44::/32").withEgress(TestRuntimes.OFFLINE));
     }
 
@@ -124,6 +132,38 @@ class SnapshotsTest {
         assertThat(api.delete("/templates/" + first).status()).isEqualTo(204);
         assertThat(runtime.layer(layers.getFirst())).as("the second snapshot still names it").isNotNull();
         assertThat(sh(create(second), "cat /root/two.txt")).isEqualTo("two\n");
+    }
+
+    @Test
+    void aSnapshotOfABuiltTemplatesSandboxKeepsTheTemplatesLayersAfterTheTemplateGoes() throws InterruptedException {
+        Resp requested = api.post("/v3/templates", "{\"name\":\"snpbuilt\"}");
+        assertThat(requested.status()).as(requested.toString()).isEqualTo(202);
+        String templateId = requested.json().get("templateID").asText();
+        String buildId = requested.json().get("buildID").asText();
+        Resp started = api.post("/v2/templates/" + templateId + "/builds/" + buildId, """
+                {"fromImage":"e2bdev/base","steps":[{"type":"RUN","args":["echo built > /home/user/built.txt"]}]}""");
+        assertThat(started.status()).as(started.toString()).isEqualTo(202);
+        String status = "";
+        for (int i = 0; i < 900 && !status.equals("ready") && !status.equals("error"); i++) {
+            Thread.sleep(200);
+            status = api.get("/templates/" + templateId + "/builds/" + buildId + "/status").json().get("status").asText();
+        }
+        assertThat(status).isEqualTo("ready");
+
+        String src = create("snpbuilt");
+        sh(src, "echo mine > /root/mine.txt");
+        List<String> templateLayers = runtime.root(src).layers();
+        assertThat(templateLayers).isNotEmpty();
+        String snap = snapshot(src, "{}").get("snapshotID").asText();
+        api.delete("/sandboxes/" + src);
+        assertThat(api.delete("/templates/snpbuilt").status()).isEqualTo(204);
+        for (String key : templateLayers) assertThat(runtime.layer(key)).as("a snapshot stands on " + key).isNotNull();
+
+        String copy = create(snap);
+        assertThat(sh(copy, "cat /home/user/built.txt /root/mine.txt")).isEqualTo("built\nmine\n");
+        api.delete("/sandboxes/" + copy);
+        assertThat(api.delete("/templates/" + snap).status()).isEqualTo(204);
+        assertThat(runtime.layers()).as("the template's layers went with the last snapshot on them").isEmpty();
     }
 
     @Test

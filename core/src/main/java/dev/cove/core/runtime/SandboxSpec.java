@@ -17,10 +17,13 @@ import java.util.Map;
  * @param layers    keys of the node's layers ({@link LayerInfo}) stacked over the template, bottom to top; empty for
  *                  the bare template
  * @param start     the start command and ready check the create waits for; null: the template's own, if it has one
+ * @param trustHost the sandbox trusts what the host trusts: the host's CA bundle (read-only) named by the usual
+ *                  variables ({@code SSL_CERT_FILE}, {@code NODE_EXTRA_CA_CERTS}, {@code PIP_CERT}, …) and the node's
+ *                  proxy variables, for networks that re-sign TLS (an operator's choice, e.g. for template builds)
  */
 public record SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
                           Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers,
-                          StartCommand start) {
+                          StartCommand start, boolean trustHost) {
     public SandboxSpec {
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
         egress = egress == null ? EgressPolicy.OPEN : egress;
@@ -30,17 +33,32 @@ public record SandboxSpec(String id, String template, int cpuCount, int memoryMB
     /** On the bare template. */
     public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
                        Map<String, String> envVars, EgressPolicy egress, int diskSizeMB) {
-        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, List.of(), null);
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, List.of(), null, false);
+    }
+
+    /** Layers and a start command, trusting only what the template trusts. */
+    public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
+                       Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers,
+                       StartCommand start) {
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start, false);
     }
 
     /** The same sandbox with {@code layers} over its template. */
     public SandboxSpec withLayers(List<String> layers) {
-        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start);
+        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start,
+                trustHost);
     }
 
     /** The same sandbox with {@code start} run (and waited for) at its create. */
     public SandboxSpec withStart(StartCommand start) {
-        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start);
+        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start,
+                trustHost);
+    }
+
+    /** The same sandbox trusting the host's CA bundle and proxy settings (or not). */
+    public SandboxSpec withTrustHost(boolean trustHost) {
+        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start,
+                trustHost);
     }
 
     /** With the node's default disk size. */

@@ -107,6 +107,11 @@ public final class OciSpec {
      * @param spawner host path of the sealed agent binary, bind-mounted read-only at {@link #SPAWNER_PATH}; null: none
      */
     public static ObjectNode config(SandboxJournal j, String hostname, Path spawner) {
+        return config(j, hostname, spawner, false);
+    }
+
+    /** With {@code trustHost}: the host's CA bundle mounted read-only at {@link HostTrust#PATH}. */
+    public static ObjectNode config(SandboxJournal j, String hostname, Path spawner, boolean trustHost) {
         ObjectNode c = JSON.createObjectNode();
         c.put("ociVersion", "1.0.2");
         c.set("process", inSandbox(process(User.ROOT, INIT, j.env(), true), j.hasUserNamespace()));
@@ -118,6 +123,8 @@ public final class OciSpec {
         if (spawner != null) {
             mount(mounts, SPAWNER_PATH, "bind", spawner.toString(), List.of("bind", "ro", "nosuid", "nodev"));
         }
+        if (trustHost)
+            mount(mounts, HostTrust.PATH, "bind", HostTrust.BUNDLE.toString(), List.of("bind", "ro", "nosuid", "nodev", "noexec"));
         c.set("mounts", mounts);
 
         ObjectNode linux = c.putObject("linux");
