@@ -107,6 +107,9 @@ public final class TemplateService implements TemplateCatalog {
         if (runtime.knowsTemplate(name))
             throw new CoveException(409, "template_exists", "the name '" + name + "' belongs to a template of the node"
                     + " itself; choose another name");
+        if (sandboxes.snapshots().resolve(name).isPresent())
+            throw new CoveException(409, "template_exists", "the name '" + name + "' belongs to a snapshot; choose "
+                    + "another name (or delete the snapshot)");
         Instant now = clock.instant();
         int cpu = cpuCount != null && cpuCount > 0 ? cpuCount : sandboxes.config().cpuCount();
         int mem = memoryMB != null && memoryMB > 0 ? memoryMB : sandboxes.config().memoryMB();

@@ -103,6 +103,9 @@ class SnapshotsTest {
         String layer = runtime.root(copy).layers().getLast();
         assertThat(runtime.layer(layer)).isNotNull();
 
+        Resp taken = api.post("/v3/templates", "{\"name\":\"keep\"}");
+        assertThat(taken.status()).as("a template may not take a snapshot's name").isEqualTo(409);
+        assertThat(taken.json().get("message").asText()).contains("belongs to a snapshot");
         Resp refused = api.delete("/templates/keep");
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.json().get("message").asText()).contains("kill it first");
