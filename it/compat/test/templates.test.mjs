@@ -9,6 +9,7 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sdks, api } from '../lib/sdks.mjs'
@@ -155,6 +156,40 @@ describe('e2b 2.51.0: Template.build', () => {
       for (const s of created.splice(created.indexOf(sbx), 1)) await s.kill()
     } finally {
       await api('DELETE', `/templates/${npmName}`)
+    }
+  })
+
+  test('pipInstall from a package index the test serves itself (PyPI is not reachable here)', async () => {
+    // a PEP 503 index with one pure-Python wheel, made here and copied in; pip reads it through PIP_INDEX_URL
+    execFileSync('python3', ['-c', `
+import base64, hashlib, os, sys, zipfile
+root = sys.argv[1]; os.makedirs(root + '/simple/coveprobe', exist_ok=True)
+name = 'coveprobe-1.0-py3-none-any.whl'; files = {
+  'coveprobe/__init__.py': 'VALUE = "served by the test"\\n',
+  'coveprobe-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: coveprobe\\nVersion: 1.0\\n',
+  'coveprobe-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: cove-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}
+def h(b): return 'sha256=' + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()
+record = ''.join(f'{p},{h(c.encode())},{len(c.encode())}\\n' for p, c in files.items()) + 'coveprobe-1.0.dist-info/RECORD,,\\n'
+with zipfile.ZipFile(f'{root}/simple/coveprobe/{name}', 'w') as z:
+  for p, c in files.items(): z.writestr(p, c)
+  z.writestr('coveprobe-1.0.dist-info/RECORD', record)
+open(f'{root}/simple/coveprobe/index.html', 'w').write(f'<a href="{name}">{name}</a>')
+open(f'{root}/simple/index.html', 'w').write('<a href="coveprobe/">coveprobe</a>')
+`, join(context, 'pypi')])
+    const pipName = `${name}-pip`
+    const tpl = Template({ fileContextPath: context }).fromTemplate(name)
+      .copy('pypi', '/srv/pypi')
+      .setEnvs({ PIP_INDEX_URL: 'file:///srv/pypi/simple' })
+      .pipInstall(['coveprobe'])
+    try {
+      await build(tpl, pipName)
+      const sbx = await sdks[0].Sandbox.create(pipName, { timeoutMs: 60_000 })
+      created.push(sbx)
+      assert.equal((await sbx.commands.run('python3 -c "import coveprobe; print(coveprobe.VALUE)"')).stdout,
+        'served by the test\n')
+      for (const s of created.splice(created.indexOf(sbx), 1)) await s.kill()
+    } finally {
+      await api('DELETE', `/templates/${pipName}`)
     }
   })
 

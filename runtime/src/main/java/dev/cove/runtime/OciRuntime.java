@@ -94,6 +94,9 @@ public final class OciRuntime implements SandboxRuntime {
     @Override
     public boolean knowsTemplate(String template) { return node.templates.knows(template); }
 
+    @Override
+    public String templateRevision(String template) { return node.templates.revision(template); }
+
     /**
      * Creates the sandbox; with a start command (the spec's, else its template's) it returns once that command is
      * ready, and a start command that fails destroys the sandbox and throws 500 {@code sandbox_start_failed}.

@@ -70,6 +70,11 @@ final class BuildRunner {
             if [ "$new" = 1 ] && [ -d "$dest" ]; then chown "$COVE_OWNER:" "$dest"; fi
             rm -rf "$t"
             """;
+    /**
+     * For the steps' processes only (not the template's env): E2B's {@code pipInstall} is {@code pip install} as root,
+     * which Debian's Python refuses (PEP 668) unless told the system's packages may be changed.
+     */
+    private static final Map<String, String> RUN_ENV = Map.of("PIP_BREAK_SYSTEM_PACKAGES", "1");
     private static final String WORKDIR_SCRIPT = "[ -d \"$COVE_DIR\" ] || { mkdir -p \"$COVE_DIR\" && chown \"$COVE_OWNER:\" \"$COVE_DIR\"; }";
 
     /** Why a build failed: the step ({@code base}, a number, {@code finalize}) and what to tell the user. */
@@ -207,7 +212,7 @@ final class BuildRunner {
         String as = step.arg(1).isEmpty() ? user : step.arg(1);
         if (!as.equals("root") && !as.equals("user"))
             throw new Failure(n, "step " + n + " (RUN as " + as + "): Cove runs steps as 'root' or 'user'");
-        exec(n, sid, as, step.arg(0), Map.of(), null, "RUN " + step.arg(0));
+        exec(n, sid, as, step.arg(0), RUN_ENV, null, "RUN " + step.arg(0));
     }
 
     private void copy(String n, String sid, BuildSpec.Step step) throws IOException {
@@ -325,7 +330,8 @@ final class BuildRunner {
     /** The layer key of {@code step} in the current state (see the class comment). */
     private String key(BuildSpec.Step step) {
         StringBuilder b = new StringBuilder("cove-step-v1\n");
-        b.append(parent == null ? "base:" + base : parent).append('\n').append(step.type()).append('\n');
+        // on the base itself: its revision, so a rebuilt base recipe never gets layers made on the old one
+        b.append(parent == null ? "base:" + runtime.templateRevision(base) : parent).append('\n').append(step.type()).append('\n');
         for (String a : step.args()) b.append(a).append('\0');
         b.append('\n').append(step.filesHash()).append('\n').append(user).append('\n').append(workdir).append('\n');
         new TreeMap<>(env).forEach((k, v) -> b.append(k).append('=').append(v).append('\0'));

@@ -20,6 +20,14 @@ public interface SandboxRuntime extends AutoCloseable {
     boolean knowsTemplate(String template);
 
     /**
+     * A name for the template's files as they are: it changes whenever they do (a recipe's hash), so layers built on a
+     * template can be keyed by it and never stacked on another version of it.
+     */
+    default String templateRevision(String template) {
+        return template;
+    }
+
+    /**
      * Creates and starts a sandbox. On failure nothing of it remains (everything half-made is undone)
      * and a {@link CoveException} says why.
      */

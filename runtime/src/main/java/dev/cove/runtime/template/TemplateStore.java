@@ -115,6 +115,13 @@ public final class TemplateStore {
 
     public boolean knows(String name) { return name != null && RECIPES.containsKey(name); }
 
+    /** {@code <name>-<recipe hash>}: changes whenever the recipe (and so the rootfs) does; 404 for an unknown name. */
+    public String revision(String name) {
+        Recipe r = name == null ? null : RECIPES.get(name);
+        if (r == null) throw notFound(name);
+        return r.name() + "-" + r.hash();
+    }
+
     /** What sandboxes of {@code name} run at their create, or null. */
     public StartCommand startCommand(String name) {
         Recipe r = name == null ? null : RECIPES.get(name);
