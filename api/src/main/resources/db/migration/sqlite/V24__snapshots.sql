@@ -9,6 +9,7 @@ CREATE TABLE snapshots (
     source_sandbox_id  TEXT    NOT NULL,
     source_template_id TEXT    NOT NULL,                -- what the source sandbox reported as templateID
     template           TEXT    NOT NULL,                -- the node template at the bottom
+    template_revision  TEXT    NOT NULL,                -- its files' version then: never stacked on another one
     layers             TEXT    NOT NULL,                -- JSON array of layer keys, bottom to top (the captured one last)
     env_vars           TEXT    NOT NULL DEFAULT '{}',   -- JSON object: the source's environment
     created_at         INTEGER NOT NULL

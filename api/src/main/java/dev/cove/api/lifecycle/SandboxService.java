@@ -118,7 +118,7 @@ public final class SandboxService implements AutoCloseable {
      * the row becomes a tombstone ({@code killed}, reason {@code create_failed}); no half-made sandbox remains.
      */
     public SandboxRecord create(NewSandbox req) {
-        Optional<TemplateCatalog.Image> snapshot = snapshots.resolve(req.template());
+        Optional<TemplateCatalog.Image> snapshot = snapshots.forCreate(req.template());
         return create(req, snapshot.isPresent() ? snapshot.get() : checkTemplate(req.template()));
     }
 

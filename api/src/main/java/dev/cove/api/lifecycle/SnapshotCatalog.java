@@ -30,6 +30,12 @@ public interface SnapshotCatalog {
     Optional<TemplateCatalog.Image> resolve(String ref);
 
     /**
+     * {@link #resolve} for a create, which may refuse (409 {@code snapshot_outdated}) a snapshot whose layers were
+     * captured on another version of the node template than the node has now.
+     */
+    default Optional<TemplateCatalog.Image> forCreate(String ref) { return resolve(ref); }
+
+    /**
      * Deletes the snapshot {@code ref} names; false when none does. 409 {@code snapshot_in_use} while sandboxes made
      * from it are running or paused.
      */

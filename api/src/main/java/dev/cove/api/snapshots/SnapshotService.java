@@ -80,6 +80,20 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
     }
 
     @Override
+    public Optional<TemplateCatalog.Image> forCreate(String ref) {
+        Optional<SnapshotRecord> found = find(ref);
+        if (found.isEmpty()) return Optional.empty();
+        SnapshotRecord s = found.get();
+        String now = runtime.templateRevision(s.template());
+        if (!now.equals(s.templateRevision()))
+            throw new CoveException(409, "snapshot_outdated", "Snapshot '" + (s.name() != null ? s.name() : s.id())
+                    + "' was taken on template " + s.templateRevision() + " and this node's " + s.template() + " is now "
+                    + now + " (Cove was upgraded); its files cannot be stacked on another version. Take the snapshot "
+                    + "again from a sandbox of the current template.");
+        return resolve(ref);
+    }
+
+    @Override
     public boolean namesLayer(String key) {
         return store.all().stream().anyMatch(s -> s.layers().contains(key));
     }
@@ -115,7 +129,7 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
             Capture c = capture(sandboxId);
             String id = existing != null ? existing.id() : SandboxId.generate();
             SnapshotRecord s = new SnapshotRecord(id, name, sandboxId, c.source.templateId(), c.root.template(),
-                    c.layers(), c.source.envVars(), clock.instant());
+                    runtime.templateRevision(c.root.template()), c.layers(), c.source.envVars(), clock.instant());
             store.save(s); // an earlier version under this name leaves its layer unnamed: collected once unused
             LOG.info("Snapshot {} of sandbox {} taken{} (layer {})", id, sandboxId,
                     name == null ? "" : " as '" + name + "'", c.key);

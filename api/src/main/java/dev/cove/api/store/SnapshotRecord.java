@@ -13,12 +13,14 @@ import java.util.Objects;
  * @param sourceSandboxId  the sandbox it was taken from (the list filters on it)
  * @param sourceTemplateId the templateID that sandbox reported
  * @param template         the node template at the bottom
+ * @param templateRevision the version of its files the layers were captured on
+ *                         ({@link dev.cove.core.runtime.SandboxRuntime#templateRevision})
  * @param layers           layer keys over it, bottom to top: the source's own, then the one captured from it
  * @param envVars          the source's environment, given to sandboxes made from it; may hold secrets: never log it
  * @param createdAt        when it was taken (a name taken again moves it)
  */
 public record SnapshotRecord(String id, String name, String sourceSandboxId, String sourceTemplateId, String template,
-                             List<String> layers, Map<String, String> envVars, Instant createdAt) {
+                             String templateRevision, List<String> layers, Map<String, String> envVars, Instant createdAt) {
     public SnapshotRecord {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(template, "template");

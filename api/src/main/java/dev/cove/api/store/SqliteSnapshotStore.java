@@ -18,8 +18,8 @@ import java.util.Set;
 public final class SqliteSnapshotStore implements SnapshotStore {
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
-    private static final String COLUMNS = "id, name, source_sandbox_id, source_template_id, template, layers, env_vars, "
-            + "created_at";
+    private static final String COLUMNS = "id, name, source_sandbox_id, source_template_id, template, template_revision, "
+            + "layers, env_vars, created_at";
 
     private final DataSource dataSource;
 
@@ -37,15 +37,16 @@ public final class SqliteSnapshotStore implements SnapshotStore {
     @Override
     public void save(SnapshotRecord s) {
         Sql.update(dataSource, "save snapshot " + s.id(), "INSERT OR REPLACE INTO snapshots (" + COLUMNS
-                + ") VALUES (?,?,?,?,?,?,?,?)", ps -> {
+                + ") VALUES (?,?,?,?,?,?,?,?,?)", ps -> {
             ps.setString(1, s.id());
             ps.setString(2, s.name());
             ps.setString(3, s.sourceSandboxId());
             ps.setString(4, s.sourceTemplateId());
             ps.setString(5, s.template());
-            ps.setString(6, Json.string(s.layers()));
-            ps.setString(7, Json.string(s.envVars()));
-            Sql.setInstant(ps, 8, s.createdAt());
+            ps.setString(6, s.templateRevision());
+            ps.setString(7, Json.string(s.layers()));
+            ps.setString(8, Json.string(s.envVars()));
+            Sql.setInstant(ps, 9, s.createdAt());
         });
     }
 
@@ -111,7 +112,7 @@ public final class SqliteSnapshotStore implements SnapshotStore {
     private static SnapshotRecord map(ResultSet rs) throws SQLException {
         try {
             return new SnapshotRecord(rs.getString("id"), rs.getString("name"), rs.getString("source_sandbox_id"),
-                    rs.getString("source_template_id"), rs.getString("template"),
+                    rs.getString("source_template_id"), rs.getString("template"), rs.getString("template_revision"),
                     Json.MAPPER.readValue(rs.getString("layers"), STRINGS),
                     Json.MAPPER.readValue(rs.getString("env_vars"), STRING_MAP),
                     Instant.ofEpochMilli(rs.getLong("created_at")));

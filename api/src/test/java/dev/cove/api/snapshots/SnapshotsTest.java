@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 
@@ -167,6 +168,21 @@ class SnapshotsTest {
         api.delete("/sandboxes/" + copy);
         assertThat(api.delete("/templates/" + snap).status()).isEqualTo(204);
         assertThat(runtime.layers()).as("the template's layers went with the last snapshot on them").isEmpty();
+    }
+
+    @Test
+    void aSnapshotTakenOnAnotherVersionOfItsTemplateIsRefusedSayingWhy() throws Exception {
+        snapshot(create("base"), "{\"name\":\"older\"}");
+        assertThat(api.post("/v2/sandboxes", "{\"templateID\":\"older\"}").status()).isEqualTo(201);
+        // as if Cove had been upgraded to another base recipe since the snapshot was taken
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("api/cove.db"));
+             var st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE snapshots SET template_revision = 'base-0ld' WHERE name = 'older'"))
+                    .isEqualTo(1);
+        }
+        Resp refused = api.post("/v2/sandboxes", "{\"templateID\":\"older\"}");
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().get("message").asText()).contains("base-0ld", "Take the snapshot again");
     }
 
     @Test
