@@ -1,5 +1,6 @@
 # Sourced by bench scripts: starts a Cove server on loopback with a fresh data directory, sandbox egress denied
 # and lookups kept local (nothing a benchmark does leaves the machine), and stops it on exit.
+# COVE_BENCH_PREFIX / COVE_BENCH_POOL4 / COVE_BENCH_POOL6 let a run share the host with other servers.
 # After `start_cove_server`: $data, $key, $server (pid) and $port (plain HTTP port of the edge) are set.
 export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 
@@ -9,7 +10,8 @@ start_cove_server() {
   data=$(mktemp -d /tmp/cove-bench.XXXXXX)
   key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   COVE_API_KEY=$key "$top/cove" server --data-dir "$data" --http-port 0 --https-port 0 \
-    --resource-prefix covebnch --pool-subnet 10.209.0.0/16 --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 \
+    --resource-prefix "${COVE_BENCH_PREFIX:-covebnch}" --pool-subnet "${COVE_BENCH_POOL4:-10.209.0.0/16}" \
+    ${COVE_BENCH_POOL6:+--pool-subnet6 "$COVE_BENCH_POOL6"} --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 \
     --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" ${COVE_BENCH_SERVER_FLAGS:-} \
     > "$data/server.log" 2>&1 &
   server=$!

@@ -18,17 +18,6 @@ for (const { version, Sandbox, sdk } of sdks) {
       return true
     }
 
-    test('snapshots: create, list; deleting an unknown one is false', async () => {
-      await assert.rejects(sbx.createSnapshot(), notImplemented(sdk.SandboxError, 'Sandbox snapshots'))
-      await assert.rejects(Sandbox.listSnapshots().nextItems(), notImplemented(sdk.SandboxError, 'Sandbox snapshots'))
-      // DELETE /templates/{id} deletes built templates (templates.test.mjs); an unknown id is E2B's 404
-      assert.equal(await Sandbox.deleteSnapshot('nosuchsnapshot'), false)
-    })
-
-    test('fork', async () => {
-      await assert.rejects(sbx.fork(), notImplemented(sdk.SandboxError, 'Forking sandboxes'))
-    })
-
     test('volumes', async () => {
       await assert.rejects(sdk.Volume.create(`compat-${Date.now()}`), notImplemented(sdk.VolumeError, 'Volumes'))
     })

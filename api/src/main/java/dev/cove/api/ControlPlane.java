@@ -16,6 +16,8 @@ import dev.cove.api.ports.EdgeProbe;
 import dev.cove.api.ports.PortRoutes;
 import dev.cove.api.ports.PortsService;
 import dev.cove.api.sandboxes.SandboxRoutes;
+import dev.cove.api.snapshots.SnapshotRoutes;
+import dev.cove.api.snapshots.SnapshotService;
 import dev.cove.api.store.SqliteSandboxStore;
 import dev.cove.api.templates.TemplateRoutes;
 import dev.cove.api.templates.TemplateService;
@@ -63,6 +65,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ApiConfig config;
     private final SqliteSandboxStore store;
     private final SandboxService sandboxes;
+    private final SnapshotService snapshots;
     private final String apiKey;
     private final WebServer server;
     private final AgentRoutes envd;
@@ -70,12 +73,13 @@ public final class ControlPlane implements AutoCloseable {
     private final AtomicReference<EdgeProbe> edgeProbe;
     private final MetricsSampler metrics;
 
-    private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit,
+    private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, SnapshotService snapshots,
+                         String apiKey, WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit,
                          AtomicReference<EdgeProbe> edgeProbe, MetricsSampler metrics) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
+        this.snapshots = snapshots;
         this.apiKey = apiKey;
         this.server = server;
         this.envd = envd;
@@ -98,6 +102,7 @@ public final class ControlPlane implements AutoCloseable {
         String apiKey = ApiKeys.resolve(config);
         SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
         SandboxService sandboxes = null;
+        SnapshotService snapshots = null;
         PortAccessAuditLog accessAudit = null;
         MetricsSampler metrics = null;
         try {
@@ -109,6 +114,9 @@ public final class ControlPlane implements AutoCloseable {
             TemplateService templates = new TemplateService(store.templates(), sandboxes, runtime, config.dataDir(),
                     Clock.systemUTC());
             templates.start();
+            snapshots = new SnapshotService(sandboxes, runtime, store.snapshots(), Clock.systemUTC());
+            snapshots.start();
+            SnapshotService snapshotService = snapshots;
             SandboxService service = sandboxes;
             metrics = new MetricsSampler(service, runtime, Clock.systemUTC(), MetricsSampler.DEFAULT_INTERVAL,
                     MetricsSampler.DEFAULT_CAPACITY);
@@ -129,14 +137,16 @@ public final class ControlPlane implements AutoCloseable {
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new PassThroughGzip()))
-                    .routing(r -> routing(r, envd, service, sampler, ports, templates, keys))
+                    .routing(r -> routing(r, envd, service, sampler, snapshotService, ports, templates, keys))
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
-            return new ControlPlane(config, store, sandboxes, apiKey, server, envd, accessAudit, edgeProbe, metrics);
+            return new ControlPlane(config, store, sandboxes, snapshots, apiKey, server, envd, accessAudit, edgeProbe,
+                    metrics);
         } catch (RuntimeException e) {
             if (metrics != null) metrics.close();
             if (accessAudit != null) accessAudit.close();
+            if (snapshots != null) snapshots.close();
             if (sandboxes != null) sandboxes.close();
             store.close();
             throw e;
@@ -149,7 +159,8 @@ public final class ControlPlane implements AutoCloseable {
      * sandbox endpoint requires {@code X-API-KEY}; {@code /health} is open) and a JSON 404 for the rest.
      */
     static void routing(HttpRouting.Builder routing, AgentRoutes agent, SandboxService sandboxes,
-                        MetricsSampler metrics, PortsService ports, TemplateService templates, ApiKeys keys) {
+                        MetricsSampler metrics, SnapshotService snapshots, PortsService ports,
+                        TemplateService templates, ApiKeys keys) {
         WireRules.register(routing);
         agent.register(routing);
         ErrorHandlers.register(routing);
@@ -159,6 +170,7 @@ public final class ControlPlane implements AutoCloseable {
         });
         SandboxRoutes.register(routing, sandboxes, metrics, keys);
         TemplateRoutes.register(routing, templates, sandboxes.config(), keys);
+        SnapshotRoutes.register(routing, snapshots, sandboxes, keys);
         PortRoutes.register(routing, ports, keys);
         KeyRoutes.register(routing, keys);
         notFoundForTheRest(routing);
@@ -193,6 +205,9 @@ public final class ControlPlane implements AutoCloseable {
     /** The API key clients must send (from {@code COVE_API_KEY} or {@code <dataDir>/api-key}). Never log it. */
     public String apiKey() { return apiKey; }
 
+    /** Snapshots and forks (for tests: collecting unused layers). */
+    public SnapshotService snapshots() { return snapshots; }
+
     /** The lifecycle service (for the agent API and tests: tokens, states). */
     public SandboxService sandboxes() { return sandboxes; }
 
@@ -207,6 +222,7 @@ public final class ControlPlane implements AutoCloseable {
             metrics.close();
             envd.close();
             accessAudit.close();
+            snapshots.close();
             sandboxes.close();
             store.close();
         }

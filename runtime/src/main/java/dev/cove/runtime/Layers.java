@@ -2,6 +2,7 @@ package dev.cove.runtime;
 
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.LayerInfo;
+import dev.cove.core.runtime.SandboxRoot;
 import dev.cove.runtime.layers.Layer;
 import dev.cove.runtime.layers.LayerCapture;
 import dev.cove.runtime.layers.LayerStore;
@@ -44,6 +45,15 @@ final class Layers {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The template and layer keys under the held sandbox's upper dir (the journal names the layers by directory). */
+    SandboxRoot root(String id) {
+        HeldSandbox h = node.held.get(id);
+        if (h == null) throw CoveException.notFound("sandbox_not_found", "sandbox '" + id + "' not found");
+        List<String> keys = h.journal.layers().stream()
+                .map(dir -> Path.of(dir).getParent().getFileName().toString()).toList();
+        return new SandboxRoot(h.journal.template(), keys);
     }
 
     LayerInfo get(String key) {

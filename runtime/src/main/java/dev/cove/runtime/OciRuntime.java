@@ -13,6 +13,7 @@ import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxFiles;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxRuntime;
+import dev.cove.core.runtime.SandboxRoot;
 import dev.cove.core.runtime.SandboxSpec;
 import dev.cove.core.runtime.StartCommand;
 import dev.cove.core.runtime.SandboxUsage;
@@ -132,6 +133,9 @@ public final class OciRuntime implements SandboxRuntime {
     public LayerInfo importImage(String ref, Progress progress) {
         return ImageImport.importImage(node.layers, ref, progress == null ? Progress.NONE : progress).info();
     }
+
+    @Override
+    public SandboxRoot root(String id) { return layers.root(id); }
 
     @Override
     public LayerInfo layer(String key) { return layers.get(key); }

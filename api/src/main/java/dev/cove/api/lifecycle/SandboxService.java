@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,6 +62,7 @@ public final class SandboxService implements AutoCloseable {
     private ScheduledExecutorService purger;
     private volatile Consumer<String> onStopping = id -> {};
     private volatile TemplateCatalog catalog = TemplateCatalog.NONE;
+    private volatile SnapshotCatalog snapshots = SnapshotCatalog.NONE;
 
     public SandboxService(ApiConfig config, SandboxStore store, PortAccessService portAccess, SandboxRuntime runtime, Clock clock) {
         this.config = config;
@@ -82,6 +84,15 @@ public final class SandboxService implements AutoCloseable {
 
     /** Where templates other than the node's recipes come from (built templates). */
     public void templates(TemplateCatalog catalog) { this.catalog = catalog; }
+
+    /** Where snapshots come from: a create's template is looked up there first. */
+    public void snapshots(SnapshotCatalog catalog) { this.snapshots = catalog; }
+
+    /** The snapshots (templates ask before they delete a layer, and to delete a snapshot by its id). */
+    public SnapshotCatalog snapshots() { return snapshots; }
+
+    /** The built templates (snapshots ask before they delete a layer). */
+    public TemplateCatalog templates() { return catalog; }
 
     /** Port access: policies, share links, audit. */
     public PortAccessService portAccess() { return portAccess; }
@@ -107,7 +118,16 @@ public final class SandboxService implements AutoCloseable {
      * the row becomes a tombstone ({@code killed}, reason {@code create_failed}); no half-made sandbox remains.
      */
     public SandboxRecord create(NewSandbox req) {
-        TemplateCatalog.Image image = checkTemplate(req.template());
+        Optional<TemplateCatalog.Image> snapshot = snapshots.forCreate(req.template());
+        return create(req, snapshot.isPresent() ? snapshot.get() : checkTemplate(req.template()));
+    }
+
+    /**
+     * {@link #create(NewSandbox)} on {@code image} (a snapshot, a fork's capture, a built template) instead of the
+     * template the request names; null: the request's template, a node recipe.
+     */
+    public SandboxRecord create(NewSandbox req, TemplateCatalog.Image image) {
+        if (image != null) ensure(image.base());
         runtime.checkEgress(egressPolicy(req.allowInternetAccess(), req.network()));
         Instant requestedAt = now();
         String id = SandboxId.generate();
@@ -116,8 +136,10 @@ public final class SandboxService implements AutoCloseable {
         int diskSizeMB = req.diskSizeMB() != null ? req.diskSizeMB() : config.diskSizeMB();
         String templateId = image == null ? req.template() : image.templateId();
         String alias = image == null ? req.template() : image.alias();
+        Map<String, String> env = new LinkedHashMap<>(image == null ? Map.of() : image.env());
+        env.putAll(req.envVars()); // the create's own variables win over the image's
         SandboxRecord row = new SandboxRecord(id, templateId, alias, ApiConfig.CLIENT_ID,
-                SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
+                SandboxState.STARTING, req.metadata(), env, cpuCount, memoryMB,
                 diskSizeMB, requestedAt, requestedAt.plus(req.timeout()),
                 req.secure() ? newToken() : null, portAccess.needsToken(req) ? newToken() : null,
                 req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null);
@@ -129,7 +151,7 @@ public final class SandboxService implements AutoCloseable {
             if (req.lifecycle().autoPause()) store.saveAutoPauseMemory(id, req.lifecycle().autoPauseMemory());
             RuntimeSandbox started;
             try {
-                started = runtime.create(spec(id, req, image, cpuCount, memoryMB, diskSizeMB));
+                started = runtime.create(spec(id, req, image, env, cpuCount, memoryMB, diskSizeMB));
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }
@@ -142,23 +164,21 @@ public final class SandboxService implements AutoCloseable {
             }
             routes.running(id, started.netnsPath(), row, portAccess.policy(row));
             reaper.schedule(id, endAt);
-            LOG.info("Sandbox {} running (template {}, ends {})", id, req.template(), endAt);
+            LOG.info("Sandbox {} running (template {}, ends {})", id, templateId, endAt);
             return row.running(startedAt, endAt);
         } finally {
             lock.unlock();
         }
     }
 
-    /** What the runtime makes: a recipe's template as it is, or a built template's base, layers, env and start. */
-    private SandboxSpec spec(String id, NewSandbox req, TemplateCatalog.Image image, int cpuCount, int memoryMB,
-                             int diskSizeMB) {
-        var egress = egressPolicy(req.allowInternetAccess(), req.network());
+    /** What the runtime makes: a recipe's template as it is, or an image's base, layers, env and start. */
+    private SandboxSpec spec(String id, NewSandbox req, TemplateCatalog.Image image, Map<String, String> env,
+                             int cpuCount, int memoryMB, int diskSizeMB) {
+        EgressPolicy egress = egressPolicy(req.allowInternetAccess(), req.network());
         boolean trustHost = config.hostTrust().all();
         if (image == null)
-            return new SandboxSpec(id, req.template(), cpuCount, memoryMB, config.pidsLimit(), req.envVars(), egress,
+            return new SandboxSpec(id, req.template(), cpuCount, memoryMB, config.pidsLimit(), env, egress,
                     diskSizeMB, List.of(), null, trustHost);
-        Map<String, String> env = new java.util.LinkedHashMap<>(image.env());
-        env.putAll(req.envVars());
         return new SandboxSpec(id, image.base(), cpuCount, memoryMB, config.pidsLimit(), env, egress, diskSizeMB,
                 image.layers(), image.start(), trustHost);
     }
@@ -194,15 +214,18 @@ public final class SandboxService implements AutoCloseable {
         return templateIdOf(template) != null;
     }
 
-    /** The id of the template {@code template} names (a recipe's id is its name), or null. */
+    /** The id of the template or snapshot {@code template} names (a recipe's id is its name), or null. */
     public String templateIdOf(String template) {
-        if (template == null || !TEMPLATE_NAME.matcher(template).matches()) return null;
+        if (template == null) return null;
+        var snapshot = snapshots.resolve(template);
+        if (snapshot.isPresent()) return snapshot.get().templateId();
+        if (!TEMPLATE_NAME.matcher(template).matches()) return null;
         var image = catalog.resolve(template);
         if (image.isPresent()) return image.get().templateId();
         return runtime.knowsTemplate(template) && !template.equals(SandboxRuntime.SCRATCH) ? template : null;
     }
 
-    /** How many sandboxes (running or paused) started from template {@code templateId}. */
+    /** How many sandboxes (running or paused) started from template or snapshot {@code templateId}. */
     public long liveSandboxesOf(String templateId) {
         return listLive().stream().filter(r -> r.templateId().equals(templateId)).count();
     }
@@ -421,6 +444,21 @@ public final class SandboxService implements AutoCloseable {
             }
             routes.portAccess(id, portAccess.policy(current));
             return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} on a live (running or paused) sandbox's row under its lock: nothing else changes the sandbox
+     * meanwhile (no kill, pause, resume or expiry). 404 when unknown or ended.
+     */
+    public <T> T onLive(String id, Function<SandboxRecord, T> work) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            SandboxRecord row = store.find(id).filter(r -> r.state().isLive()).orElseThrow(() -> notFound(id));
+            return work.apply(row);
         } finally {
             lock.unlock();
         }

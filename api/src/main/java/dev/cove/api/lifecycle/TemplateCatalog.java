@@ -18,6 +18,9 @@ public interface TemplateCatalog {
     /** The ready template {@code ref} names (its id, or its name), or empty. */
     Optional<Image> resolve(String ref);
 
+    /** Whether a build of a template names layer {@code key} (snapshots ask before they delete one). */
+    default boolean namesLayer(String key) { return false; }
+
     /**
      * What a sandbox of a built template is made of.
      *

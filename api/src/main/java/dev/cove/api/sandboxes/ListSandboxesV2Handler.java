@@ -1,5 +1,6 @@
 package dev.cove.api.sandboxes;
 
+import dev.cove.api.http.PageLimit;
 import dev.cove.api.http.Responses;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.store.SandboxRecord;
@@ -43,7 +44,7 @@ public final class ListSandboxesV2Handler implements Handler {
         Set<SandboxState> states = states(q.all("state", List::of));
         MetadataFilter metadata = MetadataFilter.parse(q.all("metadata", List::of));
         boolean ascending = ascending(q.first("order").orElse(null));
-        int limit = limit(q.first("limit").orElse(null));
+        int limit = PageLimit.parse(q.first("limit").orElse(null), MAX_LIMIT);
         String template = q.first("template").map(String::strip).filter(s -> !s.isEmpty()).orElse(null);
         Instant startedAfter = startedAfter(q.first("startedAfter").orElse(null));
         Cursor cursor = Cursor.decode(q.first("nextToken").orElse(null), ascending);
@@ -94,21 +95,6 @@ public final class ListSandboxesV2Handler implements Handler {
             default -> throw CoveException.badRequest("Error when parsing request: invalid order '" + order
                     + "'; use asc or desc");
         };
-    }
-
-    private static int limit(String value) {
-        if (value == null || value.isBlank()) return MAX_LIMIT;
-        int limit;
-        try {
-            limit = Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            limit = -1;
-        }
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw CoveException.badRequest("Error when parsing request: limit must be an integer between 1 and "
-                    + MAX_LIMIT + ", got '" + value + "'");
-        }
-        return limit;
     }
 
     private static Instant startedAfter(String value) {

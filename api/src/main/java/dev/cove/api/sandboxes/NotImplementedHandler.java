@@ -6,7 +6,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * E2B endpoints Cove does not have yet (fork, snapshots, metrics, logs, template builds, tags, secrets, volumes): a clear
+ * E2B endpoints Cove does not have yet (metrics, logs, template builds, tags, secrets, volumes): a clear
  * 501 {@code {"code":501,"message":"<feature> is not implemented by Cove yet"}} instead of a bare 404, so an SDK
  * call fails with a sentence that says why.
  */

@@ -29,12 +29,10 @@ public final class SandboxRoutes {
 
         routing.post(one + "/pause", secured(keys, new PauseSandboxHandler(sandboxes)));
         routing.post(one + "/resume", secured(keys, new ResumeSandboxHandler(sandboxes)));
-        routing.post(one + "/fork", secured(keys, NotImplementedHandler.of("Forking sandboxes")));
-        routing.post(one + "/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
-        routing.get("/snapshots", secured(keys, NotImplementedHandler.of("Sandbox snapshots")));
         routing.get("/templates/aliases/{alias}", secured(keys, new TemplateAliasHandler(sandboxes)));
         // Template tags and secrets: the clear 501, not "not an endpoint" (an SDK reads a 404 as "no such thing").
-        // Before /templates/{templateID}, which would take "tags" for an id.
+        // Before /templates/{templateID} (the templates' routes, registered after these), which would take "tags"
+        // for an id.
         NotImplementedHandler tags = NotImplementedHandler.of("Template tags");
         routing.any("/templates/tags", secured(keys, tags));
         routing.get("/templates/{templateID}/tags", secured(keys, tags));

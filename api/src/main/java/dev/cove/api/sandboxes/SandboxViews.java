@@ -17,11 +17,11 @@ import java.util.Map;
  * {@code ListedSandbox} (lists). Field names are E2B's, exactly. Optional fields Cove has no value for are left out
  * rather than sent as null.
  */
-final class SandboxViews {
+public final class SandboxViews {
     private SandboxViews() {}
 
     /** {@code Sandbox}: what create and connect return. */
-    static ObjectNode sandbox(SandboxRecord r, ApiConfig config) {
+    public static ObjectNode sandbox(SandboxRecord r, ApiConfig config) {
         ObjectNode n = Json.object();
         n.put("sandboxID", r.id());
         n.put("templateID", r.templateId());

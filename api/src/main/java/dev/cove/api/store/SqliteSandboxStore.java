@@ -342,6 +342,9 @@ public final class SqliteSandboxStore implements SandboxStore {
     /** Templates built through the API, in the same file. */
     public SqliteTemplateStore templates() { return new SqliteTemplateStore(dataSource); }
 
+    /** Snapshots and the layers they captured, in the same file. */
+    public SqliteSnapshotStore snapshots() { return new SqliteSnapshotStore(dataSource); }
+
     private static SandboxRecord map(ResultSet rs) throws SQLException {
         int allow = rs.getInt("allow_internet_access");
         Boolean allowInternet = rs.wasNull() ? null : allow != 0;

@@ -8,6 +8,8 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * {@code DELETE /templates/{templateID}} (id or name): 204; the layers no other template stacks go with it. 409
  * {@code template_in_use} while a sandbox runs from it (kill it first) or a build of it runs; 404 for an unknown one.
+ * A snapshot's id or name deletes the snapshot (the SDK's {@code deleteSnapshot}; 409 {@code snapshot_in_use} while
+ * sandboxes made from it live).
  */
 final class DeleteTemplateHandler implements Handler {
     private final TemplateService templates;

@@ -107,6 +107,9 @@ public final class TemplateService implements TemplateCatalog {
         if (runtime.knowsTemplate(name))
             throw new CoveException(409, "template_exists", "the name '" + name + "' belongs to a template of the node"
                     + " itself; choose another name");
+        if (sandboxes.snapshots().resolve(name).isPresent())
+            throw new CoveException(409, "template_exists", "the name '" + name + "' belongs to a snapshot; choose "
+                    + "another name (or delete the snapshot)");
         Instant now = clock.instant();
         int cpu = cpuCount != null && cpuCount > 0 ? cpuCount : sandboxes.config().cpuCount();
         int mem = memoryMB != null && memoryMB > 0 ? memoryMB : sandboxes.config().memoryMB();
@@ -304,10 +307,12 @@ public final class TemplateService implements TemplateCatalog {
     }
 
     /**
-     * Deletes the template, its builds and the layers no other template stacks. 409 while a sandbox runs from it or
-     * one of its builds runs; 404 for an unknown id.
+     * Deletes the template, its builds and the layers no other template stacks (those a snapshot stands on are handed
+     * to the snapshots). A snapshot id or name deletes that snapshot (E2B's {@code deleteSnapshot} is this call). 409
+     * while a sandbox runs from it or one of its builds runs; 404 for an unknown id.
      */
     public void delete(String idOrName) {
+        if (sandboxes.snapshots().delete(idOrName)) return;
         TemplateRecord t = template(idOrName);
         long live = sandboxes.liveSandboxesOf(t.id());
         if (live > 0)
@@ -323,12 +328,24 @@ public final class TemplateService implements TemplateCatalog {
         store.delete(t.id());
         mine.removeAll(others);
         for (String key : mine) {
+            if (sandboxes.snapshots().namesLayer(key)) {
+                sandboxes.snapshots().adoptLayer(key);
+                continue;
+            }
             try {
                 runtime.deleteLayer(key);
             } catch (CoveException e) {
                 LOG.info("Layer {} of deleted template {} kept: {}", key, t.name(), e.getMessage());
             }
         }
+    }
+
+    @Override
+    public boolean namesLayer(String key) {
+        for (TemplateRecord o : store.list())
+            for (BuildRecord b : store.builds(o.id()))
+                if (b.image() != null && BuiltImage.parse(b.image()).layers().contains(key)) return true;
+        return false;
     }
 
     @Override

@@ -14,9 +14,6 @@ class NotImplementedHandlerTest extends ApiTest {
     /** E2B endpoints Cove lacks answer 501 with a sentence, not 404; they still require the API key. */
     @ParameterizedTest
     @CsvSource({
-            "POST, /sandboxes/abc123/fork, Forking sandboxes",
-            "POST, /sandboxes/abc123/snapshots, Sandbox snapshots",
-            "GET, /snapshots, Sandbox snapshots",
             "GET, /sandboxes/abc123/logs, Sandbox logs",
             "GET, /v2/sandboxes/abc123/logs, Sandbox logs",
             "GET, /templates/tpl123/tags, Template tags",

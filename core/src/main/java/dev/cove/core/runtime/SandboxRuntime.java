@@ -58,6 +58,14 @@ public interface SandboxRuntime extends AutoCloseable {
     /** The empty template: a sandbox of an imported image stacks the image's layer on it. */
     String SCRATCH = "scratch";
 
+    /**
+     * What the held sandbox's root stands on below its writable layer (template and layers, as its create named them);
+     * 404 {@code sandbox_not_found} when the runtime holds no such sandbox.
+     */
+    default SandboxRoot root(String id) {
+        throw new CoveException(501, "unimplemented", "this runtime keeps no layers");
+    }
+
     /** The layer {@code key}, or null when the node has none. */
     default LayerInfo layer(String key) {
         return null;
