@@ -11,6 +11,7 @@ import dev.cove.runtime.disk.SandboxDisk;
 import dev.cove.runtime.host.Linux;
 import dev.cove.runtime.host.Sys;
 import dev.cove.runtime.journal.SandboxJournal;
+import dev.cove.runtime.layers.LayerStack;
 import dev.cove.runtime.net.Network;
 import dev.cove.runtime.net.SlotPool;
 import dev.cove.runtime.oci.OciSpec;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,7 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Create: checks the spec, reserves the disk and a slot, then the steps, each undone by {@link Teardown} when a later
  * one fails: {@code journal} (runtime.json, before anything it names exists), egress entries, {@code network} (netns
  * and veth, made inside the sandbox's user namespace when it has one), {@code rootfs} (disk, the idmapped template,
- * upper layer with /etc files, overlay mount) and {@code container} (bundle and {@code runc run -d}).
+ * upper layer with /etc files, overlay mount over the template and the spec's layers) and {@code container} (bundle and {@code runc run -d}).
  *
  * <p>With user namespaces ({@link RuntimeConfig#userNamespaces}) the sandbox takes a uid range and its namespaces
  * before the journal (which names the range); what the host then writes into its upper layer belongs to the range's
@@ -68,12 +70,14 @@ final class Creation {
         if (!SandboxId.isValid(id)) throw CoveException.badRequest("invalid sandbox id '" + id + "'");
         String template = spec.template() == null ? "base" : spec.template();
         if (!node.templates.knows(template)) throw TemplateStore.notFound(template);
-        Path lower = node.templates.ensure(template, Progress.NONE);
+        Path base = node.templates.ensure(template, Progress.NONE);
         node.egress.compile(spec.egress()); // a policy it cannot honour is a 400 before anything is made
         int diskMB = diskSizeMB(spec);
         ReentrantLock lock = node.lockFor(id);
+        node.layersInUse.readLock().lock(); // no layer of the stack goes away before the sandbox holds it
         lock.lock();
         try {
+            LayerStack lower = node.layers.stack(base, spec.layers());
             Path dir = node.dir(id);
             if (node.held.containsKey(id) || Files.exists(dir))
                 throw new CoveException(409, "sandbox_exists", "sandbox '" + id + "' already exists");
@@ -87,11 +91,12 @@ final class Creation {
             }
         } finally {
             lock.unlock();
+            node.layersInUse.readLock().unlock();
         }
     }
 
     /** The create itself, under the id's lock and with the disk reserved. */
-    private RuntimeSandbox create(SandboxSpec spec, String id, String template, Path lower, Path dir, int diskMB,
+    private RuntimeSandbox create(SandboxSpec spec, String id, String template, LayerStack lower, Path dir, int diskMB,
                                   DiskPool.Entry pooled) {
         int slot;
         try {
@@ -129,7 +134,7 @@ final class Creation {
             }
             long tNet = System.nanoTime();
             hook.after("network");
-            prepareRootfs(j, lower);
+            prepareRootfs(j);
             long tFs = System.nanoTime();
             hook.after("rootfs");
             OciSpec.JSON.writeValue(dir.resolve("config.json").toFile(), OciSpec.config(j, id, node.spawnerBinary));
@@ -169,7 +174,7 @@ final class Creation {
         return mb;
     }
 
-    private SandboxJournal journal(SandboxSpec spec, String id, String template, Path lower, int slot, Path dir,
+    private SandboxJournal journal(SandboxSpec spec, String id, String template, LayerStack lower, int slot, Path dir,
                                    int diskMB, DiskPool.Entry pooled, long uidBase) {
         RuntimeConfig config = node.config;
         String name = config.resourcePrefix() + "-" + id;
@@ -181,20 +186,23 @@ final class Creation {
         Path image = pooled != null ? pooled.image() : dir.resolve(SandboxDisk.IMAGE);
         SlotPool slots = node.slots;
         Path rootfs = uidBase != 0 ? SandboxNamespaces.rootfs(config.resourcePrefix(), id) : dir.resolve("rootfs");
-        return new SandboxJournal(1, id, template, lower.toString(), slot, name, slots.hostVeth(slot),
+        return new SandboxJournal(1, id, template, lower.base().toString(), slot, name, slots.hostVeth(slot),
                 slots.sandboxVeth(slot), slots.hostIpv4(slot), slots.sandboxIpv4(slot), slots.hostIpv6(slot),
                 slots.sandboxIpv6(slot), rootfs.toString(), disk.resolve("upper").toString(),
                 disk.resolve("work").toString(), "/" + config.resourcePrefix() + "/" + id, name, node.oci.name(),
                 node.oci.root().toString(), spec.envVars(), cpu, mem, pids, System.currentTimeMillis(),
-                image.toString(), disk.toString(), diskMB, uidBase);
+                image.toString(), disk.toString(), diskMB, uidBase,
+                lower.layers().stream().map(l -> l.root().toString()).toList());
     }
 
     /**
      * The sandbox's disk (its upper and work dirs live there), the upper layer with the sandbox's own /etc files,
      * then the overlay mount (mount(2) directly, no fork).
      */
-    private void prepareRootfs(SandboxJournal j, Path lower) throws IOException {
-        for (String p : List.of(lower.toString(), j.upperDir(), j.workDir()))
+    private void prepareRootfs(SandboxJournal j) throws IOException {
+        List<String> paths = new ArrayList<>(j.lowerSources());
+        paths.addAll(List.of(j.upperDir(), j.workDir()));
+        for (String p : paths)
             if (p.contains(",") || p.contains(":") || p.contains("\\"))
                 throw new IOException("overlay paths must not contain ',', ':' or '\\': " + p);
         // a pooled disk is formatted and mounted already; it is fresh (nothing but lost+found), so the upper and work

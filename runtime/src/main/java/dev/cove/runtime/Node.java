@@ -8,6 +8,7 @@ import dev.cove.runtime.disk.SandboxDisk;
 import dev.cove.runtime.egress.Egress;
 import dev.cove.runtime.egress.Firewall;
 import dev.cove.runtime.journal.SandboxJournal;
+import dev.cove.runtime.layers.LayerStore;
 import dev.cove.runtime.net.HostClaim;
 import dev.cove.runtime.net.SlotPool;
 import dev.cove.runtime.oci.OciCli;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -55,6 +57,10 @@ final class Node {
     final OciCli oci;
     private final Map<String, OciCli> ociByName = new ConcurrentHashMap<>();
     final TemplateStore templates;
+    /** The layers sandboxes stack over templates, under the template directory (shared by the nodes using it). */
+    final LayerStore layers;
+    /** Creates hold it shared from resolving their layers until they are mounted; deleting a layer holds it alone. */
+    final ReentrantReadWriteLock layersInUse = new ReentrantReadWriteLock();
     final Egress egress;
     final SpawnerPool spawners;
     final FreezerPause freezerPause;
@@ -80,6 +86,8 @@ final class Node {
         this.slots = new SlotPool(config.poolSubnet(), config.poolSubnet6(), config.resourcePrefix());
         this.cgroups = CgroupLayout.detect();
         this.templates = new TemplateStore(config.templateDir(), config.templateMirror());
+        this.layers = new LayerStore(config.templateDir());
+        layers.sweep();
         HostSetup.requireTool("ip", "iproute2");
         SandboxDisk.requireTools();
         this.diskBudget = new DiskBudget(config.dataDir(), config.diskOvercommit());

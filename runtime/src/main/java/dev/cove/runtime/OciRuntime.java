@@ -7,12 +7,14 @@ import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.ExecResult;
 import dev.cove.core.runtime.PauseState;
 import dev.cove.core.runtime.ProcessSpec;
+import dev.cove.core.runtime.LayerInfo;
 import dev.cove.core.runtime.Progress;
 import dev.cove.core.runtime.RuntimeSandbox;
 import dev.cove.core.runtime.SandboxFiles;
 import dev.cove.core.runtime.SandboxProcess;
 import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.SandboxSpec;
+import dev.cove.core.runtime.StartCommand;
 import dev.cove.core.runtime.SandboxUsage;
 import dev.cove.runtime.disk.DiskPool;
 import dev.cove.runtime.disk.SandboxDisk;
@@ -61,6 +63,8 @@ public final class OciRuntime implements SandboxRuntime {
     private final Recovery recovery;
     private final Pausing pausing;
     private final Processes processes;
+    private final Layers layers;
+    private final StartCommands starts;
 
     public OciRuntime(RuntimeConfig config) { this(config, Creation.StepHook.NONE); }
 
@@ -73,6 +77,8 @@ public final class OciRuntime implements SandboxRuntime {
         this.recovery = new Recovery(node, teardown);
         this.pausing = new Pausing(node, usage);
         this.processes = new Processes(node);
+        this.layers = new Layers(node);
+        this.starts = new StartCommands(processes);
     }
 
     /** The OCI runtime binary in use ({@code runc} or {@code crun}). */
@@ -87,11 +93,45 @@ public final class OciRuntime implements SandboxRuntime {
     @Override
     public boolean knowsTemplate(String template) { return node.templates.knows(template); }
 
+    /**
+     * Creates the sandbox; with a start command (the spec's, else its template's) it returns once that command is
+     * ready, and a start command that fails destroys the sandbox and throws 500 {@code sandbox_start_failed}.
+     */
     @Override
-    public RuntimeSandbox create(SandboxSpec spec) { return creation.create(spec); }
+    public RuntimeSandbox create(SandboxSpec spec) {
+        RuntimeSandbox sandbox = creation.create(spec);
+        StartCommand start = spec.start() != null ? spec.start()
+                : node.templates.startCommand(spec.template() == null ? "base" : spec.template());
+        if (start == null) return sandbox;
+        try {
+            starts.run(spec.id(), start);
+            return sandbox;
+        } catch (RuntimeException e) {
+            try {
+                teardown.destroy(spec.id());
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
 
     @Override
     public void destroy(String id) { teardown.destroy(id); }
+
+    @Override
+    public LayerInfo captureLayer(String id, String key, String parent, String description) {
+        return layers.capture(id, key, parent, description);
+    }
+
+    @Override
+    public LayerInfo layer(String key) { return layers.get(key); }
+
+    @Override
+    public List<LayerInfo> layers() { return layers.list(); }
+
+    @Override
+    public void deleteLayer(String key) { layers.delete(key); }
 
     @Override
     public Set<String> recover(Set<String> keep) { return recovery.recover(keep); }

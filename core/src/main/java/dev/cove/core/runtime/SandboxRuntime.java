@@ -25,6 +25,37 @@ public interface SandboxRuntime extends AutoCloseable {
      */
     RuntimeSandbox create(SandboxSpec spec);
 
+    /**
+     * Captures what the sandbox changed over its template and layers (its writable layer: files written, deleted,
+     * replaced) as the layer {@code key}, with owners as the sandbox sees them. The sandbox keeps running; a capture
+     * sees its files as they are while it copies them (pause it first for one instant's state). When a layer
+     * {@code key} exists already it is returned unchanged. 404 {@code sandbox_not_found}; 400 for an invalid key.
+     *
+     * @param parent      the key of the sandbox's top layer, or null (recorded, not checked)
+     * @param description what the layer holds, in words
+     */
+    default LayerInfo captureLayer(String id, String key, String parent, String description) {
+        throw new CoveException(501, "unimplemented", "this runtime keeps no layers");
+    }
+
+    /** The layer {@code key}, or null when the node has none. */
+    default LayerInfo layer(String key) {
+        return null;
+    }
+
+    /** The node's layers, oldest first. */
+    default List<LayerInfo> layers() {
+        return List.of();
+    }
+
+    /**
+     * Deletes the layer {@code key} (no-op when there is none); 409 {@code layer_in_use} while a sandbox the node
+     * holds has it in its root. Whether a template still names it is the caller's business.
+     */
+    default void deleteLayer(String key) {
+        throw new CoveException(501, "unimplemented", "this runtime keeps no layers");
+    }
+
     /** Kills every process and frees every resource of the sandbox. Idempotent; unknown ids are a no-op. */
     void destroy(String id);
 

@@ -1,5 +1,6 @@
 package dev.cove.core.runtime;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,12 +14,33 @@ import java.util.Map;
  * @param envVars   environment for every process started in the sandbox
  * @param egress    what the sandbox may reach; null = {@link EgressPolicy#OPEN}
  * @param diskSizeMB size of the sandbox's disk in MiB (the most its writable layer may hold); 0 = the node's default
+ * @param layers    keys of the node's layers ({@link LayerInfo}) stacked over the template, bottom to top; empty for
+ *                  the bare template
+ * @param start     the start command and ready check the create waits for; null: the template's own, if it has one
  */
 public record SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
-                          Map<String, String> envVars, EgressPolicy egress, int diskSizeMB) {
+                          Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers,
+                          StartCommand start) {
     public SandboxSpec {
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
         egress = egress == null ? EgressPolicy.OPEN : egress;
+        layers = layers == null ? List.of() : List.copyOf(layers);
+    }
+
+    /** On the bare template. */
+    public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
+                       Map<String, String> envVars, EgressPolicy egress, int diskSizeMB) {
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, List.of(), null);
+    }
+
+    /** The same sandbox with {@code layers} over its template. */
+    public SandboxSpec withLayers(List<String> layers) {
+        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start);
+    }
+
+    /** The same sandbox with {@code start} run (and waited for) at its create. */
+    public SandboxSpec withStart(StartCommand start) {
+        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start);
     }
 
     /** With the node's default disk size. */

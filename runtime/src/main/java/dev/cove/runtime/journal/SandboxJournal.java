@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,6 +29,10 @@ import java.util.Map;
  * {@code uidBase + n}, {@link dev.cove.runtime.userns.UidRanges}); 0 in journals of sandboxes made before user
  * namespaces, whose ids are the host's. With a user namespace, that namespace is bound at {@link #userns()} (it owns
  * the sandbox's network namespace) and the template is seen through an idmapped mount at {@link #lowerDir()}.
+ *
+ * <p>{@code layers} are the host directories of the {@link dev.cove.runtime.layers.LayerStore layers} stacked over the
+ * template's base ({@code templateRootfs}), bottom to top; empty in journals before layers. With a user namespace
+ * each is seen through its own idmapped mount ({@link #lowerMounts()}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SandboxJournal(int version, String id, String template, String templateRootfs, int slot,
@@ -34,13 +40,26 @@ public record SandboxJournal(int version, String id, String template, String tem
                              String hostIpv6, String ipv6, String rootfs, String upperDir, String workDir,
                              String cgroupsPath, String containerId, String ociRuntime, String ociRoot,
                              Map<String, String> env, int cpuCount, int memoryMB, int pidsLimit, long createdAtMillis,
-                             String diskImage, String diskDir, int diskSizeMB, long uidBase) {
+                             String diskImage, String diskDir, int diskSizeMB, long uidBase, List<String> layers) {
 
     public static final String FILE = "runtime.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public SandboxJournal {
         env = env == null ? Map.of() : Map.copyOf(env);
+        layers = layers == null ? List.of() : List.copyOf(layers);
+    }
+
+    /** Without layers over the template (journals before layers, and sandboxes on a bare template). */
+    public SandboxJournal(int version, String id, String template, String templateRootfs, int slot, String netns,
+                          String hostVeth, String sandboxVeth, String hostIpv4, String ipv4, String hostIpv6,
+                          String ipv6, String rootfs, String upperDir, String workDir, String cgroupsPath,
+                          String containerId, String ociRuntime, String ociRoot, Map<String, String> env, int cpuCount,
+                          int memoryMB, int pidsLimit, long createdAtMillis, String diskImage, String diskDir,
+                          int diskSizeMB, long uidBase) {
+        this(version, id, template, templateRootfs, slot, netns, hostVeth, sandboxVeth, hostIpv4, ipv4, hostIpv6, ipv6,
+                rootfs, upperDir, workDir, cgroupsPath, containerId, ociRuntime, ociRoot, env, cpuCount, memoryMB,
+                pidsLimit, createdAtMillis, diskImage, diskDir, diskSizeMB, uidBase, List.of());
     }
 
     /** Without a disk of its own (the upper layer on the host's file system), as journals before disks were. */
@@ -72,6 +91,28 @@ public record SandboxJournal(int version, String id, String template, String tem
     /** Mount point of the template seen through the sandbox's id mapping (with a user namespace). */
     public Path lowerDir() { return Path.of(rootfs).resolveSibling("lower"); }
 
+    /**
+     * The host directories below the upper layer, bottom to top: the template's base rootfs, then each of
+     * {@link #layers()}.
+     */
+    public List<String> lowerSources() {
+        List<String> all = new ArrayList<>(layers.size() + 1);
+        all.add(templateRootfs);
+        all.addAll(layers);
+        return all;
+    }
+
+    /**
+     * Where each of {@link #lowerSources()} is mounted through the sandbox's id mapping (with a user namespace):
+     * {@link #lowerDir()} for the base (as before layers), {@code lower-<i>} beside it for the i-th layer (from 1).
+     */
+    public List<Path> lowerMounts() {
+        List<Path> all = new ArrayList<>(layers.size() + 1);
+        all.add(lowerDir());
+        for (int i = 1; i <= layers.size(); i++) all.add(Path.of(rootfs).resolveSibling("lower-" + i));
+        return all;
+    }
+
     /** Where the sandbox's user namespace is bound (a file, like a named network namespace). */
     public Path userns() { return Path.of(rootfs).resolveSibling("userns"); }
 
@@ -88,10 +129,13 @@ public record SandboxJournal(int version, String id, String template, String tem
 
     public String netnsPath() { return "/run/netns/" + netns; }
 
-    /** mount(2) data of the sandbox's overlay root: the template read-only below its own upper layer. */
+    /**
+     * mount(2) data of the sandbox's overlay root: the template and its layers read-only below the sandbox's own upper
+     * layer ({@code lowerdir} lists the top first).
+     */
     public String overlayOptions() {
-        String lower = hasUserNamespace() ? lowerDir().toString() : templateRootfs;
-        return "lowerdir=" + lower + ",upperdir=" + upperDir + ",workdir=" + workDir;
+        List<String> lowers = hasUserNamespace() ? lowerMounts().stream().map(Path::toString).toList() : lowerSources();
+        return "lowerdir=" + String.join(":", lowers.reversed()) + ",upperdir=" + upperDir + ",workdir=" + workDir;
     }
 
     public void write(Path sandboxDir) throws IOException {

@@ -77,8 +77,9 @@ public final class StopPause implements PauseStrategy {
         }
         if (!MountTable.isMountPoint(Path.of(journal.rootfs()))) {
             if (journal.hasUserNamespace()) SandboxNamespaces.prepareRootDir(journal); // /run is gone after a reboot
-            if (journal.templateRootfs() == null || !Files.isDirectory(Path.of(journal.templateRootfs())))
-                throw new IOException("template rootfs " + journal.templateRootfs() + " of the sandbox is gone");
+            for (String lower : journal.lowerSources())
+                if (lower == null || !Files.isDirectory(Path.of(lower)))
+                    throw new IOException("template rootfs or layer " + lower + " of the sandbox is gone");
             Linux.mount("overlay", journal.rootfs(), "overlay", 0, journal.overlayOptions());
         }
     }

@@ -1,10 +1,13 @@
 package dev.cove.runtime.template;
 
+import dev.cove.core.runtime.StartCommand;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code code-interpreter-v1} template: the base image plus Debian's Jupyter and data stack (ipykernel,
@@ -16,8 +19,13 @@ final class CodeInterpreterRecipe {
 
     static final String NAME = "code-interpreter-v1";
     static final String SERVER_DIR = "/opt/cove/code-interpreter";
-    /** The command that serves E2B's code-interpreter API on port 49999 (run as {@code user} in /home/user). */
-    static final String START_COMMAND = "python3 " + SERVER_DIR + "/server.py";
+    static final int PORT = 49999;
+    /**
+     * The server on {@value #PORT}, as {@code user} in its home (E2B's code runs there too); the create returns once
+     * the port listens. The default Python kernel starts right after, so the first execution may wait for it.
+     */
+    static final StartCommand START = new StartCommand("exec python3 " + SERVER_DIR + "/server.py --port " + PORT,
+            StartCommand.waitForPort(PORT), "user", "/home/user", Map.of(), null);
 
     private static final String RESOURCES = "/dev/cove/runtime/template/code-interpreter/";
     /** Every file of the server; a list because a jar cannot be listed. */
@@ -42,7 +50,7 @@ final class CodeInterpreterRecipe {
                 + "apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 " + String.join(" ", PACKAGES)
                 + " | { grep --line-buffered -E '^(Get|Setting up|Need to get|After this)' || true; }\n";
         return new TemplateStore.Recipe(NAME, base.suite(), base.variant(), base.packages(),
-                apt + base.setupScript() + installScript());
+                apt + base.setupScript() + installScript()).withStart(START);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.cove.runtime.template;
 
 import dev.cove.core.CoveException;
 import dev.cove.core.runtime.Progress;
+import dev.cove.core.runtime.StartCommand;
 import dev.cove.runtime.fs.FileTrees;
 import dev.cove.runtime.fs.MountTable;
 import dev.cove.runtime.oci.OciSpec;
@@ -21,6 +22,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,8 +43,21 @@ import java.util.stream.Stream;
  */
 public final class TemplateStore {
 
-    /** What a template is made of. */
-    public record Recipe(String name, String suite, String variant, List<String> packages, String setupScript) {
+    /**
+     * What a template is made of, and what its sandboxes run at their create ({@code start}, null for nothing; not
+     * part of the {@link #hash}: it changes no file of the rootfs).
+     */
+    public record Recipe(String name, String suite, String variant, List<String> packages, String setupScript,
+                         StartCommand start) {
+        public Recipe(String name, String suite, String variant, List<String> packages, String setupScript) {
+            this(name, suite, variant, packages, setupScript, null);
+        }
+
+        /** The same recipe whose sandboxes run {@code start} (and wait for its ready check) at their create. */
+        public Recipe withStart(StartCommand start) {
+            return new Recipe(name, suite, variant, packages, setupScript, start);
+        }
+
         public String hash() {
             try {
                 MessageDigest d = MessageDigest.getInstance("SHA-256");
@@ -67,13 +83,22 @@ public final class TemplateStore {
             rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/apt/* /var/log/dpkg.log
             """;
 
-    private static final Recipe BASE = new Recipe("base", "bookworm", "minbase",
-            List.of("bash", "coreutils", "python3", "python3-pip", "python-is-python3", "curl", "sudo", "procps",
-                    "hostname", "ca-certificates", "iproute2", "git", "less", "xz-utils", "unzip"),
-            BASE_SETUP);
+    /** The packages of {@code base}; a recipe built on it lists them and its own. */
+    public static final List<String> BASE_PACKAGES = List.of("bash", "coreutils", "python3", "python3-pip",
+            "python-is-python3", "curl", "sudo", "procps", "hostname", "ca-certificates", "iproute2", "git", "less",
+            "xz-utils", "unzip");
 
-    public static final Map<String, Recipe> RECIPES = Map.of("base", BASE,
-            CodeInterpreterRecipe.NAME, CodeInterpreterRecipe.recipe(BASE));
+    private static final Recipe BASE = new Recipe("base", "bookworm", "minbase", BASE_PACKAGES, BASE_SETUP);
+
+    /** The templates this node builds itself, by name; add a recipe to the list to add a template. */
+    public static final Map<String, Recipe> RECIPES = byName(List.of(BASE, CodeInterpreterRecipe.recipe(BASE)));
+
+    private static Map<String, Recipe> byName(List<Recipe> recipes) {
+        Map<String, Recipe> map = new LinkedHashMap<>();
+        for (Recipe r : recipes)
+            if (map.put(r.name(), r) != null) throw new IllegalStateException("two recipes named " + r.name());
+        return Collections.unmodifiableMap(map);
+    }
 
     private final Path templateDir;
     private final String mirrorOverride;
@@ -90,6 +115,12 @@ public final class TemplateStore {
     }
 
     public boolean knows(String name) { return name != null && RECIPES.containsKey(name); }
+
+    /** What sandboxes of {@code name} run at their create, or null. */
+    public StartCommand startCommand(String name) {
+        Recipe r = name == null ? null : RECIPES.get(name);
+        return r == null ? null : r.start();
+    }
 
     public static CoveException notFound(String name) {
         return CoveException.notFound("template_not_found", "template '" + name + "' not found");

@@ -16,8 +16,8 @@ import java.util.List;
 
 /**
  * A sandbox's user namespace on the host: bound at {@link SandboxJournal#userns} (so it outlives the process that
- * made it, as a named network namespace does), and the template seen through it at {@link SandboxJournal#lowerDir}
- * (an idmapped, read-only mount: the template's root and user show as the sandbox's host ids, with no copy). Both are
+ * made it, as a named network namespace does), and the template (with its layers) seen through it at
+ * {@link SandboxJournal#lowerMounts} (idmapped, read-only mounts: the template's root and user show as the sandbox's host ids, with no copy). Both are
  * mounts in the sandbox directory; teardown takes them away, and a host restart (which loses them) has them made
  * again with the same range.
  */
@@ -65,10 +65,11 @@ public final class SandboxNamespaces {
     public static void removeRootDir(SandboxJournal j) throws IOException {
         Path rootfs = Path.of(j.rootfs());
         if (!rootfs.startsWith(ROOTS) || MountTable.isMountPoint(rootfs)) return;
-        if (MountTable.isMountPoint(j.lowerDir()) || MountTable.isMountPoint(j.userns())) return;
+        for (Path lower : j.lowerMounts()) if (MountTable.isMountPoint(lower)) return;
+        if (MountTable.isMountPoint(j.userns())) return;
         // each fails on a non-empty directory: nothing is deleted recursively here
         Files.deleteIfExists(rootfs);
-        Files.deleteIfExists(j.lowerDir());
+        for (Path lower : j.lowerMounts()) Files.deleteIfExists(lower);
         Files.deleteIfExists(j.userns());
         Files.deleteIfExists(rootfs.getParent());
     }
@@ -87,9 +88,16 @@ public final class SandboxNamespaces {
         Linux.mount("/proc/self/fd/" + holder.usernsFd(), userns.toString(), "none", MS_BIND, null);
     }
 
+    /** Mounts the template's base and each layer over it through the sandbox's id mapping (those not mounted yet). */
     private static void mountLower(SandboxJournal j, int usernsFd) throws IOException {
-        Files.createDirectories(j.lowerDir());
-        IdmappedMounts.mountReadOnly(j.templateRootfs(), j.lowerDir().toString(), usernsFd);
+        List<String> sources = j.lowerSources();
+        List<Path> mounts = j.lowerMounts();
+        for (int i = 0; i < sources.size(); i++) {
+            Path target = mounts.get(i);
+            if (MountTable.isMountPoint(target)) continue;
+            Files.createDirectories(target);
+            IdmappedMounts.mountReadOnly(sources.get(i), target.toString(), usernsFd);
+        }
     }
 
     /**
@@ -112,7 +120,7 @@ public final class SandboxNamespaces {
                 Network.create(j, h.pid());
             }
         }
-        if (!MountTable.isMountPoint(j.lowerDir())) {
+        if (j.lowerMounts().stream().anyMatch(p -> !MountTable.isMountPoint(p))) {
             int fd = Native.open(j.userns().toString(), 0, 0);
             try {
                 mountLower(j, fd);
@@ -122,10 +130,12 @@ public final class SandboxNamespaces {
         }
     }
 
-    /** Unmounts the template view and the namespace binding (either may be missing); what failed, in words. */
+    /** Unmounts the template's and layers' views and the namespace binding (either may be missing); what failed, in words. */
     public static List<String> release(SandboxJournal j) {
         List<String> problems = new ArrayList<>();
-        for (Path p : List.of(j.lowerDir(), j.userns())) {
+        List<Path> mounts = new ArrayList<>(j.lowerMounts().reversed());
+        mounts.add(j.userns());
+        for (Path p : mounts) {
             int errno = Linux.umount2(p.toString(), Linux.MNT_DETACH);
             if (errno != 0 && errno != Linux.EINVAL && errno != Linux.ENOENT)
                 problems.add("cannot unmount " + p + ": " + Native.describe(errno));

@@ -80,6 +80,21 @@ public final class UserNamespaces {
         });
     }
 
+    /**
+     * A user namespace that maps the other way: host ids {@code base..base+65535} (a sandbox's) are its ids
+     * {@code 0..65535}. An idmapped mount through it shows a sandbox's files with the ids they have inside the
+     * sandbox, as a template keeps them ({@link dev.cove.runtime.layers.LayerCapture}). Owned by host root; held
+     * for the length of one capture.
+     */
+    public static Holder shiftingBack(UidRanges.Range range) throws IOException {
+        String map = range.base() + " 0 " + UidRanges.SIZE;
+        return hold(List.of("unshare", "--user", "--", "cat"), "user", proc -> {
+            Files.writeString(proc.resolve("uid_map"), map);
+            Files.writeString(proc.resolve("gid_map"), map);
+            return proc.resolve("ns/user");
+        });
+    }
+
     /** A process in the existing user namespace bound at {@code userns}, holding a new network namespace it owns. */
     public static Holder netnsIn(Path userns) throws IOException {
         return hold(List.of("nsenter", "--user=" + userns, "--", "unshare", "--net", "--", "cat"), "net",

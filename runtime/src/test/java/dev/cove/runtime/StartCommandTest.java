@@ -1,0 +1,111 @@
+package dev.cove.runtime;
+
+import dev.cove.core.CoveException;
+import dev.cove.core.runtime.ExecResult;
+import dev.cove.core.runtime.StartCommand;
+import dev.cove.runtime.fs.FileTrees;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.cove.runtime.TestSupport.newId;
+import static dev.cove.runtime.TestSupport.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A template's start command (issue 22): the create returns once its ready check passes, so the server already
+ * answers; it runs as the template's user, in its directory, with its variables; a failing start command or a check
+ * that never passes fails the create with the command's exit and output, and leaves nothing behind.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StartCommandTest {
+    private static final String PREFIX = "covetpl";
+    private static final Duration T = Duration.ofSeconds(60);
+
+    private Path dataDir;
+    private RuntimeConfig config;
+    private OciRuntime runtime;
+
+    @BeforeAll
+    void start() throws IOException {
+        assumeTrue(TestSupport.isRoot(), "the runtime tests need root (runc, network namespaces, mounts)");
+        dataDir = Files.createTempDirectory("cove-rt-start");
+        config = TestSupport.config(dataDir).withResourcePrefix(PREFIX).withPool("10.240.0.0/16", "fd63:6f40::/32");
+        runtime = new OciRuntime(config);
+        runtime.ensureTemplate("base", line -> System.out.println("template: " + line));
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (runtime != null) {
+            runtime.recover(Set.of());
+            runtime.close();
+        }
+        if (dataDir == null) return;
+        TestSupport.removeCgroupParents(PREFIX);
+        assertThat(run("ip", "netns", "list")).doesNotContain(PREFIX);
+        FileTrees.deleteRecursively(dataDir);
+    }
+
+    private String out(String id, String script) {
+        ExecResult r = runtime.exec(id, "user", List.of("bash", "-c", script), T);
+        assertThat(r.exitCode()).as("exit of %s (stderr: %s)", script, r.stderr()).isZero();
+        return r.stdout().strip();
+    }
+
+    @Test
+    void theServerAnswersTheFirstRequestOnceTheCreateReturns() {
+        String id = newId("tpls");
+        // the server only listens after a second: without the ready check the first request would be refused
+        StartCommand start = new StartCommand("mkdir -p site && echo \"hello $GREETING\" > site/index.html && sleep 1"
+                + " && cd site && exec python3 -m http.server 8123", StartCommand.waitForPort(8123), "user", "/tmp",
+                Map.of("GREETING", "from-start"), null);
+        runtime.create(TestSupport.spec(id).withStart(start));
+        try {
+            assertThat(out(id, "curl -sS --max-time 5 http://127.0.0.1:8123/index.html")).isEqualTo("hello from-start");
+            assertThat(out(id, "ps -o user= -C python3")).isEqualTo("user");
+            assertThat(out(id, "stat -c %U /tmp/site")).isEqualTo("user");
+        } finally {
+            runtime.destroy(id);
+        }
+    }
+
+    @Test
+    void aStartCommandThatFailsFailsTheCreateWithItsOutput() throws IOException {
+        String id = newId("tplf");
+        StartCommand start = StartCommand.of("echo preparing; echo 'no such config: /app/x.yml' >&2; exit 3",
+                StartCommand.waitForPort(8124));
+        assertThatThrownBy(() -> runtime.create(TestSupport.spec(id).withStart(start)))
+                .isInstanceOfSatisfying(CoveException.class, e -> {
+                    assertThat(e.status()).isEqualTo(500);
+                    assertThat(e.code()).isEqualTo("sandbox_start_failed");
+                    assertThat(e.getMessage()).contains("exit code 3", "no such config: /app/x.yml", "preparing");
+                });
+        assertThat(runtime.list()).doesNotContain(id);
+        TestSupport.assertNothingLeft(config, id, null);
+    }
+
+    @Test
+    void aReadyCheckThatNeverPassesFailsTheCreateInTime() {
+        String id = newId("tplr");
+        StartCommand start = new StartCommand("echo started; sleep 600", "test -e /tmp/never", null, null, Map.of(),
+                Duration.ofSeconds(2));
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> runtime.create(TestSupport.spec(id).withStart(start)))
+                .isInstanceOfSatisfying(CoveException.class, e -> assertThat(e.getMessage())
+                        .contains("did not become ready", "test -e /tmp/never", "started"));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+        assertThat(runtime.list()).doesNotContain(id);
+    }
+}
