@@ -8,7 +8,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-# COVE_COMPAT_PREFIX/POOL4/POOL6 let two runs share a host; COVE_COMPAT_TESTS picks test files (default: all)
+# COVE_COMPAT_PREFIX/POOL4/POOL6 let two runs share a host; COVE_COMPAT_TESTS picks test files (default: all of
+# test/*.test.mjs); COVE_COMPAT_PORT_ACCESS=private runs the server with the shipped port default instead
 prefix=${COVE_COMPAT_PREFIX:-covecmp}
 data=$(mktemp -d /tmp/cove-compat.XXXXXX)
 key="e2b_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -19,7 +20,7 @@ COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.
   -cp "$top/server/target/classes:$top/server/target/lib/*" dev.cove.server.Main server \
   --data-dir "$data" --http-port 0 --https-port 0 --resource-prefix "$prefix" \
   --pool-subnet "${COVE_COMPAT_POOL4:-10.213.0.0/16}" --pool-subnet6 "${COVE_COMPAT_POOL6:-fd63:6f83::/32}" \
-  --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 --default-port-access public \
+  --deny-out 0.0.0.0/0,::/0 --dns-upstream 127.0.0.1:9 --default-port-access "${COVE_COMPAT_PORT_ACCESS:-public}" \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
 server=$!
 stop() {
