@@ -63,6 +63,8 @@ def result_event(content, is_main):
     for mime, name in fields.items():
         if mime in data:
             value = data.pop(mime)
+            if isinstance(value, str) and name in ("png", "jpeg", "pdf"):
+                value = "".join(value.split())  # base64 as one line (the kernel wraps it and ends it with a newline)
             if value is not None:
                 event[name] = value
     if data:

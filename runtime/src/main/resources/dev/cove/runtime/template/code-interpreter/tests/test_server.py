@@ -1,6 +1,7 @@
 """The server over real HTTP with real kernels: python3 -m unittest discover -s tests (in a code-interpreter sandbox,
 or anywhere Debian's python3-ipykernel, python3-jupyter-client, python3-pexpect, numpy, pandas, matplotlib and node
 are installed)."""
+import base64
 import http.client
 import json
 import os
@@ -129,6 +130,7 @@ class ServerTest(unittest.TestCase):
         [result] = self.of(events, "result")
         self.assertFalse(result["is_main_result"])
         self.assertTrue(result["png"].startswith("iVBORw0KGgo"), "a base64 PNG")
+        self.assertEqual(base64.b64decode(result["png"], validate=True)[:4], b"\x89PNG", "strict base64, one line")
         self.assertEqual(result["chart"]["type"], "line")
         self.assertEqual(result["chart"]["title"], "Rise")
         self.assertEqual(result["chart"]["elements"][0]["points"], [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])
