@@ -1,5 +1,7 @@
 package dev.cove.it.sdk;
 
+import dev.cove.sdk.CommandOptions;
+import dev.cove.sdk.CommandResult;
 import dev.cove.sdk.Sandbox;
 import dev.cove.sdk.code.Chart;
 import dev.cove.sdk.code.CodeContext;
@@ -7,6 +9,7 @@ import dev.cove.sdk.code.Execution;
 import dev.cove.sdk.code.OutputMessage;
 import dev.cove.sdk.code.Result;
 import dev.cove.sdk.code.RunCodeOptions;
+import dev.cove.sdk.errors.CommandExitException;
 import dev.cove.sdk.errors.CoveTimeoutException;
 import dev.cove.sdk.errors.InvalidArgumentException;
 import dev.cove.sdk.errors.NotFoundException;
@@ -41,6 +44,19 @@ class SdkCodeInterpreterIT {
     @AfterAll
     static void stop() throws Exception {
         if (server != null) server.close();
+    }
+
+    /** The server's own Python tests (real kernels, real HTTP), run where they belong: inside the sandbox. */
+    @Test
+    void theServersPythonTestsPassInsideTheSandbox() {
+        CommandResult r;
+        try {
+            r = sbx.commands().run("cd /tmp && python3 -m unittest discover -s /opt/cove/code-interpreter/tests 2>&1",
+                    new CommandOptions().timeout(Duration.ofMinutes(3)));
+        } catch (CommandExitException e) {
+            throw new AssertionError("the server's tests failed in the sandbox:\n" + e.result().stdout(), e);
+        }
+        assertThat(r.stdout()).containsPattern("Ran \\d+ tests").contains("OK");
     }
 
     @Test
