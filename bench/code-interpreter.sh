@@ -18,7 +18,7 @@ COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.
   --build-templates base,code-interpreter-v1 \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" > "$data/server.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1200); do
   [ -f "$data/run/endpoints.json" ] && break
   kill -0 "$server" 2>/dev/null || { cat "$data/server.log"; exit 1; }
