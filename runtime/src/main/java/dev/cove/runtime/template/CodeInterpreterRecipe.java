@@ -22,7 +22,7 @@ final class CodeInterpreterRecipe {
     static final int PORT = 49999;
     /**
      * The server on {@value #PORT}, as {@code user} in its home (E2B's code runs there too); the create returns once
-     * the port listens. The default Python kernel starts right after, so the first execution may wait for it.
+     * the port listens, which the server opens only after its default Python kernel is up (as E2B's does).
      */
     static final StartCommand START = new StartCommand("exec python3 " + SERVER_DIR + "/server.py --port " + PORT,
             StartCommand.waitForPort(PORT), "user", "/home/user", Map.of(), null);

@@ -205,10 +205,14 @@ def serve(port, host, cwd, access_token, ready_file=None):
     contexts = Contexts(cwd)
     Handler.contexts = contexts
     Handler.access_token = access_token or None
+    # The Python default context before the port opens, as E2B's server does: the template's ready check waits for
+    # the port, so a created sandbox already has a warm kernel for its first runCode.
+    try:
+        contexts.default("python")
+    except Exception as e:  # serve anyway: /execute then says why the kernel does not start
+        sys.stderr.write("the default Python kernel did not start: %s\n" % e)
     httpd = ThreadingHTTPServer((host, port), Handler)
     httpd.daemon_threads = True
-    # the Python default context first, as E2B does: the first runCode then finds a warm kernel
-    threading.Thread(target=lambda: contexts.default("python"), daemon=True).start()
 
     def stop(signum, frame):
         threading.Thread(target=httpd.shutdown, daemon=True).start()
