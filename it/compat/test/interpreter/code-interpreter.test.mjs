@@ -85,6 +85,18 @@ plt.show()`)
     assert.equal((await sbx.runCode("os.environ.get('GREETING', 'none')")).text, 'none')
   })
 
+  test("the sandbox's envs from create are seen by the code, per-run envs override them", async () => {
+    const other = await Sandbox.create({ envs: { REGION: 'north' }, timeoutMs: 60_000 })
+    try {
+      assert.equal((await other.runCode("import os\nos.environ['REGION']")).text, 'north')
+      assert.equal((await other.runCode("os.environ['REGION']", { envs: { REGION: 'south' } })).text, 'south')
+      assert.equal((await other.runCode("os.environ['REGION']")).text, 'north', 'restored after the run')
+      assert.deepEqual((await other.runCode('echo $REGION', { language: 'bash' })).logs.stdout, ['north\n'])
+    } finally {
+      await other.kill()
+    }
+  })
+
   test('createCodeContext({cwd}) is honoured; contexts are listed and removed', async () => {
     const context = await sbx.createCodeContext({ cwd: '/tmp' })
     assert.deepEqual({ language: context.language, cwd: context.cwd }, { language: 'python', cwd: '/tmp' })
