@@ -13,6 +13,7 @@ export JAVA_HOME=${COVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # beyond the host, no DNS); COVE_COMPAT_EGRESS=registries lets sandboxes reach the package registries this host's apt
 # sources and npm config name, at the addresses the host resolves them to (which may be in ranges Cove closes by
 # default).
+# COVE_COMPAT_PORT_ACCESS=private runs the server with the shipped port default instead.
 prefix=${COVE_COMPAT_PREFIX:-covecmp}
 registries() {
   local hosts ips
@@ -35,7 +36,7 @@ COVE_API_KEY=$key "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dio.
   -cp "$top/server/target/classes:$top/server/target/lib/*" dev.cove.server.Main server \
   --data-dir "$data" --http-port 0 --https-port 0 --resource-prefix "$prefix" \
   --pool-subnet "${COVE_COMPAT_POOL4:-10.213.0.0/16}" --pool-subnet6 "${COVE_COMPAT_POOL6:-fd63:6f83::/32}" \
-  $egress --default-port-access public \
+  $egress --default-port-access "${COVE_COMPAT_PORT_ACCESS:-public}" \
   --template-dir "${COVE_TEMPLATE_CACHE:-/var/cache/cove/templates}" "$@" > "$data/server.log" 2>&1 &
 server=$!
 . "$here/lib/server.sh"

@@ -23,13 +23,14 @@ import java.util.Map;
         description = "Secure sandboxes for AI agents.%n%n"
                 + "  cove up        install, build and start the server%n"
                 + "  cove test      run the whole test suite%n",
-        subcommands = {SandboxCommand.class, ExecCommand.class, ShellCommand.class, FilesCommand.class,
+        subcommands = {SandboxCommand.class, ExecCommand.class, ShellCommand.class, RunCodeCommand.class, FilesCommand.class,
                 PortsCommand.class, ExposeCommands.Expose.class, ExposeCommands.Unexpose.class,
                 ExposeCommands.Share.class, ExposeCommands.Revoke.class, CaCommand.class, KeysCommand.class, AutoComplete.GenerateCompletion.class},
         footer = "%nExamples:%n"
                 + "  cove sandbox create -m app=demo%n"
                 + "  cove sandbox list --json%n"
                 + "  cove exec <id> -- python3 -c 'print(6*7)'%n"
+                + "  cove run-code <id> 'import pandas as pd; pd.__version__'   # template code-interpreter-v1%n"
                 + "  cove files cp ./app.py <id>:/home/user/app.py%n"
                 + "  cove ports <id>                        # what listens, what is exposed%n"
                 + "  cove expose <id> 3000 --access link --link-ttl 10m%n"

@@ -2,6 +2,10 @@ package dev.cove.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cove.sdk.code.CodeContext;
+import dev.cove.sdk.code.CodeInterpreter;
+import dev.cove.sdk.code.Execution;
+import dev.cove.sdk.code.RunCodeOptions;
 import dev.cove.sdk.errors.CoveException;
 import dev.cove.sdk.errors.CoveTimeoutException;
 import dev.cove.sdk.errors.NotFoundException;
@@ -56,6 +60,7 @@ public final class Sandbox implements AutoCloseable {
     private final Filesystem files;
     private final Pty pty;
     private final Ports ports;
+    private final CodeInterpreter code;
 
     private Sandbox(Transport transport, JsonNode created) {
         this.transport = transport;
@@ -75,6 +80,7 @@ public final class Sandbox implements AutoCloseable {
         this.files = new Filesystem(envd, null);
         this.pty = new Pty(envd);
         this.ports = new Ports(this, transport);
+        this.code = new CodeInterpreter(transport, sandboxId, domain, trafficAccessToken, envdAccessToken);
     }
 
     // ------------------------------------------------------------------ creating, finding
@@ -201,6 +207,27 @@ public final class Sandbox implements AutoCloseable {
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
         return port + "-" + sandboxId + "." + domain;
     }
+
+    // ------------------------------------------------------------------ code interpreter (template code-interpreter-v1)
+
+    /**
+     * Runs Python in the sandbox's default kernel (template {@code code-interpreter-v1}); state stays between calls.
+     * An error the code raises is in {@link Execution#error()}, not thrown.
+     */
+    public Execution runCode(String code) { return this.code.runCode(code, null); }
+
+    /** {@link #runCode(String)} in another language or context, with variables, a time limit and callbacks. */
+    public Execution runCode(String code, RunCodeOptions options) { return this.code.runCode(code, options); }
+
+    /** A new kernel for {@code language} (null: python) starting in {@code cwd} (null: /home/user). */
+    public CodeContext createCodeContext(String language, String cwd) { return code.createCodeContext(language, cwd); }
+
+    public List<CodeContext> listCodeContexts() { return code.listCodeContexts(); }
+
+    /** Restarts the context's kernel: its state is gone, the context stays. */
+    public void restartCodeContext(CodeContext context) { code.restartCodeContext(context.id()); }
+
+    public void removeCodeContext(CodeContext context) { code.removeCodeContext(context.id()); }
 
     /** {@code https://} + {@link #getHost(int)} + {@code /}; the same lifetime and visibility notes apply. */
     public String getUrl(int port) { return "https://" + getHost(port) + "/"; }

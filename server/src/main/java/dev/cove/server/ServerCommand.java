@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code cove server}: builds the base template if needed (with progress), then starts the planes in
+ * {@code cove server}: builds the base template (and those of {@code --build-templates}) if needed, with progress, then starts the planes in
  * dependency order (runtime → control plane → edge) and serves until SIGTERM/SIGINT. Sandboxes outlive
  * the server by design: a restart re-adopts them.
  */
@@ -42,6 +42,11 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--template-dir", description = "Template cache (default <data-dir>/templates).")
     Path templateDir;
+
+    @Option(names = "--build-templates", defaultValue = "base", split = ",", description = "Templates to build (or find "
+            + "cached) before serving, with progress; others build on their first create, e.g. base,code-interpreter-v1 "
+            + "(default ${DEFAULT-VALUE}).")
+    List<String> buildTemplates;
 
     @Option(names = "--http-port", defaultValue = "8080", description = "Plain HTTP port; 0 picks a free one, -1 disables (default ${DEFAULT-VALUE}).")
     int httpPort;
@@ -147,6 +152,13 @@ final class ServerCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Files.createDirectories(dataDir);
         List<InetAddress> listenAddresses = listenAddresses(listen);
+        for (String template : buildTemplates) {
+            if (!dev.cove.runtime.template.TemplateStore.RECIPES.containsKey(template)) {
+                System.err.println("cove: --build-templates: no template named '" + template + "' (known: "
+                        + String.join(", ", dev.cove.runtime.template.TemplateStore.RECIPES.keySet()) + ")");
+                return 2;
+            }
+        }
         PortAccess portAccess;
         try {
             portAccess = PortAccess.parse(defaultPortAccess, "--default-port-access");
@@ -195,9 +207,11 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("cove: " + e.getMessage());
             return 2;
         }
-        long t0 = System.nanoTime();
-        runtime.ensureTemplate("base", line -> out.println("  template base: " + line));
-        out.printf("Template 'base' ready (%.1f s)%n", (System.nanoTime() - t0) / 1e9);
+        for (String template : buildTemplates) {
+            long t0 = System.nanoTime();
+            runtime.ensureTemplate(template, line -> out.println("  template " + template + ": " + line));
+            out.printf("Template '%s' ready (%.1f s)%n", template, (System.nanoTime() - t0) / 1e9);
+        }
 
         // The SDKs build sandbox URLs from the `domain` the API returns, so it carries the HTTPS port
         // whenever that is not 443 (E2B_DOMAIN=cove.localhost:8443 works the same way).

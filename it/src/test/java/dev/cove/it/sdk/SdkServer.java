@@ -20,20 +20,27 @@ public final class SdkServer implements AutoCloseable {
     public static final String PREFIX = "covesdk";
     public final CoveServerProcess process;
     public final Path dataDir;
+    private final String prefix;
     private final List<String> created = new ArrayList<>();
 
-    private SdkServer(CoveServerProcess process, Path dataDir) {
+    private SdkServer(CoveServerProcess process, Path dataDir, String prefix) {
         this.process = process;
         this.dataDir = dataDir;
+        this.prefix = prefix;
     }
 
     public static SdkServer start(String name, String... extraArgs) throws Exception {
+        return startOwn(PREFIX, "10.214.0.0/16", "fd63:6f84::/32", name, extraArgs);
+    }
+
+    /** With a suite's own prefix and pools (a suite that may run beside the others, e.g. the code interpreter's). */
+    public static SdkServer startOwn(String prefix, String pool4, String pool6, String name, String... extraArgs)
+            throws Exception {
         Path dataDir = Files.createTempDirectory("cove-it-" + name);
         List<String> args = new ArrayList<>(List.of("--default-pids", "128"));
         args.addAll(List.of(extraArgs));
-        CoveServerProcess p = new CoveServerProcess(dataDir, PREFIX, "10.214.0.0/16", "fd63:6f84::/32",
-                args.toArray(String[]::new)).start();
-        return new SdkServer(p, dataDir);
+        CoveServerProcess p = new CoveServerProcess(dataDir, prefix, pool4, pool6, args.toArray(String[]::new)).start();
+        return new SdkServer(p, dataDir, prefix);
     }
 
     /** The SDK configured as a user outside the machine would: domain with port, key, and Cove's CA. */
@@ -72,8 +79,8 @@ public final class SdkServer implements AutoCloseable {
             }
         }
         process.close();
-        assertThat(HostResources.allLeftovers(PREFIX, dataDir)).as("nothing of any sandbox outlives the tests").isEmpty();
-        HostResources.removeEmptyCgroupParents(PREFIX);
+        assertThat(HostResources.allLeftovers(prefix, dataDir)).as("nothing of any sandbox outlives the tests").isEmpty();
+        HostResources.removeEmptyCgroupParents(prefix);
         HostResources.deleteTree(dataDir);
     }
 }

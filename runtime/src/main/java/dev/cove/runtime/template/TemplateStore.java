@@ -89,9 +89,10 @@ public final class TemplateStore {
             "python-is-python3", "curl", "sudo", "procps", "hostname", "ca-certificates", "iproute2", "git", "less",
             "xz-utils", "unzip");
 
+    private static final Recipe BASE = new Recipe("base", "bookworm", "minbase", BASE_PACKAGES, BASE_SETUP);
+
     /** The templates this node builds itself, by name; add a recipe to the list to add a template. */
-    public static final Map<String, Recipe> RECIPES = byName(List.of(
-            new Recipe("base", "bookworm", "minbase", BASE_PACKAGES, BASE_SETUP)));
+    public static final Map<String, Recipe> RECIPES = byName(List.of(BASE, CodeInterpreterRecipe.recipe(BASE)));
 
     private static Map<String, Recipe> byName(List<Recipe> recipes) {
         Map<String, Recipe> map = new LinkedHashMap<>();
@@ -209,7 +210,7 @@ public final class TemplateStore {
                     recipe.name(), recipe.suite(), recipe.variant(), recipe.packages().size(), mirror.uri()));
             debootstrap(recipe, mirror, rootfs, progress, start);
             say(progress, elapsed(start) + " setting up users (root, user with passwordless sudo) and cleaning apt caches");
-            chroot(rootfs, recipe.setupScript());
+            chroot(rootfs, recipe.setupScript(), line -> say(progress, elapsed(start) + " " + line));
             for (String must : List.of("bin/bash", "usr/bin/python3", "home/user", "etc/sudoers.d/user"))
                 if (!Files.exists(rootfs.resolve(must)))
                     throw new IOException("the built rootfs lacks /" + must);
@@ -274,7 +275,8 @@ public final class TemplateStore {
             throw new IOException("debootstrap failed (exit " + p.exitValue() + "): " + String.join(" | ", lastLines));
     }
 
-    private static void chroot(Path rootfs, String script) throws IOException {
+    /** Runs the recipe's set-up script in the new root; each line it prints is progress. */
+    private static void chroot(Path rootfs, String script, java.util.function.Consumer<String> lines) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("chroot", rootfs.toString(), "/bin/bash", "-c", script)
                 .redirectErrorStream(true);
         pb.environment().clear();
@@ -282,9 +284,18 @@ public final class TemplateStore {
                 "DEBIAN_FRONTEND", "noninteractive"));
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Deque<String> lastLines = new ArrayDeque<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) continue;
+                lines.accept(line.strip());
+                lastLines.addLast(line.strip());
+                if (lastLines.size() > 15) lastLines.removeFirst();
+            }
+        }
         try {
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            if (!p.waitFor(20, TimeUnit.MINUTES)) { // a recipe may install packages with apt (code-interpreter-v1)
                 p.destroyForcibly();
                 throw new IOException("template set-up script timed out");
             }
@@ -293,7 +304,7 @@ public final class TemplateStore {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        if (p.exitValue() != 0) throw new IOException("template set-up script failed: " + out.strip());
+        if (p.exitValue() != 0) throw new IOException("template set-up script failed: " + String.join(" | ", lastLines));
     }
 
     /** Leftovers of builds that died (crash, kill): unmount what debootstrap mounted, then delete. */

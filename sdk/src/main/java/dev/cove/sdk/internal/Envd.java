@@ -36,8 +36,17 @@ public final class Envd {
         this.transport = transport;
         this.sandboxId = sandboxId;
         this.accessToken = accessToken;
+        this.base = portBase(transport, sandboxId, domain, PORT);
+    }
+
+    /**
+     * Where {@code port} of a sandbox is reached: {@code <scheme>://<port>-<id>.<domain>}, or the configured sandbox
+     * URL (then E2B's {@code E2b-Sandbox-Id}/{@code E2b-Sandbox-Port} headers route the request).
+     */
+    public static URI portBase(Transport transport, String sandboxId, String domain, int port) {
         URI override = transport.config().sandboxUrl();
-        this.base = override != null ? override : URI.create(scheme(transport, domain) + "://" + PORT + "-" + sandboxId + "." + domain);
+        return override != null ? override
+                : URI.create(scheme(transport, domain) + "://" + port + "-" + sandboxId + "." + domain);
     }
 
     /** https, unless the API itself is plain HTTP under the same domain (a server run without TLS). */
