@@ -120,6 +120,8 @@ final class BuildRunner {
     private String base, user, workdir, parent;
     private boolean forced;
     int cached, ran;
+    /** The layers this build made (for a template's delete to free, even when the build failed). */
+    final List<String> made = java.util.Collections.synchronizedList(new ArrayList<>());
 
     BuildRunner(SandboxRuntime runtime, Path uploads, BuildLog log, String buildId, int cpuCount, int memoryMB,
                 boolean trustHost) {
@@ -174,6 +176,10 @@ final class BuildRunner {
     }
 
     private void layerStep(BuildSpec.Step step, String n, String head) {
+        if (layers.size() >= SandboxSpec.MAX_LAYERS)
+            throw new Failure(n, "step " + n + " (" + step.describe() + "): a template may stack at most "
+                    + SandboxSpec.MAX_LAYERS + " layers (one per RUN, COPY or WORKDIR, and those of the template it starts"
+                    + " from); join RUN steps with && to use fewer");
         if (step.type().equals("WORKDIR")) workdir = absolute(step.arg(0));
         String key = key(step);
         LayerInfo existing = runtime.layer(key);
@@ -191,6 +197,7 @@ final class BuildRunner {
                             null, head);
                 }
                 runtime.captureLayer(sid, key, parent, step.describe());
+                made.add(key);
             });
             log.info(n, String.format("[%d] done in %.1f s", step.number(), (System.nanoTime() - t0) / 1e9));
             ran++;
