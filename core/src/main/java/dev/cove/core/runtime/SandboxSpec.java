@@ -43,6 +43,12 @@ public record SandboxSpec(String id, String template, int cpuCount, int memoryMB
         this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, List.of(), null, false);
     }
 
+    /** Layers over the template (the shape of the layers foundation commit; others build on it). */
+    public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
+                       Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers) {
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, null, false);
+    }
+
     /** Layers and a start command, trusting only what the template trusts. */
     public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
                        Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers,
