@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * steps reach nothing): a Dockerfile subset (FROM, COPY, ENV, WORKDIR, RUN, CMD with --ready-port) becomes a template
  * whose sandboxes have the files and whose server answers at once; the SDK builds on it with fromTemplate; a second
  * build takes every layer from the cache; an unsupported instruction is refused with its line; a failing step fails
- * the build with its output.
+ * the build with its output; templates survive a restart of the server.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TemplateCliIT {
@@ -103,8 +103,23 @@ class TemplateCliIT {
         }
     }
 
+    /** A restarted server still has the template (its database row, its layers): lists it, creates from it, its server answers. */
     @Test
     @Order(2)
+    void templatesSurviveARestartOfTheServer() throws Exception {
+        server.close();
+        server = new CoveServerProcess(server.dataDir, PREFIX, "10.241.0.0/16", "fd63:6f41::/32").start();
+        assertThat(Templates.list(config())).anyMatch(i -> NAME.equals(i.name()) && "ready".equals(i.buildStatus()));
+        Sandbox s = Sandbox.builder().template(NAME).config(config()).create();
+        try {
+            assertThat(exec(s, "curl -s localhost:8080/index.html")).isEqualTo("page from the cli");
+        } finally {
+            s.kill();
+        }
+    }
+
+    @Test
+    @Order(3)
     void theJavaBuilderBuildsOnItAndARebuildIsAllCached() throws Exception {
         String child = NAME + "-sdk";
         Template t = Template.create(dir.resolve("ctx")).fromTemplate(NAME)
@@ -130,7 +145,7 @@ class TemplateCliIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void badDockerfilesAndFailingStepsSaySo() throws Exception {
         Files.writeString(dir.resolve("ctx/Bad.dockerfile"), "FROM base\nRUN true\nHEALTHCHECK CMD true\n");
         CliIT.Run bad = cove("template", "build", NAME + "-bad", "-f", dir.resolve("ctx/Bad.dockerfile").toString());
