@@ -124,7 +124,8 @@ public final class TemplateService implements TemplateCatalog {
                 .orElseThrow(() -> CoveException.notFound("build_not_found", "build '" + buildId + "' of template '"
                         + templateId + "' not found"));
         if (!b.status().equals("waiting"))
-            throw new CoveException(409, "build_started", "build '" + buildId + "' was started already (" + b.status() + ")");
+            throw new CoveException(409, "build_started",
+                    "build '" + buildId + "' was started already (" + b.status() + ")");
         BuildLog log = new BuildLog();
         if (running.putIfAbsent(buildId, log) != null)
             throw new CoveException(409, "build_started", "build '" + buildId + "' was started already");

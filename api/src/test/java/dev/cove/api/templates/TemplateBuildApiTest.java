@@ -34,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * input answers with a sentence; an upload link takes the tar once with its token and then says the context is
  * present; a build's steps (ENV, COPY of the uploaded tar, WORKDIR, RUN as user) make a template that sandboxes are
  * created from by name and by id, with its files and env and its start command ready; it survives a restart of the
- * control plane; unsupported steps and unreadable images fail the build at their step; deleting is refused while a sandbox uses
- * the template.
+ * control plane; unsupported steps and unreadable images fail the build at their step; deleting is refused while a
+ * sandbox uses the template.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

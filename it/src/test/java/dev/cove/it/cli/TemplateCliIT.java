@@ -103,7 +103,10 @@ class TemplateCliIT {
         }
     }
 
-    /** A restarted server still has the template (its database row, its layers): lists it, creates from it, its server answers. */
+    /**
+     * A restarted server still has the template (its database row, its layers): lists it, creates from it, and its
+     * server answers.
+     */
     @Test
     @Order(2)
     void templatesSurviveARestartOfTheServer() throws Exception {
