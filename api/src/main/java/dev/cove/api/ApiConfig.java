@@ -137,6 +137,7 @@ public record ApiConfig(Path dataDir, String domain, String apiKey, int cpuCount
         return "ApiConfig[dataDir=" + dataDir + ", domain=" + domain + ", apiKey=" + (apiKey == null ? "generated" : "set")
                 + ", cpuCount=" + cpuCount + ", memoryMB=" + memoryMB + ", diskSizeMB=" + diskSizeMB
                 + ", pidsLimit=" + pidsLimit + ", maxSandboxLength=" + maxSandboxLength
-                + ", tombstoneRetentionDays=" + tombstoneRetentionDays + ", defaultPortAccess=" + defaultPortAccess.wire() + ", hostTrust=" + hostTrust + "]";
+                + ", tombstoneRetentionDays=" + tombstoneRetentionDays + ", defaultPortAccess=" + defaultPortAccess.wire()
+                + ", hostTrust=" + hostTrust + "]";
     }
 }

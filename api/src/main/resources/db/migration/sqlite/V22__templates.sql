@@ -23,6 +23,7 @@ CREATE TABLE template_builds (
     tags        TEXT    NOT NULL DEFAULT '[]',      -- JSON array
     image       TEXT,                               -- JSON, once ready
     reason      TEXT,                               -- JSON {message, step}, once failed
-    logs        TEXT    NOT NULL DEFAULT '[]'       -- JSON array of {timestamp, level, message, step}, once ended
+    logs        TEXT    NOT NULL DEFAULT '[]',      -- JSON array of {timestamp, level, message, step}, once ended
+    made_layers TEXT    NOT NULL DEFAULT '[]'       -- JSON array of the layer keys this build made (ready or not)
 );
 CREATE INDEX template_builds_by_template ON template_builds (template_id, created_at);

@@ -25,7 +25,7 @@ import java.util.Map;
                 + "  cove test      run the whole test suite%n",
         subcommands = {SandboxCommand.class, ExecCommand.class, ShellCommand.class, RunCodeCommand.class, FilesCommand.class,
                 PortsCommand.class, ExposeCommands.Expose.class, ExposeCommands.Unexpose.class,
-                ExposeCommands.Share.class, ExposeCommands.Revoke.class, CaCommand.class, KeysCommand.class, AutoComplete.GenerateCompletion.class},
+                ExposeCommands.Share.class, ExposeCommands.Revoke.class, CaCommand.class, KeysCommand.class, TemplateCommand.class, AutoComplete.GenerateCompletion.class},
         footer = "%nExamples:%n"
                 + "  cove sandbox create -m app=demo%n"
                 + "  cove sandbox list --json%n"

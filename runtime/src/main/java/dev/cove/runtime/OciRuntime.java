@@ -57,6 +57,7 @@ import java.util.Set;
  * {@link Processes} and {@link Usage}.
  */
 public final class OciRuntime implements SandboxRuntime {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OciRuntime.class);
     /** The node's resources and held sandboxes; package-private so that the runtime's tests can look inside. */
     final Node node;
     private final Usage usage;
@@ -109,15 +110,17 @@ public final class OciRuntime implements SandboxRuntime {
                 : node.templates.startCommand(spec.template() == null ? "base" : spec.template());
         if (start == null) return sandbox;
         try {
+            StartCommands.save(node.dir(spec.id()), start);
             starts.run(spec.id(), start);
             return sandbox;
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             try {
                 teardown.destroy(spec.id());
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
-            throw e;
+            throw e instanceof RuntimeException r ? r : new CoveException(500, "sandbox_create_failed",
+                    "could not keep the start command of sandbox '" + spec.id() + "': " + e.getMessage(), e);
         }
     }
 
@@ -168,7 +171,20 @@ public final class OciRuntime implements SandboxRuntime {
     public void pause(String id, boolean keepMemory) { pausing.pause(id, keepMemory); }
 
     @Override
-    public RuntimeSandbox resume(String id) { return pausing.resume(id); }
+    public RuntimeSandbox resume(String id) {
+        PauseState before = pauseState(id);
+        RuntimeSandbox sandbox = pausing.resume(id);
+        // after a stop nothing of the start command runs any more: run it again, and wait, as at the create
+        StartCommand start = before == PauseState.STOPPED ? StartCommands.load(node.dir(id)) : null;
+        if (start != null) {
+            try {
+                starts.run(id, start);
+            } catch (CoveException e) {
+                log.warn("sandbox {}: its start command did not get ready after the resume: {}", id, e.getMessage());
+            }
+        }
+        return sandbox;
+    }
 
     @Override
     public ExecResult exec(String id, String user, List<String> argv, Duration timeout) {

@@ -10,8 +10,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A template's start command at a create: started in the background (a process of the sandbox, as the template's
@@ -28,9 +32,42 @@ final class StartCommands {
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
     private static final int TAIL_BYTES = 4096;
 
+    /** Where a sandbox keeps its start command, for a resume after a stop ({@code memory: false}) to run it again. */
+    static final String FILE = "start.json";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final Processes processes;
 
     StartCommands(Processes processes) { this.processes = processes; }
+
+    /** Keeps {@code start} in the sandbox directory. */
+    static void save(Path dir, StartCommand start) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("command", start.command());
+        m.put("readyCommand", start.readyCommand());
+        m.put("user", start.user());
+        m.put("workdir", start.workdir());
+        m.put("env", start.env());
+        m.put("readyTimeoutMillis", start.readyTimeout().toMillis());
+        JSON.writeValue(dir.resolve(FILE).toFile(), m);
+    }
+
+    /** The start command kept in {@code dir}, or null (none, or unreadable). */
+    static StartCommand load(Path dir) {
+        Path f = dir.resolve(FILE);
+        if (!Files.isRegularFile(f)) return null;
+        try {
+            var n = JSON.readTree(f.toFile());
+            Map<String, String> env = new LinkedHashMap<>();
+            n.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+            return new StartCommand(n.path("command").asText(), n.path("readyCommand").asText(null),
+                    n.path("user").asText(null), n.path("workdir").asText(null), env,
+                    Duration.ofMillis(n.path("readyTimeoutMillis").asLong(0)));
+        } catch (IOException | RuntimeException e) {
+            log.warn("unreadable {}: {}", f, e.getMessage());
+            return null;
+        }
+    }
 
     /** Starts {@code start} in sandbox {@code id} and waits until it is ready; throws (and leaves it running) if not. */
     void run(String id, StartCommand start) {

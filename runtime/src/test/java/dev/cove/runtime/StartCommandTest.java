@@ -81,6 +81,24 @@ class StartCommandTest {
         }
     }
 
+    /** A stop ({@code memory: false}) ends every process; the resume runs the start command again and waits for it. */
+    @Test
+    void aResumeAfterAStopRunsTheStartCommandAgain() {
+        String id = newId("tplz");
+        runtime.create(TestSupport.spec(id).withStart(StartCommand.of("cd /tmp && exec python3 -m http.server 8126",
+                StartCommand.waitForPort(8126))));
+        try {
+            runtime.pause(id, false);
+            runtime.resume(id);
+            assertThat(out(id, "curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8126/")).isEqualTo("200");
+            runtime.pause(id, true); // frozen: the server keeps running, nothing is started twice
+            runtime.resume(id);
+            assertThat(out(id, "pgrep -c -f 'http.server 8126'")).isEqualTo("1");
+        } finally {
+            runtime.destroy(id);
+        }
+    }
+
     @Test
     void aStartCommandThatFailsFailsTheCreateWithItsOutput() throws IOException {
         String id = newId("tplf");

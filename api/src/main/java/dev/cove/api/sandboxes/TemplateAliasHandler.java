@@ -10,7 +10,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code GET /templates/aliases/{alias}}: 200 {@code TemplateAliasResponse} {@code {"templateID","public"}} for a
- * template Cove can start (a recipe's name is its id; a built template's id is its own; every key may use it), else 404 {@code template '<x>' not found}
+ * template Cove can start (a recipe's name is its id; a built template's id is its own; every key may use it), else
+ * 404 {@code template '<x>' not found}
  * as E2B says it; {@code Template.exists} reads the status.
  */
 public final class TemplateAliasHandler implements Handler {

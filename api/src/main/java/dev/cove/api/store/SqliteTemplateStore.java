@@ -16,7 +16,7 @@ public final class SqliteTemplateStore implements TemplateStore {
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
     private static final String T_COLUMNS = "id, name, created_at, updated_at, cpu_count, memory_mb, ready_build_id";
     private static final String B_COLUMNS = "id, template_id, status, created_at, updated_at, finished_at, tags, image, "
-            + "reason, logs";
+            + "reason, logs, made_layers";
 
     private final DataSource dataSource;
 
@@ -74,7 +74,7 @@ public final class SqliteTemplateStore implements TemplateStore {
     @Override
     public void insertBuild(BuildRecord b) {
         Sql.update(dataSource, "save build " + b.id(),
-                "INSERT INTO template_builds (" + B_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)", ps -> {
+                "INSERT INTO template_builds (" + B_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)", ps -> {
                     ps.setString(1, b.id());
                     ps.setString(2, b.templateId());
                     ps.setString(3, b.status());
@@ -85,6 +85,7 @@ public final class SqliteTemplateStore implements TemplateStore {
                     ps.setString(8, b.image());
                     ps.setString(9, b.reason());
                     ps.setString(10, b.logs() == null ? "[]" : b.logs());
+                    ps.setString(11, Json.string(b.madeLayers()));
                 });
     }
 
@@ -111,17 +112,19 @@ public final class SqliteTemplateStore implements TemplateStore {
     }
 
     @Override
-    public void finishBuild(String buildId, String status, Instant at, String image, String reason, String logs) {
+    public void finishBuild(String buildId, String status, Instant at, String image, String reason, String logs,
+                            List<String> madeLayers) {
         Sql.update(dataSource, "end build " + buildId,
-                "UPDATE template_builds SET status = ?, updated_at = ?, finished_at = ?, image = ?, reason = ?, logs = ?"
-                        + " WHERE id = ?", ps -> {
+                "UPDATE template_builds SET status = ?, updated_at = ?, finished_at = ?, image = ?, reason = ?, logs = ?,"
+                        + " made_layers = ? WHERE id = ?", ps -> {
                     ps.setString(1, status);
                     Sql.setInstant(ps, 2, at);
                     Sql.setInstant(ps, 3, at);
                     ps.setString(4, image);
                     ps.setString(5, reason);
                     ps.setString(6, logs == null ? "[]" : logs);
-                    ps.setString(7, buildId);
+                    ps.setString(7, Json.string(madeLayers == null ? List.of() : madeLayers));
+                    ps.setString(8, buildId);
                 });
     }
 
@@ -139,14 +142,17 @@ public final class SqliteTemplateStore implements TemplateStore {
     }
 
     private static BuildRecord build(ResultSet rs) throws SQLException {
-        List<String> tags;
-        try {
-            tags = Json.MAPPER.readValue(rs.getString("tags"), STRINGS);
-        } catch (IOException e) {
-            tags = List.of();
-        }
         return new BuildRecord(rs.getString("id"), rs.getString("template_id"), rs.getString("status"),
-                Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at"), tags,
-                rs.getString("image"), rs.getString("reason"), rs.getString("logs"));
+                Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), Sql.instant(rs, "finished_at"),
+                strings(rs.getString("tags")), rs.getString("image"), rs.getString("reason"), rs.getString("logs"),
+                strings(rs.getString("made_layers")));
+    }
+
+    private static List<String> strings(String json) {
+        try {
+            return json == null ? List.of() : Json.MAPPER.readValue(json, STRINGS);
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 }

@@ -28,8 +28,9 @@ public interface TemplateStore {
 
     void markBuilding(String buildId, java.time.Instant at);
 
-    /** Ends a build: {@code ready} with its image, or {@code error} with its reason; its logs with it. */
-    void finishBuild(String buildId, String status, java.time.Instant at, String image, String reason, String logs);
+    /** Ends a build: {@code ready} with its image, or {@code error} with its reason; its logs and made layers with it. */
+    void finishBuild(String buildId, String status, java.time.Instant at, String image, String reason, String logs,
+                     List<String> madeLayers);
 
     /** Builds left {@code waiting} or {@code building} by a previous run (a restart ended them). */
     List<BuildRecord> unfinishedBuilds();

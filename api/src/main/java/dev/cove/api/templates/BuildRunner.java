@@ -37,7 +37,8 @@ import java.util.TreeMap;
  * Otherwise a build sandbox is made from the base and the layers so far (Cove's isolation and egress, like any
  * sandbox), the step runs in it, and what it changed becomes the layer ({@link SandboxRuntime#captureLayer}); the
  * sandbox goes. Build sandboxes trust the host's CA bundle and proxy settings when the operator says so
- * ({@code --sandbox-host-trust builds}); that trust is mounted, not written, so no layer keeps it. A forced step ({@code skipCache}, {@code force}) gets a key of its own build, so it and every step
+ * ({@code --sandbox-host-trust builds}); that trust is mounted, not written, so no layer keeps it. A forced step
+ * ({@code skipCache}, {@code force}) gets a key of its own build, so it and every step
  * after it run again. {@code ENV} and {@code USER} change only the state (and so the keys of later steps).
  */
 final class BuildRunner {
@@ -75,7 +76,8 @@ final class BuildRunner {
      * which Debian's Python refuses (PEP 668) unless told the system's packages may be changed.
      */
     private static final Map<String, String> RUN_ENV = Map.of("PIP_BREAK_SYSTEM_PACKAGES", "1");
-    private static final String WORKDIR_SCRIPT = "[ -d \"$COVE_DIR\" ] || { mkdir -p \"$COVE_DIR\" && chown \"$COVE_OWNER:\" \"$COVE_DIR\"; }";
+    private static final String WORKDIR_SCRIPT =
+            "[ -d \"$COVE_DIR\" ] || { mkdir -p \"$COVE_DIR\" && chown \"$COVE_OWNER:\" \"$COVE_DIR\"; }";
 
     /** Why a build failed: the step ({@code base}, a number, {@code finalize}) and what to tell the user. */
     static final class Failure extends RuntimeException {
@@ -120,6 +122,8 @@ final class BuildRunner {
     private String base, user, workdir, parent;
     private boolean forced;
     int cached, ran;
+    /** The layers this build made (for a template's delete to free, even when the build failed). */
+    final List<String> made = java.util.Collections.synchronizedList(new ArrayList<>());
 
     BuildRunner(SandboxRuntime runtime, Path uploads, BuildLog log, String buildId, int cpuCount, int memoryMB,
                 boolean trustHost) {
@@ -151,7 +155,8 @@ final class BuildRunner {
             String head = "[" + step.number() + "/" + total + "] " + step.describe();
             switch (step.type()) {
                 case "ENV" -> {
-                    if (step.args().size() % 2 != 0) throw new Failure(n, "step " + n + " (ENV) has an odd number of arguments");
+                    if (step.args().size() % 2 != 0)
+                        throw new Failure(n, "step " + n + " (ENV) has an odd number of arguments");
                     for (int i = 0; i + 1 < step.args().size(); i += 2) env.put(step.args().get(i), step.args().get(i + 1));
                     log.info(n, head);
                 }
@@ -174,6 +179,10 @@ final class BuildRunner {
     }
 
     private void layerStep(BuildSpec.Step step, String n, String head) {
+        if (layers.size() >= SandboxSpec.MAX_LAYERS)
+            throw new Failure(n, "step " + n + " (" + step.describe() + "): a template may stack at most "
+                    + SandboxSpec.MAX_LAYERS + " layers (one per RUN, COPY or WORKDIR, and those of the template it starts"
+                    + " from); join RUN steps with && to use fewer");
         if (step.type().equals("WORKDIR")) workdir = absolute(step.arg(0));
         String key = key(step);
         LayerInfo existing = runtime.layer(key);
@@ -191,6 +200,7 @@ final class BuildRunner {
                             null, head);
                 }
                 runtime.captureLayer(sid, key, parent, step.describe());
+                made.add(key);
             });
             log.info(n, String.format("[%d] done in %.1f s", step.number(), (System.nanoTime() - t0) / 1e9));
             ran++;
@@ -350,7 +360,8 @@ final class BuildRunner {
     private String key(BuildSpec.Step step) {
         StringBuilder b = new StringBuilder("cove-step-v1\n");
         // on the base itself: its revision, so a rebuilt base recipe never gets layers made on the old one
-        b.append(parent == null ? "base:" + runtime.templateRevision(base) : parent).append('\n').append(step.type()).append('\n');
+        b.append(parent == null ? "base:" + runtime.templateRevision(base) : parent).append('\n');
+        b.append(step.type()).append('\n');
         for (String a : step.args()) b.append(a).append('\0');
         b.append('\n').append(step.filesHash()).append('\n').append(user).append('\n').append(workdir).append('\n');
         new TreeMap<>(env).forEach((k, v) -> b.append(k).append('=').append(v).append('\0'));

@@ -28,11 +28,13 @@ record BuildSpec(String fromImage, String fromTemplate, String startCmd, String 
             return switch (type) {
                 case "ENV" -> {
                     StringBuilder b = new StringBuilder("ENV");
-                    for (int i = 0; i + 1 < args.size(); i += 2) b.append(' ').append(args.get(i)).append('=').append(args.get(i + 1));
+                    for (int i = 0; i + 1 < args.size(); i += 2)
+                        b.append(' ').append(args.get(i)).append('=').append(args.get(i + 1));
                     yield b.toString();
                 }
                 case "COPY" -> "COPY " + arg(0) + " " + arg(1);
-                default -> type + " " + String.join(" ", type.equals("RUN") ? args.subList(0, Math.min(1, args.size())) : args);
+                case "RUN" -> "RUN " + arg(0);
+                default -> type + " " + String.join(" ", args);
             };
         }
     }

@@ -81,7 +81,7 @@ public final class TemplateService implements TemplateCatalog {
             BuildLog log = new BuildLog();
             log.error("finalize", "the server restarted during this build; build again");
             store.finishBuild(b.id(), "error", clock.instant(), null,
-                    reason("the server restarted during this build; build again", null), log.json());
+                    reason("the server restarted during this build; build again", null), log.json(), List.of());
         }
         sandboxes.templates(this);
     }
@@ -115,7 +115,7 @@ public final class TemplateService implements TemplateCatalog {
         int mem = memoryMB != null && memoryMB > 0 ? memoryMB : sandboxes.config().memoryMB();
         TemplateRecord t = store.insertOrGet(new TemplateRecord(newTemplateId(), name, now, now, cpu, mem, null));
         BuildRecord b = new BuildRecord(UUID.randomUUID().toString(), t.id(), "waiting", now, now, null, allTags, null,
-                null, "[]");
+                null, "[]", List.of());
         store.insertBuild(b);
         return new Requested(t, b);
     }
@@ -127,7 +127,8 @@ public final class TemplateService implements TemplateCatalog {
                 .orElseThrow(() -> CoveException.notFound("build_not_found", "build '" + buildId + "' of template '"
                         + templateId + "' not found"));
         if (!b.status().equals("waiting"))
-            throw new CoveException(409, "build_started", "build '" + buildId + "' was started already (" + b.status() + ")");
+            throw new CoveException(409, "build_started",
+                    "build '" + buildId + "' was started already (" + b.status() + ")");
         BuildLog log = new BuildLog();
         if (running.putIfAbsent(buildId, log) != null)
             throw new CoveException(409, "build_started", "build '" + buildId + "' was started already");
@@ -138,6 +139,8 @@ public final class TemplateService implements TemplateCatalog {
     private void execute(TemplateRecord t, String buildId, BuildSpec spec, BuildLog log) {
         long t0 = System.nanoTime();
         String image = null, reason = null;
+        BuildRunner runner = new BuildRunner(runtime, uploads, log, buildId, t.cpuCount(), t.memoryMB(),
+                sandboxes.config().hostTrust().builds());
         try {
             if (!slots.tryAcquire()) {
                 log.info("base", "waiting for one of the " + PARALLEL_BUILDS + " builds running on this node to end");
@@ -145,8 +148,6 @@ public final class TemplateService implements TemplateCatalog {
             }
             try {
                 BuildRunner.Start start = resolveStart(spec, log);
-                BuildRunner runner = new BuildRunner(runtime, uploads, log, buildId, t.cpuCount(), t.memoryMB(),
-                        sandboxes.config().hostTrust().builds());
                 BuiltImage built = runner.run(spec, start);
                 image = built.json();
                 log.info("finalize", String.format("build ready in %.1f s: %d steps run, %d from the cache, %d layers",
@@ -166,7 +167,8 @@ public final class TemplateService implements TemplateCatalog {
         }
         Instant now = clock.instant();
         try {
-            store.finishBuild(buildId, image != null ? "ready" : "error", now, image, reason, log.json());
+            store.finishBuild(buildId, image != null ? "ready" : "error", now, image, reason, log.json(),
+                    List.copyOf(runner.made));
             if (image != null) store.setReadyBuild(t.id(), buildId, now);
         } finally {
             running.remove(buildId);
@@ -233,7 +235,7 @@ public final class TemplateService implements TemplateCatalog {
 
     private static BuildRecord withStatus(BuildRecord b, String status) {
         return new BuildRecord(b.id(), b.templateId(), status, b.createdAt(), b.updatedAt(), b.finishedAt(), b.tags(),
-                b.image(), b.reason(), b.logs());
+                b.image(), b.reason(), b.logs(), b.madeLayers());
     }
 
     // ------------------------------------------------------------------------------------------ uploads
@@ -321,10 +323,15 @@ public final class TemplateService implements TemplateCatalog {
         for (BuildRecord b : store.builds(t.id()))
             if (running.containsKey(b.id()))
                 throw new CoveException(409, "template_in_use", "template '" + t.name() + "' has a build running");
+        // what its builds stacked or made, but no other template's build stacks (a layer another one made from the
+        // cache is that one's too)
         Set<String> mine = new HashSet<>(), others = new HashSet<>();
         for (TemplateRecord o : store.list())
-            for (BuildRecord b : store.builds(o.id()))
-                if (b.image() != null) (o.id().equals(t.id()) ? mine : others).addAll(BuiltImage.parse(b.image()).layers());
+            for (BuildRecord b : store.builds(o.id())) {
+                Set<String> into = o.id().equals(t.id()) ? mine : others;
+                if (b.image() != null) into.addAll(BuiltImage.parse(b.image()).layers());
+                if (into == mine) into.addAll(b.madeLayers());
+            }
         store.delete(t.id());
         mine.removeAll(others);
         for (String key : mine) {

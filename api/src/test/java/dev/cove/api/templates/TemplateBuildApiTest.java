@@ -34,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * input answers with a sentence; an upload link takes the tar once with its token and then says the context is
  * present; a build's steps (ENV, COPY of the uploaded tar, WORKDIR, RUN as user) make a template that sandboxes are
  * created from by name and by id, with its files and env and its start command ready; it survives a restart of the
- * control plane; unsupported steps and unreadable images fail the build at their step; deleting is refused while a sandbox uses
- * the template.
+ * control plane; unsupported steps and unreadable images fail the build at their step; deleting is refused while a
+ * sandbox uses the template.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -170,7 +170,7 @@ class TemplateBuildApiTest {
         assertThat(got.json().get("templateID").asText()).isEqualTo(templateId);
         assertThat(got.json().get("builds")).hasSize(2);
         assertThat(got.json().get("layersBytes").asLong()).isPositive();
-        String id = api.create("{\"templateID\":\"" + name + "\"}").get("sandboxID").asText();
+        String id = api.create("{\"templateID\":\"" + name + "\",\"timeout\":600}").get("sandboxID").asText();
         assertThat(exec(id, "cat /srv/site/made.txt")).isEqualTo("hi there from user in /srv/site");
     }
 
@@ -191,6 +191,14 @@ class TemplateBuildApiTest {
         JsonNode image = waitForBuild(b2);
         assertThat(image.get("reason").get("step").asText()).isEqualTo("base");
         assertThat(image.get("reason").get("message").asText()).contains("127.0.0.1:1/none/here:1", "registry '127.0.0.1:1'");
+        // more file-changing steps than one sandbox can stack: refused at the first one too many, with what to do
+        StringBuilder many = new StringBuilder("{\"fromImage\":\"e2bdev/base\",\"steps\":[");
+        for (int i = 0; i < 41; i++) many.append(i == 0 ? "" : ",").append("{\"type\":\"RUN\",\"args\":[\"echo ").append(i).append(" > /tmp/").append(i).append("\"]}");
+        String b3 = api.post("/v3/templates", "{\"name\":\"" + name + "\"}").json().get("buildID").asText();
+        api.post("/v2/templates/" + templateId + "/builds/" + b3, many.append("]}").toString());
+        JsonNode tooMany = waitForBuild(b3);
+        assertThat(tooMany.get("reason").get("step").asText()).isEqualTo("41");
+        assertThat(tooMany.get("reason").get("message").asText()).contains("at most 40 layers", "&&");
         // the template still starts from its last ready build
         assertThat(api.get("/templates/aliases/" + name).status()).isEqualTo(200);
         assertThat(api.post("/v2/templates/" + templateId + "/builds/" + b2, "{\"steps\":[]}").status())

@@ -24,6 +24,13 @@ import java.util.Map;
 public record SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
                           Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers,
                           StartCommand start, boolean trustHost) {
+    /**
+     * The most layers one sandbox stacks: mount(2) takes a page of options, and the overlay lists every lower
+     * directory there. Far more than a template's file-changing steps usually are; measured creates show no cost per
+     * layer below it (bench/template-build.sh), so Cove stacks rather than flattens.
+     */
+    public static final int MAX_LAYERS = 40;
+
     public SandboxSpec {
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
         egress = egress == null ? EgressPolicy.OPEN : egress;
@@ -34,6 +41,12 @@ public record SandboxSpec(String id, String template, int cpuCount, int memoryMB
     public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
                        Map<String, String> envVars, EgressPolicy egress, int diskSizeMB) {
         this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, List.of(), null, false);
+    }
+
+    /** Layers over the template (the shape of the layers foundation commit; others build on it). */
+    public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
+                       Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers) {
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, null, false);
     }
 
     /** Layers and a start command, trusting only what the template trusts. */

@@ -1,5 +1,7 @@
 package dev.cove.runtime.layers;
 
+import dev.cove.core.runtime.SandboxSpec;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +12,8 @@ import java.util.List;
  * options, which bounds how many layers one stack may have ({@link #MAX_LAYERS}).
  */
 public record LayerStack(Path base, List<Layer> layers) {
-    /** Far below what a page of mount options holds with Cove's paths; a deeper stack is flattened by its builder. */
-    public static final int MAX_LAYERS = 40;
+    /** Far below what a page of mount options holds with Cove's paths ({@link SandboxSpec#MAX_LAYERS}). */
+    public static final int MAX_LAYERS = SandboxSpec.MAX_LAYERS;
 
     public LayerStack {
         layers = List.copyOf(layers);
