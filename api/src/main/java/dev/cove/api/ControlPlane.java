@@ -2,6 +2,9 @@ package dev.cove.api;
 
 import dev.cove.api.auth.ApiKeys;
 import dev.cove.api.auth.KeyRoutes;
+import dev.cove.api.cluster.Cluster;
+import dev.cove.api.cluster.ClusterConfig;
+import dev.cove.api.cluster.NodeForwarding;
 import dev.cove.api.envd.AgentRoutes;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
@@ -15,7 +18,7 @@ import dev.cove.api.ports.EdgeProbe;
 import dev.cove.api.ports.PortRoutes;
 import dev.cove.api.ports.PortsService;
 import dev.cove.api.sandboxes.SandboxRoutes;
-import dev.cove.api.store.SqliteSandboxStore;
+import dev.cove.api.store.JdbcSandboxStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.PortAccessAudit;
 import dev.cove.core.routing.LinkTokens;
@@ -58,16 +61,18 @@ public final class ControlPlane implements AutoCloseable {
     static final long MAX_PAYLOAD_BYTES = -1;
 
     private final ApiConfig config;
-    private final SqliteSandboxStore store;
+    private final JdbcSandboxStore store;
     private final SandboxService sandboxes;
     private final String apiKey;
     private final WebServer server;
     private final AgentRoutes envd;
     private final PortAccessAuditLog accessAudit;
     private final AtomicReference<EdgeProbe> edgeProbe;
+    private final Cluster cluster;
 
-    private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, String apiKey,
-                         WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit, AtomicReference<EdgeProbe> edgeProbe) {
+    private ControlPlane(ApiConfig config, JdbcSandboxStore store, SandboxService sandboxes, String apiKey,
+                         WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit, AtomicReference<EdgeProbe> edgeProbe,
+                         Cluster cluster) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
@@ -76,6 +81,7 @@ public final class ControlPlane implements AutoCloseable {
         this.envd = envd;
         this.accessAudit = accessAudit;
         this.edgeProbe = edgeProbe;
+        this.cluster = cluster;
     }
 
     /**
@@ -84,21 +90,39 @@ public final class ControlPlane implements AutoCloseable {
      * The runtime stays the caller's: {@link #close()} does not close it.
      */
     public static ControlPlane start(ApiConfig config, SandboxRuntime runtime) {
+        return start(config, runtime, null);
+    }
+
+    /**
+     * As {@link #start(ApiConfig, SandboxRuntime)}, as a node of a cluster when {@code clusterConfig} is given: the
+     * catalog is the cluster's PostgreSQL, the node joins before it recovers its own sandboxes, follows the others'
+     * and forwards calls about them (see {@link dev.cove.api.cluster}).
+     */
+    public static ControlPlane start(ApiConfig config, SandboxRuntime runtime, ClusterConfig clusterConfig) {
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
         }
         String apiKey = ApiKeys.resolve(config);
-        SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
+        JdbcSandboxStore store = clusterConfig == null ? JdbcSandboxStore.openSqlite(config.dataDir().resolve("cove.db"))
+                : JdbcSandboxStore.openPostgres(clusterConfig.store(), clusterConfig.node());
         SandboxService sandboxes = null;
         PortAccessAuditLog accessAudit = null;
+        Cluster cluster = null;
         try {
             ApiKeys keys = ApiKeys.bootstrap(store, apiKey);
             PortAccessService portAccess = new PortAccessService(config, store.portAccess(),
                     new LinkTokens(LinkSecret.loadOrCreate(config.dataDir())));
             sandboxes = new SandboxService(config, store, portAccess, runtime, Clock.systemUTC());
+            if (clusterConfig != null) {
+                cluster = new Cluster(clusterConfig, store, sandboxes, Clock.systemUTC());
+                cluster.register(); // a fresh lease before recovery, so the leader leaves this node's sandboxes be
+            }
             sandboxes.start();
+            if (cluster != null) cluster.start();
+            NodeForwarding forwarding = cluster == null ? null
+                    : new NodeForwarding(clusterConfig.node(), config.domain(), store, cluster.rows(), Clock.systemUTC());
             SandboxService service = sandboxes;
             AgentRoutes envd = new AgentRoutes(service, runtime);
             accessAudit = new PortAccessAuditLog(store.portAccess(), Clock.systemUTC());
@@ -115,12 +139,16 @@ public final class ControlPlane implements AutoCloseable {
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new PassThroughGzip()))
-                    .routing(r -> routing(r, envd, service, ports, keys))
+                    .routing(r -> {
+                        if (forwarding != null) r.addFilter(forwarding);
+                        routing(r, envd, service, ports, keys);
+                    })
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
-            return new ControlPlane(config, store, sandboxes, apiKey, server, envd, accessAudit, edgeProbe);
+            return new ControlPlane(config, store, sandboxes, apiKey, server, envd, accessAudit, edgeProbe, cluster);
         } catch (RuntimeException e) {
+            if (cluster != null) cluster.close();
             if (accessAudit != null) accessAudit.close();
             if (sandboxes != null) sandboxes.close();
             store.close();
@@ -190,6 +218,7 @@ public final class ControlPlane implements AutoCloseable {
         } finally {
             envd.close();
             accessAudit.close();
+            if (cluster != null) cluster.close();
             sandboxes.close();
             store.close();
         }

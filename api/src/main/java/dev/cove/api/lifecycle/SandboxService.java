@@ -113,7 +113,8 @@ public final class SandboxService implements AutoCloseable {
                 SandboxState.STARTING, req.metadata(), req.envVars(), cpuCount, memoryMB,
                 diskSizeMB, requestedAt, requestedAt.plus(req.timeout()),
                 req.secure() ? newToken() : null, portAccess.needsToken(req) ? newToken() : null,
-                req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null);
+                req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null,
+                store.node());
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
@@ -473,7 +474,7 @@ public final class SandboxService implements AutoCloseable {
      * tombstones; tombstones are loaded into the route table.
      */
     void recover() {
-        List<SandboxRecord> open = store.findByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING,
+        List<SandboxRecord> open = store.findOwnByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING,
                 SandboxState.PAUSED));
         Set<String> keep = open.stream().filter(r -> r.state().isLive())
                 .map(SandboxRecord::id).collect(Collectors.toUnmodifiableSet());
@@ -512,6 +513,53 @@ public final class SandboxService implements AutoCloseable {
         List<SandboxRecord> tombstones = store.findByStates(EnumSet.of(SandboxState.KILLED, SandboxState.EXPIRED));
         for (SandboxRecord t : tombstones) routes.ended(t.id(), t.endedAt(), t.endReason());
         LOG.info("Recovered {} running and {} paused sandbox(es), {} tombstone(s)", resumed, paused, tombstones.size());
+    }
+
+    // ---------------------------------------------------------------------------------------------- cluster
+
+    /** Told the id of every sandbox whose route this node changed (a cluster publishes it to the others). */
+    public void onRouteChange(Consumer<String> listener) { routes.onChange(listener); }
+
+    /** The node this service's sandboxes run on, or null on a single host. */
+    public String node() { return store.node(); }
+
+    /**
+     * A change followed from the cluster's feed (or a full reload): another node's sandbox is routed to that node's
+     * edge ({@code owner}) or remembered as ended. A sandbox of this node's that the catalog says ended although
+     * it still runs here (declared lost while this node was cut off, or ended by another node) is destroyed: no
+     * sandbox the catalog gave up may keep serving.
+     */
+    public void follow(String id, SandboxRecord row, java.net.InetSocketAddress owner) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            if (row == null) {
+                routes.remove(id);
+                return;
+            }
+            boolean mine = row.node() != null && row.node().equals(store.node());
+            if (mine) {
+                if (row.state().isEnded()) {
+                    dev.cove.core.routing.SandboxRoute local = routes.lookup(id);
+                    if (local != null && local.state() != dev.cove.core.routing.SandboxRoute.State.ENDED) {
+                        onStopping.accept(id);
+                        destroyQuietly(id);
+                        reaper.cancel(id);
+                        LOG.warn("Sandbox {} ended in the catalog ({}) while this node held it; destroyed it", id, row.endReason());
+                    }
+                    routes.followEnded(id, row.endedAt(), row.endReason());
+                }
+                return;
+            }
+            if (row.state().isEnded()) {
+                routes.followEnded(id, row.endedAt(), row.endReason());
+            } else if (owner != null) {
+                routes.followElsewhere(id, row.state() == SandboxState.PAUSED
+                        ? dev.cove.core.routing.SandboxRoute.State.PAUSED : dev.cove.core.routing.SandboxRoute.State.RUNNING, owner);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Deletes tombstones older than the retention period (store and route table). */

@@ -61,6 +61,18 @@ final class RouteDispatch {
                 exchange.sandbox(wake.sandbox().sandboxId(), wake.sandbox().port());
                 holdUntilAwake(request, wake);
             }
+            case Router.Forward forward -> {
+                exchange.sandbox(forward.sandbox().sandboxId(), forward.sandbox().port());
+                exchange.target = "node";
+                String upgrade = !client.http2 ? ProxyHeaders.requestedUpgrade(request) : null;
+                // the owner's edge checks the client's own credentials: keep them, as the owner must see the request
+                ProxyHeaders.prepareRequest(request, null, client.ip(), secure, client.localPort(), false);
+                if (upgrade != null) {
+                    ProxyHeaders.setUpgrade(request.headers(), upgrade);
+                    exchange.upgrade = upgrade;
+                }
+                upstream.ensure(forward.dialer(), null, false);
+            }
             case Router.Proxy proxy -> {
                 if (proxy.sandbox() != null) exchange.sandbox(proxy.sandbox().sandboxId(), proxy.sandbox().port());
                 if (proxy.access() != null) exchange.access(proxy.access().via(), proxy.access().linkId());
