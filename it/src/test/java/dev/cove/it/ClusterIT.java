@@ -47,6 +47,8 @@ class ClusterIT {
     static PostgresServer pg;
     static final CoveServerProcess[] nodes = new CoveServerProcess[3];
     static final Path[] dataDirs = new Path[3];
+    /** Nodes a test killed and has not started again. */
+    static final boolean[] crashed = new boolean[3];
     /** sandbox id → node name, for the sandboxes made by {@link #createsSpreadOverTheNodes()}. */
     static final Map<String, String> placed = new HashMap<>();
 
@@ -65,49 +67,57 @@ class ClusterIT {
                 "--node-name", "n" + (i + 1), "--default-pids", "128", "--default-memory-mb", "256");
     }
 
+    /**
+     * Kills what is left through the nodes (a node that a failed test left dead is started again first: its recovery
+     * destroys what the catalog ended), stops them, checks that nothing of any sandbox is left, stops PostgreSQL.
+     */
     @AfterAll
     static void stopCluster() throws Exception {
-        List<AssertionError> leaks = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            if (nodes[i] == null) continue;
-            try {
-                if (i == 0 || i == 1) {
+        List<Throwable> failures = new ArrayList<>();
+        try {
+            if (pg != null && !pg.running()) pg.start();
+            for (int i = 0; i < 3; i++) {
+                if (nodes[i] != null && crashed[i]) {
+                    nodes[i] = node(i).start();
+                    crashed[i] = false;
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                if (nodes[i] == null) continue;
+                try {
                     for (JsonNode s : json(nodes[i].api("GET", "/v2/sandboxes", null))) {
                         nodes[i].api("DELETE", "/sandboxes/" + s.get("sandboxID").asText(), null);
                     }
+                } catch (Exception e) {
+                    failures.add(e); // the leak check below tells what stayed
                 }
-            } catch (Exception e) {
-                // the leak check below tells
             }
-        }
-        Path logs = Files.createDirectories(Path.of("target", "cluster-it-logs"));
-        for (int i = 0; i < 3; i++) {
-            if (nodes[i] == null) continue;
-            nodes[i].close();
-            Files.writeString(logs.resolve("n" + (i + 1) + ".log"), nodes[i].logText()); // kept for a failure's story
-        }
-        for (int i = 0; i < 3; i++) {
-            if (dataDirs[i] == null) continue;
-            try {
-                assertThat(HostResources.allLeftovers(PREFIXES[i], dataDirs[i])).as("nothing outlives node " + (i + 1)).isEmpty();
-            } catch (AssertionError e) {
-                leaks.add(e);
-            }
-            HostResources.removeEmptyCgroupParents(PREFIXES[i]);
-            HostResources.deleteTree(dataDirs[i]);
-        }
-        if (pg != null) {
-            String log = pg.serverLog();
-            pg.close();
-            assertThat(log).as("the database never saw the password in a statement").doesNotContain(PostgresServer.PASSWORD);
-        }
-        if (!leaks.isEmpty()) throw leaks.getFirst();
-        for (int i = 0; i < 3; i++) {
-            if (nodes[i] != null) {
+            Path logs = Files.createDirectories(Path.of("target", "cluster-it-logs"));
+            for (int i = 0; i < 3; i++) {
+                if (nodes[i] == null) continue;
+                nodes[i].close();
+                Files.writeString(logs.resolve("n" + (i + 1) + ".log"), nodes[i].logText()); // a failure's story
                 assertThat(nodes[i].logText()).as("node log").doesNotContain(PostgresServer.PASSWORD)
                         .doesNotContain("pw-Secret%2F42");
             }
+            for (int i = 0; i < 3; i++) {
+                if (dataDirs[i] == null) continue;
+                try {
+                    assertThat(HostResources.allLeftovers(PREFIXES[i], dataDirs[i])).as("nothing outlives node " + (i + 1)).isEmpty();
+                    HostResources.removeEmptyCgroupParents(PREFIXES[i]);
+                    HostResources.deleteTree(dataDirs[i]);
+                } catch (AssertionError | RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+        } finally {
+            if (pg != null) {
+                String log = pg.serverLog();
+                pg.close();
+                assertThat(log).as("the database never saw the password in a statement").doesNotContain(PostgresServer.PASSWORD);
+            }
         }
+        if (!failures.isEmpty()) throw new AssertionError("cluster teardown: " + failures, failures.getFirst());
     }
 
     @Test
@@ -168,6 +178,13 @@ class ClusterIT {
 
     @Test
     @Order(4)
+    void theOfficialE2bSdkThroughNodeOneWorksOnASandboxOfNodeThree() throws Exception {
+        String out = e2b(0, onNode("n3").getFirst(), "running");
+        assertThat(out).contains("e2b 2.51.0: commands, files and https://8100-").contains("e2b 2.45.0: commands, files");
+    }
+
+    @Test
+    @Order(5)
     void exposeAndRevokeThroughNodeTwoHoldOnNodeOne() throws Exception {
         String id = onNode("n3").getFirst();
         String host = "8000-" + id + "." + CoveServerProcess.DOMAIN;
@@ -180,7 +197,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aKillThroughAnotherNodeEndsTheSandboxEverywhere() throws Exception {
         String id = onNode("n2").getFirst();
         HttpResponse<String> r = nodes[0].api("DELETE", "/sandboxes/" + id, null);
@@ -195,10 +212,11 @@ class ClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aNodeKilledHasItsSandboxesAnswerNodeLostEverywhereThenDestroysThemWhenBack() throws Exception {
         List<String> onThree = onNode("n3");
         nodes[2].crash();
+        crashed[2] = true;
         long killed = System.nanoTime();
         for (int i : new int[]{0, 1}) {
             int port = nodes[i].httpPort;
@@ -210,6 +228,7 @@ class ClusterIT {
         }
         double seconds = (System.nanoTime() - killed) / 1e9;
         assertThat(seconds).as("lease (6 s) + the leader's sweep, well within 10 s").isLessThan(10.0);
+        assertThat(e2b(1, onThree.getFirst(), "lost")).contains("e2b 2.51.0: node_lost seen");
         for (String id : onThree) {
             JsonNode listed = json(nodes[0].api("GET", "/v2/sandboxes?metadata=suite%3Dcluster", null));
             assertThat(listed.findValuesAsText("sandboxID")).doesNotContain(id);
@@ -218,6 +237,7 @@ class ClusterIT {
         // the sandboxes still run on the machine until their node comes back: then it destroys them
         assertThat(HostResources.netns(PREFIXES[2])).isNotEmpty();
         nodes[2] = node(2).start();
+        crashed[2] = false;
         for (String id : onThree) {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     assertThat(HostResources.leftoversOf(PREFIXES[2], dataDirs[2], id)).as("%s destroyed", id).isEmpty());
@@ -226,7 +246,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void withTheDatabaseAwaySandboxesKeepServingAndTheApiSays503ThenRecovers() throws Exception {
         String id = onNode("n1").getFirst();
         Sandbox.connect(id, sdkVia(0)).commands().start("python3 -m http.server 8000 --directory /tmp");
@@ -255,6 +275,33 @@ class ClusterIT {
         JsonNode listed = json(nodes[2].api("GET", "/v2/sandboxes?metadata=suite%3Dcluster", null));
         assertThat(listed.findValuesAsText("sandboxID")).containsExactlyInAnyOrderElementsOf(placed.keySet());
         assertThat(get(nodes[2].httpPort, host, "/")).startsWith("HTTP/1.1 200");
+    }
+
+    /**
+     * Runs {@code it/compat/cluster/across-nodes.mjs}: the official e2b SDK (both versions) configured for node
+     * {@code i} as a user would, on sandbox {@code id}. Returns its output; fails the test when it fails.
+     */
+    private static String e2b(int i, String id, String expect) throws Exception {
+        Path compat = Path.of("compat").toAbsolutePath();
+        if (!Files.exists(compat.resolve("node_modules/e2b"))) {
+            // the same install it/compat/run.sh makes (the SDK versions of package-lock.json)
+            Process npm = new ProcessBuilder("npm", "ci", "--silent", "--no-progress").directory(compat.toFile())
+                    .redirectErrorStream(true).start();
+            String out = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(npm.waitFor()).as("npm ci in it/compat: " + out).isZero();
+        }
+        ProcessBuilder pb = new ProcessBuilder("node", "cluster/across-nodes.mjs").directory(compat.toFile())
+                .redirectErrorStream(true);
+        pb.environment().put("E2B_DOMAIN", CoveServerProcess.DOMAIN + ":" + nodes[i].httpsPort);
+        pb.environment().put("E2B_API_KEY", CoveServerProcess.API_KEY);
+        pb.environment().put("NODE_EXTRA_CA_CERTS", nodes[i].caCert().toString());
+        pb.environment().put("COVE_SANDBOX_ID", id);
+        pb.environment().put("COVE_EXPECT", expect);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
     }
 
     /** The Java SDK as a user of one node configures it: that node's domain (with its HTTPS port) and CA. */

@@ -75,6 +75,9 @@ public final class PostgresServer implements AutoCloseable {
                 "-m", "fast", "-w", "stop"));
     }
 
+    /** Whether the server runs (it may have been stopped by {@link #stop()}). */
+    public boolean running() { return Files.exists(dir.resolve("data/postmaster.pid")); }
+
     public int port() { return port; }
 
     /** The value of {@code cove server --store}. */
@@ -95,7 +98,7 @@ public final class PostgresServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            if (Files.exists(dir.resolve("data/postmaster.pid"))) stop();
+            if (running()) stop();
         } finally {
             try (Stream<Path> all = Files.walk(dir)) {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
