@@ -196,6 +196,11 @@ public final class ControlPlane implements AutoCloseable {
      */
     public void edgeReady(InetSocketAddress address, Path caCert) { edgeProbe.set(new EdgeProbe(address, caCert)); }
 
+    /** The cluster's rows (TLS authority, nodes), or empty on a single host. */
+    public java.util.Optional<dev.cove.api.store.ClusterStore> clusterStore() {
+        return cluster == null ? java.util.Optional.empty() : java.util.Optional.of(cluster.rows());
+    }
+
     /** Port of the API on 127.0.0.1. */
     public int port() { return server.port(); }
 

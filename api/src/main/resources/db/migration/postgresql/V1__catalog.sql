@@ -108,3 +108,12 @@ CREATE TABLE changes (
     node       TEXT    NOT NULL,   -- who made the change
     at         BIGINT  NOT NULL
 );
+
+-- The cluster's TLS authority: the first node to start offers its local CA, every node then uses the stored one, so
+-- a client trusting ca.crt reaches any node. The key is as secret as the database: keep access to it narrow.
+CREATE TABLE cluster_ca (
+    id          INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    certificate TEXT    NOT NULL,   -- PEM
+    private_key TEXT    NOT NULL,   -- PEM (PKCS#8)
+    created_at  BIGINT  NOT NULL
+);

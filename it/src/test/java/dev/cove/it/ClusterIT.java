@@ -157,6 +157,21 @@ class ClusterIT {
     }
 
     @Test
+    @Order(2)
+    void oneTlsAuthorityServesEveryNode() throws Exception {
+        String ca = Files.readString(nodes[0].caCert());
+        for (CoveServerProcess n : nodes) assertThat(Files.readString(n.caCert())).isEqualTo(ca);
+        // a client trusting node 1's ca.crt reaches node 2 and node 3 over HTTPS
+        java.net.http.HttpClient trustsNodeOne = java.net.http.HttpClient.newBuilder().sslContext(nodes[0].trustCoveCa())
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        for (int i : new int[]{1, 2}) {
+            HttpResponse<String> r = trustsNodeOne.send(java.net.http.HttpRequest.newBuilder(nodes[i].apiUri("/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     @Order(3)
     void theSdkThroughNodeOneRunsCommandsFilesAndAPortOfASandboxOnNodeThree() throws Exception {
         String id = onNode("n3").getFirst();

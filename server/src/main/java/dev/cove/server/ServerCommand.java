@@ -230,6 +230,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         EdgeServer edge;
         try {
+            if (controlPlane.clusterStore().isPresent()) {
+                ClusterTls.share(controlPlane.clusterStore().get(), dataDir.resolve("tls"), domain);
+            }
             edge = new EdgeServer(EdgeConfig.builder(domain, dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), controlPlane.port()))
                     .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort)
                     .transport(edgeTransport).build(), controlPlane.directory())
@@ -241,7 +244,7 @@ final class ServerCommand implements Callable<Integer> {
                     : listenAddresses.getFirst();
             if (edge.httpPort() > 0) controlPlane.edgeReady(new InetSocketAddress(probeAddress, edge.httpPort()), null);
             else controlPlane.edgeReady(new InetSocketAddress(probeAddress, edge.httpsPort()), edge.caCertificate());
-        } catch (IOException e) {
+        } catch (IOException | StoreException e) {
             controlPlane.close();
             runtime.close();
             System.err.println("cove: " + e.getMessage());

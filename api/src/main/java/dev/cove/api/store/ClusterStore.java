@@ -165,6 +165,28 @@ public final class ClusterStore {
                 rs -> rs.getLong(1)).getFirst();
     }
 
+    /** The cluster's TLS authority, as PEM. The key is a secret: never log it. */
+    public record Authority(String certificatePem, String privateKeyPem) {
+        @Override
+        public String toString() { return "Authority[certificate, key hidden]"; }
+    }
+
+    /** The stored authority, if a node offered one yet. */
+    public Optional<Authority> authority() {
+        return Sql.query(dataSource, "read the cluster's TLS authority", "SELECT certificate, private_key FROM cluster_ca WHERE id = 1",
+                ps -> { }, rs -> new Authority(rs.getString(1), rs.getString(2))).stream().findFirst();
+    }
+
+    /** Offers this node's authority; the first offer is kept, later ones do nothing (read {@link #authority()} after). */
+    public void offerAuthority(Authority authority, Instant at) {
+        Sql.update(dataSource, "store the cluster's TLS authority", "INSERT INTO cluster_ca (id, certificate, private_key, "
+                + "created_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING", ps -> {
+            ps.setString(1, authority.certificatePem());
+            ps.setString(2, authority.privateKeyPem());
+            ps.setLong(3, at.toEpochMilli());
+        });
+    }
+
     /** Deletes change rows older than {@code cutoff} (a node that was away longer reloads everything). */
     public int trimChanges(Instant cutoff) {
         return Sql.update(dataSource, "trim the change feed", "DELETE FROM changes WHERE at < ?",
