@@ -7,6 +7,7 @@ import dev.cove.api.store.SandboxState;
 import dev.cove.api.store.SandboxStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
+import dev.cove.core.routing.SandboxRoute;
 import dev.cove.core.runtime.EgressDenial;
 import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.PauseState;
@@ -16,6 +17,7 @@ import dev.cove.core.runtime.SandboxSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -529,33 +531,25 @@ public final class SandboxService implements AutoCloseable {
      * it still runs here (declared lost while this node was cut off, or ended by another node) is destroyed: no
      * sandbox the catalog gave up may keep serving.
      */
-    public void follow(String id, SandboxRecord row, java.net.InetSocketAddress owner) {
+    public void follow(String id, SandboxRecord row, InetSocketAddress owner) {
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
             if (row == null) {
                 routes.remove(id);
-                return;
-            }
-            boolean mine = row.node() != null && row.node().equals(store.node());
-            if (mine) {
-                if (row.state().isEnded()) {
-                    dev.cove.core.routing.SandboxRoute local = routes.lookup(id);
-                    if (local != null && local.state() != dev.cove.core.routing.SandboxRoute.State.ENDED) {
-                        onStopping.accept(id);
-                        destroyQuietly(id);
-                        reaper.cancel(id);
-                        LOG.warn("Sandbox {} ended in the catalog ({}) while this node held it; destroyed it", id, row.endReason());
-                    }
-                    routes.followEnded(id, row.endedAt(), row.endReason());
+            } else if (row.state().isEnded()) {
+                SandboxRoute held = routes.lookup(id);
+                if (store.node() != null && store.node().equals(row.node()) && held != null
+                        && held.owner() == null && held.state() != SandboxRoute.State.ENDED) {
+                    onStopping.accept(id);
+                    destroyQuietly(id);
+                    reaper.cancel(id);
+                    LOG.warn("Sandbox {} ended in the catalog ({}) while this node held it; destroyed it", id, row.endReason());
                 }
-                return;
-            }
-            if (row.state().isEnded()) {
                 routes.followEnded(id, row.endedAt(), row.endReason());
-            } else if (owner != null) {
-                routes.followElsewhere(id, row.state() == SandboxState.PAUSED
-                        ? dev.cove.core.routing.SandboxRoute.State.PAUSED : dev.cove.core.routing.SandboxRoute.State.RUNNING, owner);
+            } else if (owner != null && !row.node().equals(store.node())) {
+                routes.followElsewhere(id, row.state() == SandboxState.PAUSED ? SandboxRoute.State.PAUSED
+                        : SandboxRoute.State.RUNNING, owner);
             }
         } finally {
             lock.unlock();
