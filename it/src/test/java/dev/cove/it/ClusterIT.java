@@ -198,6 +198,51 @@ class ClusterIT {
         assertThat(out).contains("e2b 2.51.0: commands, files and https://8100-").contains("e2b 2.45.0: commands, files");
     }
 
+    /** WebSocket echo and a server-sent event stream of a node-3 sandbox, through node 1's edge (plain and TLS). */
+    @Test
+    @Order(4)
+    void webSocketsAndStreamsCrossNodes() throws Exception {
+        String id = onNode("n3").getFirst();
+        SandboxExec.installTestServer(dataDirs[2], PREFIXES[2], id);
+        SandboxExec.detached(dataDirs[2], PREFIXES[2], id, "python3", "/tmp/server.py", "--port", "9000");
+        SandboxExec.awaitListening(dataDirs[2], PREFIXES[2], id, 9000);
+        java.net.http.HttpClient http1 = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .sslContext(nodes[0].trustCoveCa()).connectTimeout(Duration.ofSeconds(5)).build();
+        String host = "9000-" + id + "." + CoveServerProcess.DOMAIN;
+        for (String uri : List.of("ws://" + host + ":" + nodes[0].httpPort + "/ws", "wss://" + host + ":" + nodes[0].httpsPort + "/ws")) {
+            java.util.concurrent.LinkedBlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = http1.newWebSocketBuilder().buildAsync(java.net.URI.create(uri), new java.net.http.WebSocket.Listener() {
+                final StringBuilder partial = new StringBuilder();
+
+                @Override
+                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                    partial.append(data);
+                    if (last) {
+                        received.add(partial.toString());
+                        partial.setLength(0);
+                    }
+                    w.request(1);
+                    return null;
+                }
+            }).get(20, java.util.concurrent.TimeUnit.SECONDS);
+            for (int i = 0; i < 3; i++) {
+                ws.sendText("across " + i, true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(received.poll(10, java.util.concurrent.TimeUnit.SECONDS)).as(uri).isEqualTo("across " + i);
+            }
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        // five events 300 ms apart arrive as they are sent, not at the end
+        HttpResponse<java.util.stream.Stream<String>> sse = http1.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("https://" + host + ":" + nodes[0].httpsPort + "/sse")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(sse.statusCode()).isEqualTo(200);
+        List<Long> arrivals = new ArrayList<>();
+        long t0 = System.nanoTime();
+        sse.body().filter(l -> l.startsWith("data:")).forEach(l -> arrivals.add((System.nanoTime() - t0) / 1_000_000));
+        assertThat(arrivals).hasSize(5);
+        assertThat(arrivals.getLast() - arrivals.getFirst()).as("streamed, not buffered").isGreaterThan(800);
+    }
+
     @Test
     @Order(5)
     void exposeAndRevokeThroughNodeTwoHoldOnNodeOne() throws Exception {
