@@ -5,6 +5,8 @@ import dev.cove.api.auth.KeyRoutes;
 import dev.cove.api.cluster.Cluster;
 import dev.cove.api.cluster.ClusterConfig;
 import dev.cove.api.cluster.NodeForwarding;
+import dev.cove.api.cluster.NodeRoutes;
+import dev.cove.api.store.ClusterStore;
 import dev.cove.api.envd.AgentRoutes;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
@@ -123,6 +125,7 @@ public final class ControlPlane implements AutoCloseable {
             if (cluster != null) cluster.start();
             NodeForwarding forwarding = cluster == null ? null
                     : new NodeForwarding(clusterConfig.node(), config.domain(), store, cluster.rows(), Clock.systemUTC());
+            ClusterStore clusterRows = cluster == null ? null : cluster.rows();
             SandboxService service = sandboxes;
             AgentRoutes envd = new AgentRoutes(service, runtime);
             accessAudit = new PortAccessAuditLog(store.portAccess(), Clock.systemUTC());
@@ -140,7 +143,10 @@ public final class ControlPlane implements AutoCloseable {
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new PassThroughGzip()))
                     .routing(r -> {
-                        if (forwarding != null) r.addFilter(forwarding);
+                        if (forwarding != null) {
+                            r.addFilter(forwarding);
+                            NodeRoutes.register(r, clusterRows, keys, Clock.systemUTC());
+                        }
                         routing(r, envd, service, ports, keys);
                     })
                     .build()

@@ -172,6 +172,29 @@ class ClusterIT {
     }
 
     @Test
+    @Order(2)
+    void nodesAreListedAndADrainingNodeGetsNoNewSandboxes() throws Exception {
+        JsonNode listed = json(nodes[2].api("GET", "/nodes", null));
+        assertThat(listed.findValuesAsText("name")).containsExactly("n1", "n2", "n3");
+        assertThat(listed.findValuesAsText("state")).containsOnly("live");
+        assertThat(listed.findValues("sandboxes")).extracting(JsonNode::asInt).containsOnly(2);
+        assertThat(nodes[2].api("POST", "/nodes/n2/drain", null).statusCode()).isEqualTo(204);
+        try {
+            for (int k = 0; k < 2; k++) {
+                HttpResponse<String> r = nodes[1].api("POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"timeout\":60}");
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                assertThat(json(r).get("node").asText()).as("not on the draining node").isNotEqualTo("n2");
+                assertThat(nodes[1].api("DELETE", "/sandboxes/" + json(r).get("sandboxID").asText(), null).statusCode()).isEqualTo(204);
+            }
+        } finally {
+            assertThat(nodes[0].api("DELETE", "/nodes/n2/drain", null).statusCode()).isEqualTo(204);
+        }
+        HttpResponse<String> unknown = nodes[0].api("POST", "/nodes/n9/drain", null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("node_not_found");
+    }
+
+    @Test
     @Order(3)
     void theSdkThroughNodeOneRunsCommandsFilesAndAPortOfASandboxOnNodeThree() throws Exception {
         String id = onNode("n3").getFirst();

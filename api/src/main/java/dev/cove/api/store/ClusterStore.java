@@ -75,6 +75,23 @@ public final class ClusterStore {
                 Instant.ofEpochMilli(rs.getLong("expires_at")), rs.getInt("draining") != 0, Sql.instant(rs, "lost_at")));
     }
 
+    /** Marks a node draining (placement skips it) or not; false when there is no such node. */
+    public boolean setDraining(String name, boolean draining) {
+        return Sql.update(dataSource, "set node " + name + " draining", "UPDATE nodes SET draining = ? WHERE name = ?", ps -> {
+            ps.setInt(1, draining ? 1 : 0);
+            ps.setString(2, name);
+        }) == 1;
+    }
+
+    /** Live (starting, running, paused) sandboxes per node. */
+    public java.util.Map<String, Integer> liveSandboxesPerNode() {
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        Sql.query(dataSource, "count sandboxes per node", "SELECT node, COUNT(*) FROM sandboxes "
+                + "WHERE state IN ('starting', 'running', 'paused') GROUP BY node", ps -> { },
+                rs -> counts.put(rs.getString(1), rs.getInt(2)));
+        return counts;
+    }
+
     /**
      * Where a new sandbox goes: the live, not draining node below its maximum with the least committed memory, then
      * CPUs, then sandboxes; empty when none can take it.

@@ -56,6 +56,11 @@ class ClusterStoreTest {
         assertThat(rows.place(t0).orElseThrow().name()).as("b has less memory committed").isEqualTo("b");
         b.insert(live("s2", 256));
         assertThat(rows.place(t0).orElseThrow().name()).as("b is at its maximum of 1").isEqualTo("a");
+        assertThat(rows.setDraining("a", true)).isTrue();
+        assertThat(rows.place(t0)).as("a drains, b is full").isEmpty();
+        assertThat(rows.setDraining("a", false)).isTrue();
+        assertThat(rows.setDraining("nobody", true)).isFalse();
+        assertThat(rows.liveSandboxesPerNode()).containsExactly(Map.entry("a", 1), Map.entry("b", 1));
         assertThat(rows.place(t0.plusSeconds(7))).as("every lease lapsed").isEmpty();
     }
 
