@@ -19,6 +19,9 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
   [ -f "$work/pg/data/postmaster.pid" ] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null
   rm -rf "$work"
+  # the runtime keeps its empty parent cgroups between sandboxes; the bench's prefixes go now (rmdir: empty ones only)
+  for d in /sys/fs/cgroup/*/covebcl? /sys/fs/cgroup/covebcl? /run/cove/roots/covebcl?; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+  return 0
 }
 trap cleanup EXIT
 
