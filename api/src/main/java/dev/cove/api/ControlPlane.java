@@ -2,6 +2,11 @@ package dev.cove.api;
 
 import dev.cove.api.auth.ApiKeys;
 import dev.cove.api.auth.KeyRoutes;
+import dev.cove.api.cluster.Cluster;
+import dev.cove.api.cluster.ClusterConfig;
+import dev.cove.api.cluster.NodeForwarding;
+import dev.cove.api.cluster.NodeRoutes;
+import dev.cove.api.cluster.SingleHostFeatures;
 import dev.cove.api.envd.AgentRoutes;
 import dev.cove.api.http.ErrorHandlers;
 import dev.cove.api.http.Responses;
@@ -18,7 +23,8 @@ import dev.cove.api.ports.PortsService;
 import dev.cove.api.sandboxes.SandboxRoutes;
 import dev.cove.api.snapshots.SnapshotRoutes;
 import dev.cove.api.snapshots.SnapshotService;
-import dev.cove.api.store.SqliteSandboxStore;
+import dev.cove.api.store.ClusterStore;
+import dev.cove.api.store.JdbcSandboxStore;
 import dev.cove.api.templates.TemplateRoutes;
 import dev.cove.api.templates.TemplateService;
 import dev.cove.core.CoveException;
@@ -63,7 +69,7 @@ public final class ControlPlane implements AutoCloseable {
     static final long MAX_PAYLOAD_BYTES = -1;
 
     private final ApiConfig config;
-    private final SqliteSandboxStore store;
+    private final JdbcSandboxStore store;
     private final SandboxService sandboxes;
     private final SnapshotService snapshots;
     private final String apiKey;
@@ -72,10 +78,11 @@ public final class ControlPlane implements AutoCloseable {
     private final PortAccessAuditLog accessAudit;
     private final AtomicReference<EdgeProbe> edgeProbe;
     private final MetricsSampler metrics;
+    private final Cluster cluster;
 
-    private ControlPlane(ApiConfig config, SqliteSandboxStore store, SandboxService sandboxes, SnapshotService snapshots,
+    private ControlPlane(ApiConfig config, JdbcSandboxStore store, SandboxService sandboxes, SnapshotService snapshots,
                          String apiKey, WebServer server, AgentRoutes envd, PortAccessAuditLog accessAudit,
-                         AtomicReference<EdgeProbe> edgeProbe, MetricsSampler metrics) {
+                         AtomicReference<EdgeProbe> edgeProbe, MetricsSampler metrics, Cluster cluster) {
         this.config = config;
         this.store = store;
         this.sandboxes = sandboxes;
@@ -86,6 +93,7 @@ public final class ControlPlane implements AutoCloseable {
         this.accessAudit = accessAudit;
         this.edgeProbe = edgeProbe;
         this.metrics = metrics;
+        this.cluster = cluster;
     }
 
     /**
@@ -94,29 +102,53 @@ public final class ControlPlane implements AutoCloseable {
      * The runtime stays the caller's: {@link #close()} does not close it.
      */
     public static ControlPlane start(ApiConfig config, SandboxRuntime runtime) {
+        return start(config, runtime, null);
+    }
+
+    /**
+     * As {@link #start(ApiConfig, SandboxRuntime)}, as a node of a cluster when {@code clusterConfig} is given: the
+     * catalog is the cluster's PostgreSQL, the node joins before it recovers its own sandboxes, follows the others'
+     * and forwards calls about them (see {@link dev.cove.api.cluster}).
+     */
+    public static ControlPlane start(ApiConfig config, SandboxRuntime runtime, ClusterConfig clusterConfig) {
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data directory " + config.dataDir(), e);
         }
         String apiKey = ApiKeys.resolve(config);
-        SqliteSandboxStore store = SqliteSandboxStore.open(config.dataDir().resolve("cove.db"));
+        JdbcSandboxStore store = clusterConfig == null ? JdbcSandboxStore.openSqlite(config.dataDir().resolve("cove.db"))
+                : JdbcSandboxStore.openPostgres(clusterConfig.store(), clusterConfig.node());
         SandboxService sandboxes = null;
         SnapshotService snapshots = null;
         PortAccessAuditLog accessAudit = null;
         MetricsSampler metrics = null;
+        Cluster cluster = null;
         try {
             ApiKeys keys = ApiKeys.bootstrap(store, apiKey);
             PortAccessService portAccess = new PortAccessService(config, store.portAccess(),
                     new LinkTokens(LinkSecret.loadOrCreate(config.dataDir())));
             sandboxes = new SandboxService(config, store, portAccess, runtime, Clock.systemUTC());
+            if (clusterConfig != null) {
+                cluster = new Cluster(clusterConfig, store, sandboxes, Clock.systemUTC());
+                cluster.register(); // a fresh lease before recovery, so the leader leaves this node's sandboxes be
+            }
             sandboxes.start();
-            TemplateService templates = new TemplateService(store.templates(), sandboxes, runtime, config.dataDir(),
-                    Clock.systemUTC());
-            templates.start();
-            snapshots = new SnapshotService(sandboxes, runtime, store.snapshots(), Clock.systemUTC());
-            snapshots.start();
+            // template builds and snapshots are layers on one node's disk: one host only for now (SingleHostFeatures)
+            TemplateService templates = null;
+            if (clusterConfig == null) {
+                templates = new TemplateService(store.templates(), sandboxes, runtime, config.dataDir(),
+                        Clock.systemUTC());
+                templates.start();
+                snapshots = new SnapshotService(sandboxes, runtime, store.snapshots(), Clock.systemUTC());
+                snapshots.start();
+            }
+            TemplateService templateService = templates;
             SnapshotService snapshotService = snapshots;
+            if (cluster != null) cluster.start();
+            NodeForwarding forwarding = cluster == null ? null
+                    : new NodeForwarding(clusterConfig.node(), config.domain(), store, cluster.rows(), Clock.systemUTC());
+            ClusterStore clusterRows = cluster == null ? null : cluster.rows();
             SandboxService service = sandboxes;
             metrics = new MetricsSampler(service, runtime, Clock.systemUTC(), MetricsSampler.DEFAULT_INTERVAL,
                     MetricsSampler.DEFAULT_CAPACITY);
@@ -137,14 +169,21 @@ public final class ControlPlane implements AutoCloseable {
                     // bodies reach the handlers as sent: the agent API decodes a gzip upload itself
                     .contentEncoding(c -> c.contentEncodingsDiscoverServices(false)
                             .addContentEncoding(new PassThroughGzip()))
-                    .routing(r -> routing(r, envd, service, sampler, snapshotService, ports, templates, keys))
+                    .routing(r -> {
+                        if (forwarding != null) {
+                            r.addFilter(forwarding);
+                            NodeRoutes.register(r, clusterRows, keys, Clock.systemUTC());
+                        }
+                        routing(r, envd, service, sampler, snapshotService, ports, templateService, keys);
+                    })
                     .build()
                     .start();
             LOG.info("Control plane listening on 127.0.0.1:{} (domain {})", server.port(), config.domain());
             return new ControlPlane(config, store, sandboxes, snapshots, apiKey, server, envd, accessAudit, edgeProbe,
-                    metrics);
+                    metrics, cluster);
         } catch (RuntimeException e) {
             if (metrics != null) metrics.close();
+            if (cluster != null) cluster.close();
             if (accessAudit != null) accessAudit.close();
             if (snapshots != null) snapshots.close();
             if (sandboxes != null) sandboxes.close();
@@ -169,8 +208,12 @@ public final class ControlPlane implements AutoCloseable {
             res.send("Health check successful");
         });
         SandboxRoutes.register(routing, sandboxes, metrics, keys);
-        TemplateRoutes.register(routing, templates, sandboxes.config(), keys);
-        SnapshotRoutes.register(routing, snapshots, sandboxes, keys);
+        if (templates != null && snapshots != null) {
+            TemplateRoutes.register(routing, templates, sandboxes.config(), keys);
+            SnapshotRoutes.register(routing, snapshots, sandboxes, keys);
+        } else {
+            SingleHostFeatures.refuse(routing, keys);
+        }
         PortRoutes.register(routing, ports, keys);
         KeyRoutes.register(routing, keys);
         notFoundForTheRest(routing);
@@ -195,6 +238,11 @@ public final class ControlPlane implements AutoCloseable {
      * that is given), as any outside client would.
      */
     public void edgeReady(InetSocketAddress address, Path caCert) { edgeProbe.set(new EdgeProbe(address, caCert)); }
+
+    /** The cluster's rows (TLS authority, nodes), or empty on a single host. */
+    public java.util.Optional<dev.cove.api.store.ClusterStore> clusterStore() {
+        return cluster == null ? java.util.Optional.empty() : java.util.Optional.of(cluster.rows());
+    }
 
     /** Port of the API on 127.0.0.1. */
     public int port() { return server.port(); }
@@ -222,7 +270,8 @@ public final class ControlPlane implements AutoCloseable {
             metrics.close();
             envd.close();
             accessAudit.close();
-            snapshots.close();
+            if (snapshots != null) snapshots.close();
+            if (cluster != null) cluster.close();
             sandboxes.close();
             store.close();
         }

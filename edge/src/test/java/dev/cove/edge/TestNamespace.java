@@ -22,7 +22,12 @@ final class TestNamespace implements AutoCloseable {
     private final List<Path> scripts = new ArrayList<>();
 
     TestNamespace() throws Exception {
-        name = "covetest-edge-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+        this("covetest-edge-");
+    }
+
+    /** A namespace named {@code <prefix><random hex>} (a test class's own prefix, so a leak shows whose it is). */
+    TestNamespace(String prefix) throws Exception {
+        name = prefix + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
         path = Path.of("/run/netns", name);
         run("ip", "netns", "add", name);
         run("ip", "-n", name, "link", "set", "lo", "up");

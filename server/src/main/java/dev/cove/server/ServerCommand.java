@@ -2,6 +2,9 @@ package dev.cove.server;
 
 import dev.cove.api.ApiConfig;
 import dev.cove.api.ControlPlane;
+import dev.cove.api.cluster.ClusterConfig;
+import dev.cove.api.store.PostgresLocation;
+import dev.cove.api.store.StoreException;
 import dev.cove.core.routing.PortAccess;
 import dev.cove.edge.EdgeConfig;
 import dev.cove.edge.EdgeServer;
@@ -16,6 +19,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,6 +148,21 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--no-fast-spawn", description = "Start every agent API process with the OCI runtime's exec instead of the sandbox's process spawner (slower; for comparison or troubleshooting).")
     boolean noFastSpawn;
 
+    @Option(names = "--store", defaultValue = "sqlite", description = "The catalog: 'sqlite' (<data-dir>/cove.db, one host) or "
+            + "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE, which makes this server a node of the cluster sharing that "
+            + "database (the password may come from PGPASSWORD instead) (default ${DEFAULT-VALUE}).")
+    String store;
+
+    @Option(names = "--node-name", description = "This node's name in a cluster (default: the host name).")
+    String nodeName;
+
+    @Option(names = "--node-url", description = "Where the other nodes reach this node's edge, http://HOST:PORT "
+            + "(default: the first --listen address and the HTTP port).")
+    String nodeUrl;
+
+    @Option(names = "--node-max-sandboxes", defaultValue = "0", description = "Most live sandboxes placement puts on this node; 0: no maximum (default ${DEFAULT-VALUE}).")
+    int nodeMaxSandboxes;
+
     @Override
     public Integer call() throws Exception {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -183,6 +202,13 @@ final class ServerCommand implements Callable<Integer> {
         }
         int http = httpPort == 0 ? freePort(listenAddresses) : httpPort;
         int https = httpsPort == 0 ? freePort(listenAddresses) : httpsPort;
+        ClusterConfig cluster;
+        try {
+            cluster = clusterConfig(http, listenAddresses);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cove: " + e.getMessage());
+            return 2;
+        }
 
         RuntimeConfig runtimeConfig;
         OciRuntime runtime;
@@ -220,9 +246,19 @@ final class ServerCommand implements Callable<Integer> {
                 .cpuCount(defaultCpu).memoryMB(defaultMemoryMB).diskSizeMB(defaultDiskMB).pidsLimit(defaultPids)
                 .maxSandboxLength(Duration.ofHours(maxSandboxHours)).tombstoneRetentionDays(tombstoneDays)
                 .defaultPortAccess(portAccess).hostTrust(hostTrust).build();
-        ControlPlane controlPlane = ControlPlane.start(apiConfig, runtime);
+        ControlPlane controlPlane;
+        try {
+            controlPlane = ControlPlane.start(apiConfig, runtime, cluster);
+        } catch (StoreException e) {
+            runtime.close();
+            System.err.println("cove: " + e.getMessage());
+            return 2;
+        }
         EdgeServer edge;
         try {
+            if (controlPlane.clusterStore().isPresent()) {
+                ClusterTls.share(controlPlane.clusterStore().get(), dataDir.resolve("tls"), domain);
+            }
             edge = new EdgeServer(EdgeConfig.builder(domain, dataDir, new InetSocketAddress(InetAddress.getLoopbackAddress(), controlPlane.port()))
                     .listen(listenAddresses).httpPort(http).httpsPort(https).metricsPort(metricsPort)
                     .transport(edgeTransport).build(), controlPlane.directory())
@@ -234,7 +270,7 @@ final class ServerCommand implements Callable<Integer> {
                     : listenAddresses.getFirst();
             if (edge.httpPort() > 0) controlPlane.edgeReady(new InetSocketAddress(probeAddress, edge.httpPort()), null);
             else controlPlane.edgeReady(new InetSocketAddress(probeAddress, edge.httpsPort()), edge.caCertificate());
-        } catch (IOException e) {
+        } catch (IOException | StoreException e) {
             controlPlane.close();
             runtime.close();
             System.err.println("cove: " + e.getMessage());
@@ -265,6 +301,7 @@ final class ServerCommand implements Callable<Integer> {
         out.println("  CA cert:  " + edge.caCertificate());
         out.println("  Runtime:  " + runtime.ociRuntimeName());
         out.println("  Edge I/O: " + edge.io());
+        if (cluster != null) out.println("  Cluster:  node " + cluster.node() + " (" + cluster.url() + ") of " + cluster.store());
         out.println();
         out.println("Use it with the e2b SDK:");
         out.println("  export E2B_DOMAIN=" + advertisedDomain + " E2B_API_KEY=" + controlPlane.apiKey()
@@ -281,6 +318,26 @@ final class ServerCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** Cluster mode when {@code --store} names PostgreSQL, else null (one host, SQLite). */
+    private ClusterConfig clusterConfig(int http, List<InetAddress> listenAddresses) throws IOException {
+        if (store.equals("sqlite")) {
+            if (nodeName != null || nodeUrl != null) {
+                throw new IllegalArgumentException("--node-name and --node-url are for a cluster (--store postgresql://...)");
+            }
+            return null;
+        }
+        PostgresLocation location = PostgresLocation.parse(store, System.getenv("PGPASSWORD"));
+        String name = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
+        String url = nodeUrl;
+        if (url == null) {
+            if (http <= 0) throw new IllegalArgumentException("a cluster node needs --http-port (other nodes reach its edge there) or --node-url");
+            InetAddress first = listenAddresses.getFirst();
+            String host = first.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostAddress() : first.getHostAddress();
+            url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http;
+        }
+        return new ClusterConfig(location, name, URI.create(url), nodeMaxSandboxes, null);
     }
 
     /** Written after every listener is up, so scripts and tests know where the server is (no secrets in it). */

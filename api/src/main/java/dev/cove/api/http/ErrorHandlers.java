@@ -1,5 +1,6 @@
 package dev.cove.api.http;
 
+import dev.cove.api.store.StoreException;
 import dev.cove.core.CoveException;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.http.HttpRouting;
@@ -8,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns every failure into E2B's error body: {@link CoveException}s with their status and sentence, anything
- * unexpected as a 500 that says nothing internal (the log has the stack trace).
+ * unexpected as a 500 that says nothing internal (the log has the stack trace), an unreachable store as a 503.
  */
 public final class ErrorHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorHandlers.class);
@@ -24,6 +25,21 @@ public final class ErrorHandlers {
                         e.getMessage());
             }
             if (!res.isSent()) Responses.error(res, e);
+        });
+        routing.error(StoreException.class, (req, res, e) -> {
+            if (e.unavailable()) {
+                LOG.warn("{} {} answered 503: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
+                if (!res.isSent()) {
+                    Responses.error(res, new CoveException(503, "store_unavailable",
+                            "The catalog database cannot be reached; running sandboxes keep serving, retry shortly"));
+                }
+                return;
+            }
+            LOG.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
+            if (!res.isSent()) {
+                Responses.error(res, new CoveException(500, "internal_server_error",
+                        "Internal server error; the Cove server log has the details"));
+            }
         });
         routing.error(RequestException.class, (req, res, e) -> {
             if (res.isSent()) return;

@@ -11,5 +11,8 @@ public final class EndReason {
     /** It was running when the server stopped and the runtime could not re-adopt it at start. */
     public static final String LOST = "lost";
 
+    /** Its node's lease lapsed (a cluster's node crashed or was cut off): the leader ended it. */
+    public static final String NODE_LOST = "node_lost";
+
     private EndReason() {}
 }

@@ -7,6 +7,7 @@ import dev.cove.api.store.SandboxState;
 import dev.cove.api.store.SandboxStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.SandboxId;
+import dev.cove.core.routing.SandboxRoute;
 import dev.cove.core.runtime.EgressDenial;
 import dev.cove.core.runtime.EgressPolicy;
 import dev.cove.core.runtime.PauseState;
@@ -16,6 +17,7 @@ import dev.cove.core.runtime.SandboxSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -142,7 +144,8 @@ public final class SandboxService implements AutoCloseable {
                 SandboxState.STARTING, req.metadata(), env, cpuCount, memoryMB,
                 diskSizeMB, requestedAt, requestedAt.plus(req.timeout()),
                 req.secure() ? newToken() : null, portAccess.needsToken(req) ? newToken() : null,
-                req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null);
+                req.allowInternetAccess(), req.network(), req.lifecycle().autoPause(), req.lifecycle().autoResume(), null, null,
+                store.node());
         ReentrantLock lock = locks.of(id);
         lock.lock();
         try {
@@ -555,7 +558,7 @@ public final class SandboxService implements AutoCloseable {
      * tombstones; tombstones are loaded into the route table.
      */
     void recover() {
-        List<SandboxRecord> open = store.findByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING,
+        List<SandboxRecord> open = store.findOwnByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING,
                 SandboxState.PAUSED));
         Set<String> keep = open.stream().filter(r -> r.state().isLive())
                 .map(SandboxRecord::id).collect(Collectors.toUnmodifiableSet());
@@ -594,6 +597,45 @@ public final class SandboxService implements AutoCloseable {
         List<SandboxRecord> tombstones = store.findByStates(EnumSet.of(SandboxState.KILLED, SandboxState.EXPIRED));
         for (SandboxRecord t : tombstones) routes.ended(t.id(), t.endedAt(), t.endReason());
         LOG.info("Recovered {} running and {} paused sandbox(es), {} tombstone(s)", resumed, paused, tombstones.size());
+    }
+
+    // ---------------------------------------------------------------------------------------------- cluster
+
+    /** Told the id of every sandbox whose route this node changed (a cluster publishes it to the others). */
+    public void onRouteChange(Consumer<String> listener) { routes.onChange(listener); }
+
+    /** The node this service's sandboxes run on, or null on a single host. */
+    public String node() { return store.node(); }
+
+    /**
+     * A change followed from the cluster's feed (or a full reload): another node's sandbox is routed to that node's
+     * edge ({@code owner}) or remembered as ended. A sandbox of this node's that the catalog says ended although
+     * it still runs here (declared lost while this node was cut off, or ended by another node) is destroyed: no
+     * sandbox the catalog gave up may keep serving.
+     */
+    public void follow(String id, SandboxRecord row, InetSocketAddress owner) {
+        ReentrantLock lock = locks.of(id);
+        lock.lock();
+        try {
+            if (row == null) {
+                routes.remove(id);
+            } else if (row.state().isEnded()) {
+                SandboxRoute held = routes.lookup(id);
+                if (store.node() != null && store.node().equals(row.node()) && held != null
+                        && held.owner() == null && held.state() != SandboxRoute.State.ENDED) {
+                    onStopping.accept(id);
+                    destroyQuietly(id);
+                    reaper.cancel(id);
+                    LOG.warn("Sandbox {} ended in the catalog ({}) while this node held it; destroyed it", id, row.endReason());
+                }
+                routes.followEnded(id, row.endedAt(), row.endReason());
+            } else if (owner != null && !row.node().equals(store.node())) {
+                routes.followElsewhere(id, row.state() == SandboxState.PAUSED ? SandboxRoute.State.PAUSED
+                        : SandboxRoute.State.RUNNING, owner);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Deletes tombstones older than the retention period (store and route table). */

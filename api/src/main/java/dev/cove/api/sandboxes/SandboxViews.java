@@ -31,6 +31,7 @@ public final class SandboxViews {
         if (r.envdAccessToken() != null) n.put("envdAccessToken", r.envdAccessToken());
         if (r.trafficAccessToken() != null) n.put("trafficAccessToken", r.trafficAccessToken());
         n.put("domain", config.domain());
+        if (r.node() != null) n.put("node", r.node()); // Cove's extension in a cluster: the node that holds it
         return n;
     }
 
@@ -66,6 +67,7 @@ public final class SandboxViews {
         for (Map.Entry<String, String> e : r.metadata().entrySet()) metadata.put(e.getKey(), e.getValue());
         n.put("state", r.state().wire());
         n.put("envdVersion", ApiConfig.ENVD_VERSION);
+        if (r.node() != null) n.put("node", r.node()); // Cove's extension in a cluster: the node that holds it
         return n;
     }
 

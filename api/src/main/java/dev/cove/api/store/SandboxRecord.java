@@ -27,13 +27,14 @@ import java.util.Objects;
  * @param autoResume          resume a paused sandbox on traffic
  * @param endedAt             when it ended (ended states only)
  * @param endReason           why it ended, e.g. {@code timeout}, {@code killed} (ended states only)
+ * @param node                the cluster node whose runtime holds it; null on a single host (SQLite)
  */
 public record SandboxRecord(String id, String templateId, String alias, String clientId, SandboxState state,
                             Map<String, String> metadata, Map<String, String> envVars,
                             int cpuCount, int memoryMB, int diskSizeMB, Instant startedAt, Instant endAt,
                             String envdAccessToken, String trafficAccessToken, Boolean allowInternetAccess,
                             NetworkConfig network, boolean autoPause, boolean autoResume,
-                            Instant endedAt, String endReason) {
+                            Instant endedAt, String endReason, String node) {
 
     public SandboxRecord {
         Objects.requireNonNull(id, "id");
@@ -45,29 +46,48 @@ public record SandboxRecord(String id, String templateId, String alias, String c
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
     }
 
+    /** A row of a single host (no node). */
+    public SandboxRecord(String id, String templateId, String alias, String clientId, SandboxState state,
+                         Map<String, String> metadata, Map<String, String> envVars,
+                         int cpuCount, int memoryMB, int diskSizeMB, Instant startedAt, Instant endAt,
+                         String envdAccessToken, String trafficAccessToken, Boolean allowInternetAccess,
+                         NetworkConfig network, boolean autoPause, boolean autoResume,
+                         Instant endedAt, String endReason) {
+        this(id, templateId, alias, clientId, state, metadata, envVars, cpuCount, memoryMB, diskSizeMB, startedAt,
+                endAt, envdAccessToken, trafficAccessToken, allowInternetAccess, network, autoPause, autoResume,
+                endedAt, endReason, null);
+    }
+
+    /** The same row, owned by {@code owner}. */
+    public SandboxRecord onNode(String owner) {
+        return new SandboxRecord(id, templateId, alias, clientId, state, metadata, envVars, cpuCount, memoryMB,
+                diskSizeMB, startedAt, endAt, envdAccessToken, trafficAccessToken, allowInternetAccess, network,
+                autoPause, autoResume, endedAt, endReason, owner);
+    }
+
     public SandboxRecord withState(SandboxState newState) {
         return new SandboxRecord(id, templateId, alias, clientId, newState, metadata, envVars, cpuCount, memoryMB,
                 diskSizeMB, startedAt, endAt, envdAccessToken, trafficAccessToken, allowInternetAccess, network,
-                autoPause, autoResume, endedAt, endReason);
+                autoPause, autoResume, endedAt, endReason, node);
     }
 
     public SandboxRecord running(Instant newStartedAt, Instant newEndAt) {
         return new SandboxRecord(id, templateId, alias, clientId, SandboxState.RUNNING, metadata, envVars, cpuCount,
                 memoryMB, diskSizeMB, newStartedAt, newEndAt, envdAccessToken, trafficAccessToken,
-                allowInternetAccess, network, autoPause, autoResume, null, null);
+                allowInternetAccess, network, autoPause, autoResume, null, null, node);
     }
 
     public SandboxRecord withEndAt(Instant newEndAt) {
         return new SandboxRecord(id, templateId, alias, clientId, state, metadata, envVars, cpuCount, memoryMB,
                 diskSizeMB, startedAt, newEndAt, envdAccessToken, trafficAccessToken, allowInternetAccess, network,
-                autoPause, autoResume, endedAt, endReason);
+                autoPause, autoResume, endedAt, endReason, node);
     }
 
     /** The tombstone: secrets (env vars, tokens) are dropped when a sandbox ends. */
     public SandboxRecord ended(SandboxState endState, Instant at, String reason) {
         return new SandboxRecord(id, templateId, alias, clientId, endState, metadata, Map.of(), cpuCount, memoryMB,
                 diskSizeMB, startedAt, endAt, null, null, allowInternetAccess, network, autoPause, autoResume,
-                at, reason);
+                at, reason, node);
     }
 
     /** Leaves out env vars and tokens, which may be secrets. */
@@ -75,6 +95,7 @@ public record SandboxRecord(String id, String templateId, String alias, String c
     public String toString() {
         return "SandboxRecord[id=" + id + ", template=" + templateId + ", state=" + state.wire()
                 + ", startedAt=" + startedAt + ", endAt=" + endAt
-                + (endedAt == null ? "" : ", endedAt=" + endedAt + ", endReason=" + endReason) + "]";
+                + (endedAt == null ? "" : ", endedAt=" + endedAt + ", endReason=" + endReason)
+                + (node == null ? "" : ", node=" + node) + "]";
     }
 }

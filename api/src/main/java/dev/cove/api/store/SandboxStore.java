@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Durable catalog of sandboxes (including tombstones) and API key hashes. SQLite is the embedded default
- * ({@link SqliteSandboxStore}); a PostgreSQL implementation fills the same contract for many nodes.
+ * Durable catalog of sandboxes (including tombstones) and API key hashes: {@link JdbcSandboxStore}, on SQLite (the
+ * embedded default) or on PostgreSQL, shared by the nodes of a cluster.
  * Every method is a single atomic statement; callers serialize work on one sandbox themselves.
  * Failures surface as {@link StoreException}.
  */
@@ -20,6 +20,15 @@ public interface SandboxStore extends AutoCloseable {
 
     /** Rows in any of the given states, in no particular order. */
     List<SandboxRecord> findByStates(Collection<SandboxState> states);
+
+    /** The cluster node this store writes rows as, or null on a single host. */
+    default String node() { return null; }
+
+    /**
+     * Rows in any of the given states that this node's runtime holds: all of {@link #findByStates} on a single host,
+     * the node's own in a cluster (recovery re-adopts only those).
+     */
+    default List<SandboxRecord> findOwnByStates(Collection<SandboxState> states) { return findByStates(states); }
 
     /** {@code starting → running}: sets the real start and end. */
     void markRunning(String id, Instant startedAt, Instant endAt);

@@ -1,7 +1,7 @@
 package dev.cove.api.auth;
 
 import dev.cove.api.ApiConfig;
-import dev.cove.api.store.SqliteSandboxStore;
+import dev.cove.api.store.JdbcSandboxStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +39,7 @@ class ApiKeysTest {
     @Test
     void storesHashesAndRevokesTheOldBootstrapKey() throws Exception {
         Path db = dir.resolve("cove.db");
-        try (SqliteSandboxStore store = SqliteSandboxStore.open(db)) {
+        try (JdbcSandboxStore store = JdbcSandboxStore.openSqlite(db)) {
             ApiKeys first = ApiKeys.bootstrap(store, "e2b_1111");
             assertThat(first.isValid("e2b_1111")).isTrue();
             assertThat(first.isValid("e2b_2222")).isFalse();

@@ -2,7 +2,7 @@ package dev.cove.api.lifecycle;
 
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxState;
-import dev.cove.api.store.SqliteSandboxStore;
+import dev.cove.api.store.JdbcSandboxStore;
 import dev.cove.api.testing.TestPlane;
 import dev.cove.api.testing.TestRuntimes;
 import dev.cove.core.SandboxId;
@@ -59,7 +59,7 @@ class RecoveryTest {
         runtime.destroy(lost);
         String halfMade = SandboxId.generate();
         runtime.create(new SandboxSpec(halfMade, TestRuntimes.TEMPLATE, 1, 256, 256, Map.of()));
-        try (SqliteSandboxStore store = SqliteSandboxStore.open(dir.resolve("api").resolve("cove.db"))) {
+        try (JdbcSandboxStore store = JdbcSandboxStore.openSqlite(dir.resolve("api").resolve("cove.db"))) {
             Instant now = Instant.now();
             store.insert(new SandboxRecord(halfMade, "base", "base", "6532622b", SandboxState.STARTING, Map.of(),
                     Map.of(), 1, 256, 10240, now, now.plusSeconds(300), null, null, null, null, false, false,
@@ -116,7 +116,7 @@ class RecoveryTest {
     }
 
     private Instant endAt0(String id) {
-        try (SqliteSandboxStore store = SqliteSandboxStore.open(dir.resolve("api").resolve("cove.db"))) {
+        try (JdbcSandboxStore store = JdbcSandboxStore.openSqlite(dir.resolve("api").resolve("cove.db"))) {
             return store.find(id).orElseThrow().endAt();
         }
     }

@@ -4,7 +4,7 @@ import dev.cove.api.store.PortAccessStore.AuditRow;
 import dev.cove.api.store.NetworkConfig;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxState;
-import dev.cove.api.store.SqliteSandboxStore;
+import dev.cove.api.store.JdbcSandboxStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,11 +28,11 @@ class PortAccessAuditLogTest {
 
     @TempDir
     Path dir;
-    private SqliteSandboxStore store;
+    private JdbcSandboxStore store;
 
     @BeforeEach
     void open() {
-        store = SqliteSandboxStore.open(dir.resolve("cove.db"));
+        store = JdbcSandboxStore.openSqlite(dir.resolve("cove.db"));
         store.insert(new SandboxRecord("sbx", "base", "base", "6532622b", SandboxState.RUNNING, Map.of(), Map.of(), 2, 512,
                 10240, MINUTE, MINUTE.plusSeconds(3600), "envdtoken", null, true,
                 new NetworkConfig(true, List.of(), List.of(), null), false, false, null, null));

@@ -23,11 +23,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SqliteSandboxStoreTest {
     @TempDir
     Path dir;
-    SqliteSandboxStore store;
+    JdbcSandboxStore store;
     final Instant t0 = Instant.parse("2026-11-26T10:00:00.123Z");
 
     @BeforeEach
-    void open() { store = SqliteSandboxStore.open(dir.resolve("cove.db")); }
+    void open() { store = JdbcSandboxStore.openSqlite(dir.resolve("cove.db")); }
 
     @AfterEach
     void close() { store.close(); }
@@ -104,7 +104,7 @@ class SqliteSandboxStoreTest {
         }
         store.insert(row("ddd", SandboxState.RUNNING));
         store.close();
-        store = SqliteSandboxStore.open(db);
+        store = JdbcSandboxStore.openSqlite(db);
         assertThat(store.find("ddd")).isPresent();
     }
 }

@@ -1,5 +1,6 @@
 package dev.cove.core.routing;
 
+import java.net.InetSocketAddress;
 import java.time.Instant;
 
 /**
@@ -15,13 +16,28 @@ import java.time.Instant;
  *                        the public host through
  * @param portAccess         who may reach which port ({@link PortAccessPolicy#openToAll()} when nothing was set)
  * @param autoResume      a paused sandbox is woken by a request to one of its ports (E2B's {@code autoResume})
+ * @param owner           in a cluster, the edge of the node that holds the sandbox when that is another node: the
+ *                        request goes there as the client sent it (that edge checks access, dials, wakes); null when
+ *                        this node holds it
  */
 public record SandboxRoute(String sandboxId, State state, String netnsPath, Instant endedAt, String endReason,
-                           String maskRequestHost, PortAccessPolicy portAccess, boolean autoResume) {
+                           String maskRequestHost, PortAccessPolicy portAccess, boolean autoResume,
+                           InetSocketAddress owner) {
     public enum State { RUNNING, PAUSED, ENDED }
 
     public SandboxRoute {
         if (portAccess == null) portAccess = PortAccessPolicy.openToAll();
+    }
+
+    /** A sandbox this node holds. */
+    public SandboxRoute(String sandboxId, State state, String netnsPath, Instant endedAt, String endReason,
+                        String maskRequestHost, PortAccessPolicy portAccess, boolean autoResume) {
+        this(sandboxId, state, netnsPath, endedAt, endReason, maskRequestHost, portAccess, autoResume, null);
+    }
+
+    /** A live sandbox held by another node of the cluster, whose edge at {@code owner} takes its requests. */
+    public static SandboxRoute elsewhere(String sandboxId, State state, InetSocketAddress owner) {
+        return new SandboxRoute(sandboxId, state, null, null, null, null, null, false, owner);
     }
 
     /** A route without per-port network settings (public traffic, public Host passed through). */
@@ -36,13 +52,14 @@ public record SandboxRoute(String sandboxId, State state, String netnsPath, Inst
 
     /** The same sandbox with another port access policy. */
     public SandboxRoute withPortAccess(PortAccessPolicy policy) {
-        return new SandboxRoute(sandboxId, state, netnsPath, endedAt, endReason, maskRequestHost, policy, autoResume);
+        return new SandboxRoute(sandboxId, state, netnsPath, endedAt, endReason, maskRequestHost, policy, autoResume, owner);
     }
 
     /** Secrets stay out of logs (the policy's toString hides its token). */
     @Override
     public String toString() {
         return "SandboxRoute[" + sandboxId + ", " + state + ", " + netnsPath + ", endedAt=" + endedAt + ", reason="
-                + endReason + ", maskRequestHost=" + maskRequestHost + ", " + portAccess + ", autoResume=" + autoResume + "]";
+                + endReason + ", maskRequestHost=" + maskRequestHost + ", " + portAccess + ", autoResume=" + autoResume
+                + (owner == null ? "" : ", owner=" + owner) + "]";
     }
 }

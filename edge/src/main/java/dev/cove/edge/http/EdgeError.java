@@ -57,6 +57,7 @@ public record EdgeError(int status, String code, String message, String sandboxI
         String how = switch (reason) {
             case "timeout" -> "reached its timeout";
             case "killed" -> "was killed";
+            case "node_lost" -> "ended with its node (the cluster lost the node that held it)";
             default -> "ended";
         };
         Map<String, Object> details = new LinkedHashMap<>();

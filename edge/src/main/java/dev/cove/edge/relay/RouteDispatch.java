@@ -61,6 +61,22 @@ final class RouteDispatch {
                 exchange.sandbox(wake.sandbox().sandboxId(), wake.sandbox().port());
                 holdUntilAwake(request, wake);
             }
+            case Router.Forward forward -> {
+                exchange.sandbox(forward.sandbox().sandboxId(), forward.sandbox().port());
+                exchange.target = "node";
+                String upgrade = !client.http2 ? ProxyHeaders.requestedUpgrade(request) : null;
+                // gRPC stays HTTP/2 to the owner's edge (h2c with prior knowledge on its plain port), trailers and all
+                boolean grpc = client.http2 && ProxyHeaders.isGrpc(request);
+                boolean teTrailers = grpc && ProxyHeaders.asksForTrailers(request);
+                // the owner's edge checks the client's own credentials: keep them, as the owner must see the request
+                ProxyHeaders.prepareRequest(request, null, client.ip(), secure, client.localPort(), false);
+                if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+                if (upgrade != null) {
+                    ProxyHeaders.setUpgrade(request.headers(), upgrade);
+                    exchange.upgrade = upgrade;
+                }
+                upstream.ensure(forward.dialer(), null, grpc);
+            }
             case Router.Proxy proxy -> {
                 if (proxy.sandbox() != null) exchange.sandbox(proxy.sandbox().sandboxId(), proxy.sandbox().port());
                 if (proxy.access() != null) exchange.access(proxy.access().via(), proxy.access().linkId());

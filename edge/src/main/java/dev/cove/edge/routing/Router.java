@@ -5,6 +5,7 @@ import dev.cove.edge.http.ProxyHeaders;
 import dev.cove.edge.security.CrossSiteGuard;
 import dev.cove.edge.security.PortAccessCheck;
 import dev.cove.edge.upstream.SandboxPortDialer;
+import dev.cove.edge.upstream.SocketDialer;
 import dev.cove.edge.upstream.UpstreamDialer;
 
 import dev.cove.core.CoveException;
@@ -30,7 +31,7 @@ import java.util.concurrent.CompletionStage;
 public final class Router {
     private static final Logger log = LoggerFactory.getLogger(Router.class);
 
-    public sealed interface Decision permits Proxy, Refuse, Redirect, Wake {}
+    public sealed interface Decision permits Proxy, Forward, Refuse, Redirect, Wake {}
 
     /**
      * Proxy through {@code dialer}.
@@ -46,6 +47,12 @@ public final class Router {
         /** A port inside the sandbox (not the control plane, not the agent port). */
         public boolean sandboxPort() { return sandbox != null && !agent(); }
     }
+
+    /**
+     * The sandbox lives on another node of the cluster: the request goes to that node's edge ({@code dialer}) as the
+     * client sent it, credentials included, and that edge decides (access, wake, dial) as for any client.
+     */
+    public record Forward(UpstreamDialer dialer, SandboxHost sandbox) implements Decision {}
 
     /** @param accessDenied the port's access policy refused it (audited) */
     public record Refuse(EdgeError error, boolean accessDenied) implements Decision {
@@ -151,6 +158,9 @@ public final class Router {
         } catch (RuntimeException e) {
             log.error("SandboxDirectory.lookup({}) failed", id, e);
             return new Refuse(EdgeError.internal(id, port));
+        }
+        if (route != null && route.owner() != null && route.state() != SandboxRoute.State.ENDED) {
+            return new Forward(new SocketDialer(route.owner()), sandbox);
         }
         if (port == SandboxHost.AGENT_PORT) {
             // E2B's contract wins on the agent port: the SDKs read this exact 502 as "not running".

@@ -69,7 +69,7 @@ public final class TlsMaterial {
     private static final Logger log = LoggerFactory.getLogger(TlsMaterial.class);
 
     public static final String CA_CERT = "ca.crt";
-    static final String CA_KEY = "ca.key";
+    public static final String CA_KEY = "ca.key";
     static final String SERVER_CERT = "server.crt";
     static final String SERVER_KEY = "server.key";
 

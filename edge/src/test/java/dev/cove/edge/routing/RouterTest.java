@@ -44,6 +44,9 @@ class RouterTest {
     static final String ENDED = "endedsbx0001";
     static final String BROKEN = "brokensbx001";
     static final String MISSING = "missingsbx01";
+    static final String REMOTE = "remotesbx001";
+    static final String REMOTE_PAUSED = "remotepause1";
+    static final java.net.InetSocketAddress NODE_TWO = new java.net.InetSocketAddress("127.0.0.2", 8080);
     static final LinkTokens LINKS;
     static {
         byte[] secret = new byte[32];
@@ -72,7 +75,9 @@ class RouterTest {
                                 Map.of("lnk_a", new PortAccessPolicy.LinkGrant(3000, null, false))), false, null),
                 PAUSED, route(PAUSED, SandboxRoute.State.PAUSED, null, false, null),
                 SLEEPY, route(SLEEPY, SandboxRoute.State.PAUSED, PortAccessPolicy.e2bToken(TOKEN), true, null),
-                ENDED, new SandboxRoute(ENDED, SandboxRoute.State.ENDED, null, NOW, "killed"));
+                ENDED, new SandboxRoute(ENDED, SandboxRoute.State.ENDED, null, NOW, "killed"),
+                REMOTE, SandboxRoute.elsewhere(REMOTE, SandboxRoute.State.RUNNING, NODE_TWO),
+                REMOTE_PAUSED, SandboxRoute.elsewhere(REMOTE_PAUSED, SandboxRoute.State.PAUSED, NODE_TWO));
 
         @Override
         public SandboxRoute lookup(String sandboxId) {
@@ -134,6 +139,13 @@ class RouterTest {
                         "wake " + SLEEPY + ":3000"),
                 arguments("autoResume, refused request", get("3000-" + SLEEPY + ".cove.localhost"), "refuse 403 token_required denied"),
                 arguments("autoResume, agent port", get("49983-" + SLEEPY + ".cove.localhost"), "wake " + SLEEPY + ":49983"),
+                // a sandbox another cluster node holds: to that node's edge, as sent (it checks access, wakes, dials)
+                arguments("other node's sandbox port", get("3000-" + REMOTE + ".cove.localhost"),
+                        "forward " + REMOTE + ":3000 to /127.0.0.2:8080"),
+                arguments("other node's agent port", get("49983-" + REMOTE + ".cove.localhost"),
+                        "forward " + REMOTE + ":49983 to /127.0.0.2:8080"),
+                arguments("other node's paused sandbox", get("3000-" + REMOTE_PAUSED + ".cove.localhost"),
+                        "forward " + REMOTE_PAUSED + ":3000 to /127.0.0.2:8080"),
                 arguments("directory fails", get("3000-" + BROKEN + ".cove.localhost"), "refuse 500 internal_error"),
                 arguments("port refused by the dialer", get("9999-" + RUNNING + ".cove.localhost"), "refuse 502 port_not_listening"),
                 // who may pass to a private port
@@ -197,6 +209,8 @@ class RouterTest {
             case Router.Proxy p -> "proxy " + ((Named) p.dialer()).name() + " to " + p.sandbox().sandboxId() + ":" + p.sandbox().port()
                     + " via " + p.access().via() + (p.access().linkId() == null ? "" : " " + p.access().linkId())
                     + (p.route().maskedHost(p.sandbox().port()) == null ? "" : " host " + p.route().maskedHost(p.sandbox().port()));
+            case Router.Forward f -> "forward " + f.sandbox().sandboxId() + ":" + f.sandbox().port() + " to "
+                    + ((dev.cove.edge.upstream.SocketDialer) f.dialer()).address();
             case Router.Refuse r -> "refuse " + r.error().status() + " " + r.error().code() + (r.accessDenied() ? " denied" : "");
             case Router.Wake w -> "wake " + w.sandbox().sandboxId() + ":" + w.sandbox().port();
             case Router.Redirect r -> "redirect " + r.sandbox().sandboxId() + ":" + r.sandbox().port() + " to "

@@ -24,29 +24,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 
 /**
- * The embedded store: one SQLite file in WAL mode (readers never block the writer), reached through a small
- * Hikari pool, schema by Flyway from {@code db/migration/sqlite}. Every write is one autocommit statement, so
- * SQLite's busy timeout is enough to serialize writers.
+ * The catalog in SQL, one implementation for both engines: the embedded default, one SQLite file in WAL mode
+ * (readers never block the writer; every write is one autocommit statement, so SQLite's busy timeout serializes
+ * writers), and PostgreSQL for a cluster ({@code cove server --store postgresql://...}), whose schema has the same
+ * tables and columns plus the owning {@code node} of each sandbox. Both are reached through a small Hikari pool
+ * and migrated by Flyway ({@code db/migration/sqlite}, {@code db/migration/postgresql}).
  */
-public final class SqliteSandboxStore implements SandboxStore {
-    private static final Logger LOG = LoggerFactory.getLogger(SqliteSandboxStore.class);
+public final class JdbcSandboxStore implements SandboxStore {
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcSandboxStore.class);
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
     private static final String COLUMNS = "id, template_id, alias, client_id, state, metadata, env_vars, cpu_count, "
             + "memory_mb, disk_size_mb, started_at, end_at, envd_access_token, traffic_access_token, "
             + "allow_internet_access, network, auto_pause, auto_resume, ended_at, end_reason";
 
+    private static final String HIKARI_ALIVE_BYPASS = "com.zaxxer.hikari.aliveBypassWindowMs";
+
     private final HikariDataSource dataSource;
     private final Path file;
+    private final String node;
+    private final String columns;
 
-    private SqliteSandboxStore(HikariDataSource dataSource, Path file) {
+    private JdbcSandboxStore(HikariDataSource dataSource, Path file, String node) {
         this.dataSource = dataSource;
         this.file = file;
+        this.node = node;
+        this.columns = node == null ? COLUMNS : COLUMNS + ", node";
     }
 
     /** Opens (creating and migrating if needed) the database file; only the owner may read it. */
-    public static SqliteSandboxStore open(Path file) {
+    public static JdbcSandboxStore openSqlite(Path file) {
         try {
             Path dir = file.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
@@ -64,21 +73,71 @@ public final class SqliteSandboxStore implements SandboxStore {
         hikari.setMinimumIdle(1);
         hikari.setConnectionTimeout(10_000);
         HikariDataSource ds = new HikariDataSource(hikari);
+        migrate(ds, "sqlite", file.toString());
+        LOG.info("Sandbox store: SQLite {}", file);
+        return new JdbcSandboxStore(ds, file, null);
+    }
+
+    /**
+     * Connects to the cluster's PostgreSQL database as node {@code node} and migrates it (Flyway takes a lock, so
+     * nodes starting together migrate once). A database that cannot be reached fails here, in words naming the
+     * host and database but never the password.
+     */
+    public static JdbcSandboxStore openPostgres(PostgresLocation location, String node) {
+        // Check every connection as it leaves the pool (one loopback round trip), not only those idle for 500 ms:
+        // after a database restart no API call may get a connection the server already closed.
+        if (System.getProperty(HIKARI_ALIVE_BYPASS) == null) System.setProperty(HIKARI_ALIVE_BYPASS, "0");
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName("cove-postgresql");
+        hikari.setJdbcUrl(location.jdbcUrl());
+        hikari.setUsername(location.user());
+        if (location.password() != null) hikari.setPassword(location.password());
+        hikari.setMaximumPoolSize(10); // two stay with the cluster: the feed's LISTEN and the leader's lock
+        hikari.setMinimumIdle(1);
+        // a store that is down answers 503 within seconds instead of holding API calls
+        hikari.setConnectionTimeout(3_000);
+        hikari.setValidationTimeout(2_000);
+        hikari.addDataSourceProperty("connectTimeout", "3");
+        hikari.addDataSourceProperty("socketTimeout", "30");
+        hikari.addDataSourceProperty("ApplicationName", "cove " + node);
+        HikariDataSource ds;
         try {
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration/sqlite").load().migrate();
+            ds = new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to the store " + location + ": " + rootMessage(e), e);
+        }
+        migrate(ds, "postgresql", location.toString());
+        LOG.info("Sandbox store: PostgreSQL {} (node {})", location, node);
+        return new JdbcSandboxStore(ds, null, node);
+    }
+
+    private static void migrate(HikariDataSource ds, String engine, String where) {
+        try {
+            Flyway.configure().dataSource(ds).locations("classpath:db/migration/" + engine).load().migrate();
         } catch (RuntimeException e) {
             ds.close();
-            throw new StoreException("cannot migrate the database " + file + ": " + e.getMessage(), e);
+            throw new StoreException("cannot migrate the database " + where + ": " + rootMessage(e), e);
         }
-        LOG.info("Sandbox store: SQLite {}", file);
-        return new SqliteSandboxStore(ds, file);
     }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage();
+    }
+
+    /** The node this store writes as (cluster mode), or null on a single host. */
+    @Override
+    public String node() { return node; }
+
+    /** The pool, for the cluster's own tables (membership, change feed) in the same database. */
+    public DataSource dataSource() { return dataSource; }
 
     public Path file() { return file; }
 
     @Override
     public void insert(SandboxRecord s) {
-        String sql = "INSERT INTO sandboxes (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        String sql = "INSERT INTO sandboxes (" + columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?" + (node == null ? ")" : ",?)");
         update("insert sandbox " + s.id(), sql, ps -> {
             ps.setString(1, s.id());
             ps.setString(2, s.templateId());
@@ -102,24 +161,36 @@ public final class SqliteSandboxStore implements SandboxStore {
             if (s.endedAt() == null) ps.setNull(19, Types.INTEGER);
             else ps.setLong(19, s.endedAt().toEpochMilli());
             ps.setString(20, s.endReason());
+            if (node != null) ps.setString(21, s.node() == null ? node : s.node());
         });
     }
 
     @Override
     public Optional<SandboxRecord> find(String id) {
-        List<SandboxRecord> rows = query("find sandbox " + id, "SELECT " + COLUMNS + " FROM sandboxes WHERE id = ?",
+        List<SandboxRecord> rows = query("find sandbox " + id, "SELECT " + columns + " FROM sandboxes WHERE id = ?",
                 ps -> ps.setString(1, id));
         return rows.stream().findFirst();
     }
 
     @Override
     public List<SandboxRecord> findByStates(Collection<SandboxState> states) {
+        return findByStates(states, null);
+    }
+
+    @Override
+    public List<SandboxRecord> findOwnByStates(Collection<SandboxState> states) {
+        return findByStates(states, node);
+    }
+
+    private List<SandboxRecord> findByStates(Collection<SandboxState> states, String owner) {
         if (states.isEmpty()) return List.of();
         List<SandboxState> list = List.copyOf(states);
         String marks = list.stream().map(s -> "?").collect(Collectors.joining(","));
-        return query("find sandboxes by state", "SELECT " + COLUMNS + " FROM sandboxes WHERE state IN (" + marks + ")",
+        return query("find sandboxes by state", "SELECT " + columns + " FROM sandboxes WHERE state IN (" + marks + ")"
+                        + (owner == null ? "" : " AND node = ?"),
                 ps -> {
                     for (int i = 0; i < list.size(); i++) ps.setString(i + 1, list.get(i).wire());
+                    if (owner != null) ps.setString(list.size() + 1, owner);
                 });
     }
 
@@ -333,11 +404,11 @@ public final class SqliteSandboxStore implements SandboxStore {
     }
 
     private List<SandboxRecord> query(String what, String sql, Sql.Binder binder) {
-        return Sql.query(dataSource, what, sql, binder, SqliteSandboxStore::map);
+        return Sql.query(dataSource, what, sql, binder, this::map);
     }
 
     /** Port access, share links and audit events, in the same database. */
-    public SqlitePortAccessStore portAccess() { return new SqlitePortAccessStore(dataSource); }
+    public JdbcPortAccessStore portAccess() { return new JdbcPortAccessStore(dataSource); }
 
     /** Templates built through the API, in the same file. */
     public SqliteTemplateStore templates() { return new SqliteTemplateStore(dataSource); }
@@ -345,7 +416,7 @@ public final class SqliteSandboxStore implements SandboxStore {
     /** Snapshots and the layers they captured, in the same file. */
     public SqliteSnapshotStore snapshots() { return new SqliteSnapshotStore(dataSource); }
 
-    private static SandboxRecord map(ResultSet rs) throws SQLException {
+    private SandboxRecord map(ResultSet rs) throws SQLException {
         int allow = rs.getInt("allow_internet_access");
         Boolean allowInternet = rs.wasNull() ? null : allow != 0;
         long endedAtMs = rs.getLong("ended_at");
@@ -359,7 +430,8 @@ public final class SqliteSandboxStore implements SandboxStore {
                 Instant.ofEpochMilli(rs.getLong("started_at")), Instant.ofEpochMilli(rs.getLong("end_at")),
                 rs.getString("envd_access_token"), rs.getString("traffic_access_token"), allowInternet,
                 network == null ? null : readNetwork(network),
-                rs.getInt("auto_pause") != 0, rs.getInt("auto_resume") != 0, endedAt, rs.getString("end_reason"));
+                rs.getInt("auto_pause") != 0, rs.getInt("auto_resume") != 0, endedAt, rs.getString("end_reason"),
+                node == null ? null : rs.getString("node"));
     }
 
     private static Map<String, String> readMap(String json) {

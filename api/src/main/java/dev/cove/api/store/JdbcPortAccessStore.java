@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@link PortAccessStore} in the SQLite file of {@link SqliteSandboxStore} (tables from {@code V2__port_access_links_audit}). */
-public final class SqlitePortAccessStore implements PortAccessStore {
+/** {@link PortAccessStore} in the SQLite file of {@link JdbcSandboxStore} (tables from {@code V2__port_access_links_audit}). */
+public final class JdbcPortAccessStore implements PortAccessStore {
     private final DataSource dataSource;
 
-    SqlitePortAccessStore(DataSource dataSource) { this.dataSource = dataSource; }
+    JdbcPortAccessStore(DataSource dataSource) { this.dataSource = dataSource; }
 
     @Override
     public void saveDefaultAccess(String sandboxId, PortAccess access) {
@@ -154,7 +154,7 @@ public final class SqlitePortAccessStore implements PortAccessStore {
     @Override
     public List<AuditRow> audit(String sandboxId, int limit) {
         return Sql.query(dataSource, "read the audit of " + sandboxId,
-                "SELECT * FROM (SELECT * FROM audit_events WHERE sandbox_id = ? ORDER BY at DESC, seq DESC LIMIT ?) ORDER BY at, seq",
+                "SELECT * FROM (SELECT * FROM audit_events WHERE sandbox_id = ? ORDER BY at DESC, seq DESC LIMIT ?) AS recent ORDER BY at, seq",
                 ps -> {
                     ps.setString(1, sandboxId);
                     ps.setInt(2, limit);
