@@ -173,6 +173,19 @@ class ClusterIT {
 
     @Test
     @Order(2)
+    void templateBuildsAndSnapshotsAreRefusedInClusterModeWithTheReason() throws Exception {
+        // their layers would live on one node only: a clear 501 instead of a create that fails on another node
+        for (String[] call : new String[][]{{"POST", "/v3/templates", "{\"name\":\"clu-tpl\",\"cpuCount\":1,\"memoryMB\":512}"},
+                {"GET", "/snapshots", null}, {"GET", "/templates", null}}) {
+            HttpResponse<String> r = nodes[1].api(call[0], call[1], call[2]);
+            assertThat(r.statusCode()).as(call[1]).isEqualTo(501);
+            assertThat(json(r).get("code").asText() + " " + json(r).get("message").asText())
+                    .as(call[1]).contains("not available in cluster mode yet");
+        }
+    }
+
+    @Test
+    @Order(2)
     void nodesAreListedAndADrainingNodeGetsNoNewSandboxes() throws Exception {
         JsonNode listed = json(nodes[2].api("GET", "/nodes", null));
         assertThat(listed.findValuesAsText("name")).containsExactly("n1", "n2", "n3");
