@@ -55,6 +55,11 @@ public final class NodeForwarding implements Filter {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "upgrade",
             "te", "trailer", "proxy-authorization", "proxy-connection", "host", "content-length", "expect", FORWARDED_BY);
     private static final int SEND_WHOLE_BELOW = 64 * 1024;
+    /**
+     * The largest body forwarded (the API's calls about sandboxes carry small JSON). It is read whole before it is sent,
+     * and before any API key is checked (the owner checks it), so without a bound anyone could fill the heap.
+     */
+    static final int MAX_BODY_BYTES = 1 << 20;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(5); // a create may build a template's disk
 
@@ -121,7 +126,13 @@ public final class NodeForwarding implements Filter {
         URI uri = URI.create(to.url() + req.path().rawPath() + (query == null || query.isEmpty() ? "" : "?" + query));
         HttpResponse<InputStream> answer;
         try {
-            byte[] body = req.content().hasEntity() ? req.content().inputStream().readAllBytes() : new byte[0];
+            byte[] body = req.content().hasEntity() ? req.content().inputStream().readNBytes(MAX_BODY_BYTES + 1)
+                    : new byte[0];
+            if (body.length > MAX_BODY_BYTES) {
+                Responses.error(res, new CoveException(413, "request_too_large", "The request body is larger than "
+                        + MAX_BODY_BYTES + " bytes"));
+                return;
+            }
             HttpRequest.Builder out = HttpRequest.newBuilder(uri).timeout(CALL_TIMEOUT)
                     .method(req.prologue().method().text(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofByteArray(body))

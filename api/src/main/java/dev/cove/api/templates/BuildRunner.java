@@ -8,10 +8,8 @@ import dev.cove.core.runtime.SandboxRuntime;
 import dev.cove.core.runtime.SandboxSpec;
 import dev.cove.core.runtime.StartCommand;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -313,15 +311,14 @@ final class BuildRunner {
     private Thread follow(InputStream in, String n, Deque<String> tail) {
         return Thread.ofVirtual().start(() -> {
             if (in == null) return;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
+            try (in) {
+                OutputLines.read(in, line -> {
                     log.info(n, line);
                     synchronized (tail) {
                         tail.addLast(line);
                         if (tail.size() > TAIL_LINES) tail.removeFirst();
                     }
-                }
+                });
             } catch (IOException ignored) {
                 // the sandbox went
             }

@@ -46,6 +46,11 @@ public final class TemplateService implements TemplateCatalog {
     private static final Pattern TAG = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$");
     private static final Pattern HASH = Pattern.compile("^[0-9a-f]{64}$");
     private static final Duration UPLOAD_LINK_LIFETIME = Duration.ofHours(1);
+    /**
+     * The largest {@code copy} context the node stores (the API server takes bodies of any size, so the bound is
+     * here): larger uploads are refused with 413 and nothing of them is kept.
+     */
+    static final long MAX_UPLOAD_BYTES = 8L << 30;
     static final int PARALLEL_BUILDS = 2;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -54,6 +59,7 @@ public final class TemplateService implements TemplateCatalog {
     private final SandboxRuntime runtime;
     private final Clock clock;
     private final Path uploads;
+    private final long maxUploadBytes;
     private final Map<String, BuildLog> running = new ConcurrentHashMap<>();
     private final Map<String, UploadGrant> grants = new ConcurrentHashMap<>();
     private final Semaphore slots = new Semaphore(PARALLEL_BUILDS, true);
@@ -68,6 +74,12 @@ public final class TemplateService implements TemplateCatalog {
 
     public TemplateService(TemplateStore store, SandboxService sandboxes, SandboxRuntime runtime, Path dataDir,
                            Clock clock) {
+        this(store, sandboxes, runtime, dataDir, clock, MAX_UPLOAD_BYTES);
+    }
+
+    TemplateService(TemplateStore store, SandboxService sandboxes, SandboxRuntime runtime, Path dataDir, Clock clock,
+                    long maxUploadBytes) {
+        this.maxUploadBytes = maxUploadBytes;
         this.store = store;
         this.sandboxes = sandboxes;
         this.runtime = runtime;
@@ -255,29 +267,52 @@ public final class TemplateService implements TemplateCatalog {
         return body;
     }
 
-    /** Stores an uploaded context; 401 without the link's token (the upload carries no API key). */
+    /**
+     * Stores an uploaded context; 401 without the link's token (the upload carries no API key). The token is taken
+     * before the body is read, so one link carries one upload: a second request with it (even while the first is still
+     * sending) is refused; it is given back only when the upload could not be stored, for the client to send again.
+     */
     public void upload(String templateId, String hash, String token, InputStream body) {
         checkHash(hash);
-        UploadGrant g = token == null ? null : grants.get(token);
+        UploadGrant g = token == null ? null : grants.remove(token);
         if (g == null || !g.templateId().equals(templateId) || !g.hash().equals(hash)
                 || g.expires().isBefore(clock.instant()))
             throw new CoveException(401, "upload_not_allowed", "this upload link is not valid (or expired);"
                     + " ask for a new one: GET /templates/" + templateId + "/files/" + hash);
+        boolean stored = false;
         try {
             Files.createDirectories(uploads);
             Path tmp = uploads.resolve(".tmp-" + hash + "-" + newToken().substring(0, 8));
             try {
-                Files.copy(body, tmp);
+                copyBounded(body, tmp);
                 Files.move(tmp, uploadPath(uploads, hash), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
+                stored = true;
             } finally {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the upload " + hash, e);
+        } finally {
+            if (!stored) grants.putIfAbsent(token, g);
+            grants.values().removeIf(x -> x.expires().isBefore(clock.instant()));
         }
-        grants.remove(token);
-        grants.values().removeIf(x -> x.expires().isBefore(clock.instant()));
+    }
+
+    /** Copies {@code body} to {@code file}; 413 (and the partial file is the caller's to delete) past the bound. */
+    private void copyBounded(InputStream body, Path file) throws IOException {
+        try (var out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE_NEW)) {
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            int r;
+            while ((r = body.read(buf)) > 0) {
+                total += r;
+                if (total > maxUploadBytes)
+                    throw new CoveException(413, "upload_too_large", "the files of a copy step may take at most "
+                            + maxUploadBytes + " bytes (as a tar); copy fewer files, or install them in a RUN step");
+                out.write(buf, 0, r);
+            }
+        }
     }
 
     static Path uploadPath(Path uploads, String hash) {

@@ -53,15 +53,30 @@ public final class ImageImport {
             return have;
         }
         try {
-            return store.create(key, null, "image " + ref + "@" + digest, root -> pull(store, ref, tls, root, progress));
+            return store.create(key, null, "image " + ref + "@" + digest,
+                    root -> pull(store, ref, pinned(ref, digest), tls, root, progress));
         } catch (IOException e) {
             throw new CoveException(502, "image_pull_failed", "pulling image '" + ref + "' from registry '" + registry
                     + "' failed: " + e.getMessage(), e);
         }
     }
 
-    private static void pull(LayerStore store, String ref, List<String> tls, Path root, Progress progress)
-            throws IOException {
+    /**
+     * {@code ref} by the digest its registry named: the layer is keyed by that digest, so what is copied must be that
+     * manifest (skopeo checks it and, through it, every blob), not whatever the tag names by the time of the copy. A
+     * registry that answered the inspection with another image's manifest (a popular image's digest) would otherwise
+     * fill that image's layer, which every later build from it on this node takes.
+     */
+    static String pinned(String ref, String digest) {
+        int at = ref.indexOf('@');
+        String name = at >= 0 ? ref.substring(0, at) : ref;
+        int slash = name.lastIndexOf('/'), colon = name.lastIndexOf(':');
+        if (colon > slash) name = name.substring(0, colon); // the tag, not a registry's port
+        return name + "@" + digest;
+    }
+
+    private static void pull(LayerStore store, String ref, String pinned, List<String> tls, Path root,
+                             Progress progress) throws IOException {
         Path work = store.dir().resolve(LayerStore.TMP + "pull-" + UUID.randomUUID().toString().substring(0, 8));
         Files.createDirectories(work);
         try {
@@ -69,7 +84,7 @@ public final class ImageImport {
             say(progress, "pulling image " + ref);
             List<String> copy = new ArrayList<>(List.of("skopeo", "copy", "--quiet"));
             copy.addAll(tls.stream().map(t -> t.replace("--tls-verify", "--src-tls-verify")).toList());
-            copy.addAll(List.of("docker://" + ref, "oci:" + work.resolve("oci") + ":image"));
+            copy.addAll(List.of("docker://" + pinned, "oci:" + work.resolve("oci") + ":image"));
             Cmd.check(copy, null, PULL_TIMEOUT);
             say(progress, String.format("pulled in %.1f s; unpacking", (System.nanoTime() - t0) / 1e9));
             Cmd.check(List.of("umoci", "unpack", "--image", work.resolve("oci") + ":image", work.resolve("bundle").toString()),
