@@ -24,6 +24,7 @@ import dev.cove.api.sandboxes.SandboxRoutes;
 import dev.cove.api.snapshots.SnapshotRoutes;
 import dev.cove.api.snapshots.SnapshotService;
 import dev.cove.api.store.ClusterStore;
+import dev.cove.core.routing.NodeForwardSignature;
 import dev.cove.api.store.JdbcSandboxStore;
 import dev.cove.api.templates.TemplateRoutes;
 import dev.cove.api.templates.TemplateService;
@@ -46,6 +47,7 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Instant;
 
 /**
  * The control plane as the server wires it: store, lifecycle (recovery, reaper), API keys and the E2B-compatible
@@ -147,7 +149,8 @@ public final class ControlPlane implements AutoCloseable {
             SnapshotService snapshotService = snapshots;
             if (cluster != null) cluster.start();
             NodeForwarding forwarding = cluster == null ? null
-                    : new NodeForwarding(clusterConfig.node(), config.domain(), store, cluster.rows(), Clock.systemUTC());
+                    : new NodeForwarding(clusterConfig.node(), config.domain(), store, cluster.rows(), Clock.systemUTC(),
+                            NodeForwardSignature.fromBase64(cluster.rows().nodeSecret(Instant.now())));
             ClusterStore clusterRows = cluster == null ? null : cluster.rows();
             SandboxService service = sandboxes;
             metrics = new MetricsSampler(service, runtime, Clock.systemUTC(), MetricsSampler.DEFAULT_INTERVAL,
@@ -242,6 +245,15 @@ public final class ControlPlane implements AutoCloseable {
     /** The cluster's rows (TLS authority, nodes), or empty on a single host. */
     public java.util.Optional<dev.cove.api.store.ClusterStore> clusterStore() {
         return cluster == null ? java.util.Optional.empty() : java.util.Optional.of(cluster.rows());
+    }
+
+    /**
+     * The cluster's node-to-node signature (its secret is in the catalog: the first node made it), for the edge to
+     * sign what it forwards and verify what other nodes forward; empty on a single host.
+     */
+    public java.util.Optional<NodeForwardSignature> nodeSignature() {
+        return cluster == null ? java.util.Optional.empty()
+                : java.util.Optional.of(NodeForwardSignature.fromBase64(cluster.rows().nodeSecret(Instant.now())));
     }
 
     /** Port of the API on 127.0.0.1. */

@@ -12,6 +12,7 @@ import dev.cove.edge.upstream.NetnsDialer;
 import dev.cove.edge.upstream.SandboxPortDialer;
 import dev.cove.edge.upstream.SocketDialer;
 
+import dev.cove.core.routing.NodeForwardSignature;
 import dev.cove.core.routing.PortAccessAudit;
 import dev.cove.core.routing.LinkTokens;
 import dev.cove.core.routing.SandboxDirectory;
@@ -70,6 +71,7 @@ public final class EdgeServer implements AutoCloseable {
     private int metricsPort = -1;
     private LinkTokens linkTokens;
     private PortAccessAudit audit = PortAccessAudit.NONE;
+    private NodeForwardSignature nodeSignature;
 
     /** An edge that reaches sandbox ports by dialing inside their network namespaces ({@link NetnsDialer}). */
     public EdgeServer(EdgeConfig config, SandboxDirectory directory) {
@@ -109,6 +111,15 @@ public final class EdgeServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The cluster's node-to-node signature: requests this edge forwards to another node are signed with it, and only
+     * signed ones from other nodes have their original client's address and scheme trusted. Set before {@link #start()}.
+     */
+    public synchronized EdgeServer nodeSignature(NodeForwardSignature signature) {
+        this.nodeSignature = signature;
+        return this;
+    }
+
     /** Receives every answered request to a sandbox port (it must not block). Set before {@link #start()}. */
     public synchronized EdgeServer audit(PortAccessAudit audit) {
         this.audit = Objects.requireNonNull(audit, "audit");
@@ -125,7 +136,7 @@ public final class EdgeServer implements AutoCloseable {
         tls = TlsMaterial.loadOrCreate(config.dataDir().resolve("tls"), config.domain());
         SslContext ssl = tls.newServerSslContext();
         Router router = new Router(config.domain(), directory, new SocketDialer(config.controlPlane()), sandboxPorts,
-                new PortAccessCheck(linkTokens, Clock.systemUTC()));
+                new PortAccessCheck(linkTokens, Clock.systemUTC()), nodeSignature);
         ExchangeLog exchangeLog = new ExchangeLog(metrics, audit, config.accessLog());
         ConnectionLimits limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerSandbox(), metrics);
         Transport.Chosen chosen = Transport.choose(config.transport());

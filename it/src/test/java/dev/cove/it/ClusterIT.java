@@ -290,6 +290,16 @@ class ClusterIT {
         HttpResponse<String> pub = nodes[1].api("POST", "/sandboxes/" + id + "/ports/8000/expose", "{\"access\":\"public\"}");
         assertThat(pub.statusCode()).as(pub.body()).isBetween(200, 204);
         assertThat(get(nodes[0].httpPort, host, "/hello.txt")).as("public again at once").startsWith("HTTP/1.1 200");
+        // node 1 forwards for a client at 127.0.0.2 (it dials node 3 from 127.0.0.1): signed with the cluster's secret,
+        // so node 3's audit names the client, not node 1
+        InetAddress client = InetAddress.getByName("127.0.0.2");
+        assertThat(get(client, nodes[0].httpPort, host, "/hello.txt")).startsWith("HTTP/1.1 200");
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(json(nodes[0].api("GET", "/sandboxes/" + id + "/audit", null)).path("events"))
+                .as("an access from 127.0.0.2 in the owner's audit (flushed every few seconds)")
+                .anySatisfy(e -> {
+                    assertThat(e.path("source").asText()).isEqualTo("127.0.0.2");
+                    assertThat(e.path("status").asInt()).isEqualTo(200);
+                }));
     }
 
     @Test
@@ -413,7 +423,12 @@ class ClusterIT {
 
     /** One plain HTTP/1.1 request to an edge on loopback, with the sandbox host name; the status line and body. */
     static String get(int port, String host, String path) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return get(InetAddress.getLoopbackAddress(), port, host, path);
+    }
+
+    /** GET from the local address {@code from} (a loopback one) to this machine's edge port. */
+    static String get(InetAddress from, int port, String host, String path) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port, from, 0)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")

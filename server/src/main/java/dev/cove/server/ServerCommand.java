@@ -264,6 +264,7 @@ final class ServerCommand implements Callable<Integer> {
                     .transport(edgeTransport).build(), controlPlane.directory())
                     .linkTokens(controlPlane.linkTokens())
                     .audit(controlPlane.portAccessAudit())
+                    .nodeSignature(controlPlane.nodeSignature().orElse(null)) // cluster: signs and verifies node forwards
                     .start();
             // Expose checks reach sandbox ports the way clients do: through the edge's own listener.
             InetAddress probeAddress = listenAddresses.getFirst().isAnyLocalAddress() ? InetAddress.getLoopbackAddress()

@@ -9,6 +9,7 @@ import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxStore;
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.CoveHeaders;
+import dev.cove.core.routing.NodeForwardSignature;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -40,7 +41,9 @@ import java.util.regex.Pattern;
  * The API of a cluster node: a call about a sandbox another node holds (kill, timeout, connect, pause, resume,
  * network, ports, expose, links...) goes to that node, and a create goes to the node placement picks. The call travels
  * as the client made it, with its API key (keys are shared through the catalog, so the owner checks it as any node
- * would), tagged {@value #FORWARDED_BY} so that it is never forwarded twice. Reads the catalog answers alike on
+ * would), tagged {@value #FORWARDED_BY} so that it is never forwarded twice, and signed with the cluster's secret
+ * ({@link NodeForwardSignature}) so the owner's edge takes the original client's address and scheme (and passes the
+ * forwarded-by mark on, which it drops from anything unsigned). Reads the catalog answers alike on
  * every node ({@code GET /sandboxes/{id}}, lists) are not forwarded. Responses naming the sandboxes' {@code domain}
  * name this node's, so a client keeps talking to the node it chose.
  */
@@ -48,12 +51,15 @@ public final class NodeForwarding implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(NodeForwarding.class);
     public static final String FORWARDED_BY = "x-cove-forwarded-by";
     private static final HeaderName FORWARDED_BY_HEADER = HeaderNames.create(FORWARDED_BY);
+    private static final HeaderName X_FORWARDED_FOR = HeaderNames.create("x-forwarded-for");
+    private static final HeaderName X_FORWARDED_PROTO = HeaderNames.create("x-forwarded-proto");
     private static final HeaderName AGENT_SANDBOX = HeaderNames.create(CoveHeaders.SANDBOX_ID);
     private static final Pattern CREATE = Pattern.compile("^/(v2/)?sandboxes/?$");
     private static final Pattern ONE = Pattern.compile("^/(?:v2/)?sandboxes/([^/]+)(/.*)?$");
     /** Not forwarded: the connection's own framing, and what the HTTP client sets itself. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "upgrade",
-            "te", "trailer", "proxy-authorization", "proxy-connection", "host", "content-length", "expect", FORWARDED_BY);
+            "te", "trailer", "proxy-authorization", "proxy-connection", "host", "content-length", "expect", FORWARDED_BY,
+            NodeForwardSignature.HEADER, "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port");
     private static final int SEND_WHOLE_BELOW = 64 * 1024;
     /**
      * The largest body forwarded (the API's calls about sandboxes carry small JSON). It is read whole before it is sent,
@@ -68,10 +74,14 @@ public final class NodeForwarding implements Filter {
     private final SandboxStore store;
     private final ClusterStore rows;
     private final Clock clock;
+    /** Signs each forwarded call, so the owner's edge trusts the client address and scheme it names. */
+    private final NodeForwardSignature signature;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
 
-    public NodeForwarding(String node, String domain, SandboxStore store, ClusterStore rows, Clock clock) {
+    public NodeForwarding(String node, String domain, SandboxStore store, ClusterStore rows, Clock clock,
+                          NodeForwardSignature signature) {
+        this.signature = signature;
         this.node = node;
         this.domain = domain;
         this.store = store;
@@ -123,7 +133,8 @@ public final class NodeForwarding implements Filter {
 
     private void forward(RoutingRequest req, RoutingResponse res, ClusterStore.Node to, boolean rewriteDomain) {
         String query = req.query().rawValue();
-        URI uri = URI.create(to.url() + req.path().rawPath() + (query == null || query.isEmpty() ? "" : "?" + query));
+        String target = req.path().rawPath() + (query == null || query.isEmpty() ? "" : "?" + query);
+        URI uri = URI.create(to.url() + target);
         HttpResponse<InputStream> answer;
         try {
             byte[] body = req.content().hasEntity() ? req.content().inputStream().readNBytes(MAX_BODY_BYTES + 1)
@@ -136,7 +147,9 @@ public final class NodeForwarding implements Filter {
             HttpRequest.Builder out = HttpRequest.newBuilder(uri).timeout(CALL_TIMEOUT)
                     .method(req.prologue().method().text(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofByteArray(body))
-                    .header(FORWARDED_BY, node);
+                    .header(FORWARDED_BY, node)
+                    .header(NodeForwardSignature.HEADER, signature.sign(clock.instant().getEpochSecond(),
+                            req.prologue().method().text(), hostHeader(uri), target, clientAddress(req), clientSecure(req)));
             req.headers().forEach(h -> {
                 if (!HOP_BY_HOP.contains(h.name().toLowerCase(Locale.ROOT))) {
                     for (String v : h.allValues()) out.header(h.name(), v);
@@ -190,6 +203,24 @@ public final class NodeForwarding implements Filter {
         } catch (IOException e) {
             LOG.warn("Relaying the answer of node {} failed: {}", to.name(), e.toString());
         }
+    }
+
+    /** The Host the HTTP client sends for {@code uri} (the port only when not the scheme's default), as the owner's edge sees it. */
+    static String hostHeader(URI uri) {
+        int port = uri.getPort();
+        boolean defaultPort = port == -1 || port == ("https".equals(uri.getScheme()) ? 443 : 80);
+        return defaultPort ? uri.getHost() : uri.getHost() + ":" + port;
+    }
+
+    /** The client as this node's edge saw it (the edge sets X-Forwarded-For and drops any a client sends). */
+    private static String clientAddress(RoutingRequest req) {
+        String forwarded = req.headers().first(X_FORWARDED_FOR).orElse(null);
+        if (forwarded != null && !forwarded.isBlank()) return forwarded.split(",")[0].strip();
+        return req.remotePeer().host();
+    }
+
+    private static boolean clientSecure(RoutingRequest req) {
+        return "https".equalsIgnoreCase(req.headers().first(X_FORWARDED_PROTO).orElse(""));
     }
 
     /** A sandbox's {@code domain} is where the client reaches it: through this node as well as any other. */

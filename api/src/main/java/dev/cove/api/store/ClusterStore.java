@@ -1,5 +1,7 @@
 package dev.cove.api.store;
 
+import dev.cove.core.routing.NodeForwardSignature;
+
 import javax.sql.DataSource;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -202,6 +204,20 @@ public final class ClusterStore {
             ps.setString(2, authority.privateKeyPem());
             ps.setLong(3, at.toEpochMilli());
         });
+    }
+
+    /**
+     * The cluster's node-to-node secret (base64), made now if no node offered one yet: the first offer is kept, so
+     * every node reads the same. Never log it.
+     */
+    public String nodeSecret(Instant at) {
+        Sql.update(dataSource, "store the cluster's node secret", "INSERT INTO cluster_secret (id, secret, created_at) "
+                + "VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING", ps -> {
+            ps.setString(1, NodeForwardSignature.newSecret());
+            ps.setLong(2, at.toEpochMilli());
+        });
+        return Sql.query(dataSource, "read the cluster's node secret", "SELECT secret FROM cluster_secret WHERE id = 1",
+                ps -> { }, rs -> rs.getString(1)).getFirst();
     }
 
     /** Deletes change rows older than {@code cutoff} (a node that was away longer reloads everything). */

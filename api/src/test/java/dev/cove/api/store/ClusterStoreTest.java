@@ -39,7 +39,7 @@ class ClusterStoreTest {
 
     @BeforeEach
     void empty() throws Exception {
-        pg.psql("TRUNCATE sandboxes, nodes, changes, cluster_ca CASCADE");
+        pg.psql("TRUNCATE sandboxes, nodes, changes, cluster_ca, cluster_secret CASCADE");
     }
 
     private SandboxRecord live(String id, int memoryMB) {
@@ -111,5 +111,20 @@ class ClusterStoreTest {
         Optional<ClusterStore.Authority> ca = new ClusterStore(b).authority();
         assertThat(ca).contains(new ClusterStore.Authority("CERT-A", "KEY-A"));
         assertThat(ca.orElseThrow().toString()).doesNotContain("KEY-A");
+    }
+
+    @Test
+    void everyNodeReadsTheNodeSecretTheFirstOneMade() {
+        String first = rows.nodeSecret(t0);
+        String second = new ClusterStore(b).nodeSecret(t0.plusSeconds(1));
+        assertThat(second).as("the second node takes the stored secret, not its own").isEqualTo(first);
+        assertThat(java.util.Base64.getDecoder().decode(first)).hasSize(32);
+        // what one node signs, another verifies; a secret of the node's own would not
+        var signed = dev.cove.core.routing.NodeForwardSignature.fromBase64(first)
+                .sign(100, "GET", "h", "/p", "192.0.2.1", true);
+        assertThat(dev.cove.core.routing.NodeForwardSignature.fromBase64(second).verify(signed, 100, "GET", "h", "/p"))
+                .isEqualTo(new dev.cove.core.routing.NodeForwardSignature.Forwarded("192.0.2.1", true));
+        assertThat(dev.cove.core.routing.NodeForwardSignature.fromBase64(dev.cove.core.routing.NodeForwardSignature.newSecret())
+                .verify(signed, 100, "GET", "h", "/p")).isNull();
     }
 }

@@ -27,6 +27,8 @@ public final class EdgeMetrics {
     public final LongAdder cookiesHostOnly = new LongAdder();
     /** Set-Cookie headers of sandbox apps the edge dropped: they named Cove's own cookie. */
     public final LongAdder cookiesDropped = new LongAdder();
+    /** Requests carrying a node-forward header that did not verify (forged, stale, or no cluster secret here). */
+    public final LongAdder forgedForwards = new LongAdder();
     public final LongAdder bytesReceived = new LongAdder();
     public final LongAdder bytesSent = new LongAdder();
     /**
@@ -92,6 +94,7 @@ public final class EdgeMetrics {
         counter(out, "cove_edge_websockets_total", "Connections upgraded (101) through the edge.", webSocketsTotal.sum());
         counter(out, "cove_edge_wakes_total", "Requests held while a paused sandbox woke (autoResume).", wakes.sum());
         counter(out, "cove_edge_cookies_host_only_total", "Set-Cookie headers from sandbox apps made host-only (Domain removed).", cookiesHostOnly.sum());
+        counter(out, "cove_edge_node_forwards_unverified_total", "Requests whose node-forward header did not verify (ignored).", forgedForwards.sum());
         counter(out, "cove_edge_cookies_dropped_total", "Set-Cookie headers from sandbox apps dropped (named like Cove's cookie).", cookiesDropped.sum());
         counter(out, "cove_edge_received_bytes_total", "Request body bytes received from clients (and upgraded bytes).", bytesReceived.sum());
         counter(out, "cove_edge_sent_bytes_total", "Response body bytes sent to clients (and upgraded bytes).", bytesSent.sum());

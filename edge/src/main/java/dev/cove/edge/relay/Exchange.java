@@ -1,5 +1,7 @@
 package dev.cove.edge.relay;
 
+import dev.cove.core.routing.NodeForwardSignature;
+
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -23,6 +25,12 @@ public final class Exchange {
     final String host;
     final String path;
     boolean keepAlive;
+    /**
+     * The client as another node of the cluster vouched for it (a verified {@code x-cove-node-forward}), checked once per
+     * exchange; null when the request came straight from its client, or the header did not verify.
+     */
+    NodeForwardSignature.Forwarded forwarded;
+    boolean forwardChecked;
     String sandboxId;
     Integer port;
     String target = "none";
@@ -68,6 +76,11 @@ public final class Exchange {
     }
 
     /** The request names a sandbox (or its agent port): the access log and the audit say which. */
+    /** The client's address for the audit and the access log: the one a verified forward names, else the connection's. */
+    String clientIp(ClientFacts client) {
+        return forwarded != null ? forwarded.clientAddress() : client.ip();
+    }
+
     void sandbox(String sandboxId, Integer port) {
         this.sandboxId = sandboxId;
         this.port = port;

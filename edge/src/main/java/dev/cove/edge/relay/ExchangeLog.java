@@ -36,9 +36,9 @@ public final class ExchangeLog {
         if (ex.logged) return;
         ex.logged = true;
         metrics.request(ex.target, ex.status, ex.edgeCode);
-        if (ex.via != null) audit.accessed(ex.sandboxId, ex.port, ex.via, ex.linkId, client.ip(), ex.status);
+        if (ex.via != null) audit.accessed(ex.sandboxId, ex.port, ex.via, ex.linkId, ex.clientIp(client), ex.status);
         if (!accessLogOn || !accessLog.isInfoEnabled()) return;
-        accessLog.info("{} \"{} {}{} {}\" {} {} {}ms{}", client.ip(), ex.method, ex.host, ex.path,
+        accessLog.info("{} \"{} {}{} {}\" {} {} {}ms{}", ex.clientIp(client), ex.method, ex.host, ex.path,
                 client.http2 ? "HTTP/2" : ex.http10 ? "HTTP/1.0" : "HTTP/1.1", ex.status, ex.bytesOut,
                 (System.nanoTime() - ex.started) / 1_000_000, ex.edgeCode == null ? "" : " " + ex.edgeCode);
     }

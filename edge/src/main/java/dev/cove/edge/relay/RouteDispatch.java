@@ -1,6 +1,7 @@
 package dev.cove.edge.relay;
 
 import dev.cove.core.CoveException;
+import dev.cove.core.routing.NodeForwardSignature;
 import dev.cove.edge.http.EdgeError;
 import dev.cove.edge.http.ProxyHeaders;
 import dev.cove.edge.metrics.EdgeMetrics;
@@ -14,6 +15,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +32,10 @@ import java.util.concurrent.TimeoutException;
 final class RouteDispatch {
     /** How long a request waits for its paused sandbox to wake (autoResume) before it is answered 504. */
     static final long WAKE_TIMEOUT_SECONDS = 60;
+    private static final Logger log = LoggerFactory.getLogger(RouteDispatch.class);
+    private static final AsciiString NODE_FORWARD = AsciiString.cached(NodeForwardSignature.HEADER);
+    /** Tells the control plane that another node's API forwarded this call (so it is not forwarded again). */
+    private static final AsciiString FORWARDED_BY = AsciiString.cached("x-cove-forwarded-by");
 
     private final DownstreamHandler down;
     private final Router router;
@@ -45,7 +53,10 @@ final class RouteDispatch {
     void dispatch(HttpRequest request) {
         ClientFacts client = down.facts();
         Exchange exchange = down.exchange();
-        boolean secure = client.secure();
+        NodeForwardSignature.Forwarded forwarded = forwardedBy(request, exchange);
+        // a verified forward from another node stands for its client: that client's address and scheme count here
+        boolean secure = forwarded != null ? forwarded.secure() : client.secure();
+        String clientIp = exchange.clientIp(client);
         switch (router.route(request, secure, exchange.browser, client.targets)) {
             case Router.Refuse refuse -> {
                 exchange.sandbox(refuse.error().sandboxId(), refuse.error().port());
@@ -69,7 +80,12 @@ final class RouteDispatch {
                 boolean grpc = client.http2 && ProxyHeaders.isGrpc(request);
                 boolean teTrailers = grpc && ProxyHeaders.asksForTrailers(request);
                 // the owner's edge checks the client's own credentials: keep them, as the owner must see the request
-                ProxyHeaders.prepareRequest(request, null, client.ip(), secure, client.localPort(), false);
+                ProxyHeaders.prepareRequest(request, null, clientIp, secure, client.localPort(), false);
+                NodeForwardSignature signature = router.nodeSignature();
+                if (signature != null) {
+                    request.headers().set(NODE_FORWARD, signature.sign(System.currentTimeMillis() / 1000, request.method().name(),
+                            request.headers().get(HttpHeaderNames.HOST), request.uri(), clientIp, secure));
+                }
                 if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
                 if (upgrade != null) {
                     ProxyHeaders.setUpgrade(request.headers(), upgrade);
@@ -85,8 +101,10 @@ final class RouteDispatch {
                 // gRPC needs HTTP/2 end to end (and its trailers): it goes to the port over h2c, everything else over HTTP/1.1.
                 boolean grpc = client.http2 && proxy.sandboxPort() && ProxyHeaders.isGrpc(request);
                 boolean teTrailers = grpc && ProxyHeaders.asksForTrailers(request);
-                ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, client.ip(),
+                ProxyHeaders.prepareRequest(request, proxy.agent() ? exchange.sandboxId : null, clientIp,
                         secure, client.localPort(), proxy.sandboxPort());
+                // the API call was forwarded by another node's API: its own node does not forward it again
+                if (forwarded != null && proxy.sandbox() == null) request.headers().set(FORWARDED_BY, "node");
                 if (teTrailers) request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
                 if (proxy.sandboxPort()) {
                     String masked = proxy.route().maskedHost(exchange.port);
@@ -99,6 +117,26 @@ final class RouteDispatch {
                 upstream.ensure(proxy.dialer(), proxy.sandboxPort() ? exchange.sandboxId : null, grpc);
             }
         }
+    }
+
+    /**
+     * The client another node vouches for, when the request carries {@value NodeForwardSignature#HEADER} and its
+     * signature verifies (checked once per exchange: a woken request is routed again). Without a cluster secret, or
+     * when it does not verify, the header counts for nothing; {@link ProxyHeaders#prepareRequest} drops it either way.
+     */
+    private NodeForwardSignature.Forwarded forwardedBy(HttpRequest request, Exchange exchange) {
+        if (exchange.forwardChecked) return exchange.forwarded;
+        exchange.forwardChecked = true;
+        String header = request.headers().get(NODE_FORWARD);
+        NodeForwardSignature signature = router.nodeSignature();
+        if (header == null || signature == null) return null;
+        exchange.forwarded = signature.verify(header, System.currentTimeMillis() / 1000, request.method().name(),
+                request.headers().get(HttpHeaderNames.HOST), request.uri());
+        if (exchange.forwarded == null) {
+            metrics.forgedForwards.increment();
+            log.debug("Ignored an {} header that does not verify (from {})", NodeForwardSignature.HEADER, down.facts().ip());
+        }
+        return exchange.forwarded;
     }
 
     /**

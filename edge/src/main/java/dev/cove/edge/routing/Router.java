@@ -10,6 +10,7 @@ import dev.cove.edge.upstream.UpstreamDialer;
 
 import dev.cove.core.CoveException;
 import dev.cove.core.routing.CoveHeaders;
+import dev.cove.core.routing.NodeForwardSignature;
 import dev.cove.core.routing.RequestTarget;
 import dev.cove.core.routing.SandboxDirectory;
 import dev.cove.core.routing.SandboxHost;
@@ -50,7 +51,8 @@ public final class Router {
 
     /**
      * The sandbox lives on another node of the cluster: the request goes to that node's edge ({@code dialer}) as the
-     * client sent it, credentials included, and that edge decides (access, wake, dial) as for any client.
+     * client sent it, credentials included, and that edge decides (access, wake, dial) as for any client; signed
+     * ({@link NodeForwardSignature}) so that it trusts the original client's address and scheme.
      */
     public record Forward(UpstreamDialer dialer, SandboxHost sandbox) implements Decision {}
 
@@ -76,15 +78,29 @@ public final class Router {
     private final UpstreamDialer controlPlane;
     private final SandboxPortDialer sandboxPorts;
     private final PortAccessCheck access;
+    private final NodeForwardSignature nodeSignature;
 
     public Router(String domain, SandboxDirectory directory, UpstreamDialer controlPlane, SandboxPortDialer sandboxPorts,
            PortAccessCheck access) {
+        this(domain, directory, controlPlane, sandboxPorts, access, null);
+    }
+
+    /**
+     * @param nodeSignature the cluster's node-to-node signature (signs what this edge forwards, verifies what other
+     *                      nodes forward to it), or null on a single host
+     */
+    public Router(String domain, SandboxDirectory directory, UpstreamDialer controlPlane, SandboxPortDialer sandboxPorts,
+           PortAccessCheck access, NodeForwardSignature nodeSignature) {
+        this.nodeSignature = nodeSignature;
         this.domain = SandboxHost.hostname(domain); // lower case, no trailing dot, no port: as hostname() gives hosts
         this.directory = directory;
         this.controlPlane = controlPlane;
         this.sandboxPorts = sandboxPorts;
         this.access = access;
     }
+
+    /** The cluster's node-to-node signature, or null on a single host (nothing is signed, nothing trusted). */
+    public NodeForwardSignature nodeSignature() { return nodeSignature; }
 
     /**
      * The parsed target of the last request on one client connection (or stream): keep-alive clients name the same
