@@ -56,7 +56,8 @@ class ForwardedBodyTest {
         ClusterStore rows = new ClusterStore(store);
         Instant now = Instant.now();
         rows.register("coverev-b", "http://127.0.0.1:" + other.getAddress().getPort(), 0, now, now.plus(Duration.ofHours(1)));
-        NodeForwarding forwarding = new NodeForwarding("coverev-a", "coverev.test", store, rows, Clock.systemUTC());
+        NodeForwarding forwarding = new NodeForwarding("coverev-a", "coverev.test", store, rows, Clock.systemUTC(),
+                new dev.cove.core.routing.NodeForwardSignature(new byte[32]));
         api = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false).maxPayloadSize(-1)
                 .routing(r -> r.addFilter(forwarding).post("/sandboxes", (req, res) -> res.status(401).send()))
                 .build().start();
