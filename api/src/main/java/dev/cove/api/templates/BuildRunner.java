@@ -197,6 +197,8 @@ final class BuildRunner {
                     default -> exec(n, sid, "root", WORKDIR_SCRIPT, Map.of("COVE_DIR", workdir, "COVE_OWNER", user),
                             null, head);
                 }
+                // frozen first: a process the step left in the background cannot change files while they are copied
+                runtime.pause(sid, true);
                 runtime.captureLayer(sid, key, parent, step.describe());
                 made.add(key);
             });
