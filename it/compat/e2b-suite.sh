@@ -55,5 +55,9 @@ node -e '
 ' "$data/report.json" "$sdk" || tail -50 "$data/vitest.log"
 leaks=$(ip netns list | grep -c "^$prefix-" || true)
 [ "$leaks" = 0 ] || { echo "e2b suite: $leaks network namespaces of $prefix left behind"; status=1; }
+# the runtime keeps its empty per-prefix parent cgroups between sandboxes; this run's go now (rmdir: only empty ones)
+for d in /sys/fs/cgroup/*/"$prefix" /sys/fs/cgroup/"$prefix" /run/cove/roots/"$prefix"; do
+  [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+done
 echo "vitest log and report: $data (server.log, vitest.log, report.json)"
 exit 0
