@@ -11,8 +11,9 @@ rounds=${1:-10}; warm=${2:-20}
 (cd "$top/it/compat" && npm ci --silent --no-progress)
 . "$here/lib/server.sh"
 # its own prefix and pools (the interpreter suite's), the shipped private port default, the template built ahead
-COVE_BENCH_PREFIX=${COVE_BENCH_PREFIX:-coveinti} COVE_BENCH_POOL4=${COVE_BENCH_POOL4:-10.253.0.0/16} \
-  COVE_BENCH_POOL6=${COVE_BENCH_POOL6:-fd63:6f4d::/32} start_cove_server --build-templates base,code-interpreter-v1
+COVE_BENCH_PREFIX=${COVE_BENCH_PREFIX:-coveinti} COVE_BENCH_POOL4=${COVE_BENCH_POOL4:-10.253.0.0/16}
+COVE_BENCH_POOL6=${COVE_BENCH_POOL6:-fd63:6f4d::/32}
+start_cove_server --build-templates base,code-interpreter-v1
 https_port=$(sed -E 's/.*"httpsPort":([0-9]+).*/\1/' "$data/run/endpoints.json")
 E2B_DOMAIN="cove.localhost:$https_port" E2B_API_KEY="$key" NODE_EXTRA_CA_CERTS="$data/tls/ca.crt" \
   node "$here/code-interpreter.mjs" "$top/it/compat/node_modules/@e2b/code-interpreter/dist/index.mjs" "$rounds" "$warm"

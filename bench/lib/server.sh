@@ -27,4 +27,9 @@ start_cove_server() {
 stop_cove_server() {
   kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
   rm -rf "$data"
+  # the runtime keeps its empty per-prefix parent cgroups between sandboxes; they go with the run (only empty ones)
+  local p=${COVE_BENCH_PREFIX:-covebnch} d
+  for d in /sys/fs/cgroup/*/"$p" /sys/fs/cgroup/"$p" /run/cove/roots/"$p"; do
+    [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+  done
 }
