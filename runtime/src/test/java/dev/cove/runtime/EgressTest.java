@@ -207,11 +207,17 @@ class EgressTest {
         String id = sandbox(new EgressPolicy(true, List.of("a.cove.test"), List.of("0.0.0.0/0")));
         // 160 connections held open, none sending a request: each waits in the filter for its head. Paced at 100 a
         // second, under the kernel's budget of new connections, so the filter's own budget (128) is what refuses.
-        String hold = "import socket, time\nheld = []\nfor i in range(160):\n"
-                + "    s = socket.create_connection(('" + SITE_B + "', 80), timeout=3)\n    held.append(s)\n    time.sleep(0.01)\n"
-                + "time.sleep(1)\nprint(len(held))";
+        // The handshakes all complete (the kernel answers them); the filter then resets what is over its budget. On a
+        // busy machine that reset can land before connect() has returned to the caller, which then reports it as
+        // ECONNRESET: counted apart, as a reset, not as a failed handshake (a refused SYN would be ECONNREFUSED).
+        String hold = "import socket, time\nheld = []\nreset = 0\nfor i in range(160):\n"
+                + "    try:\n        held.append(socket.create_connection(('" + SITE_B + "', 80), timeout=3))\n"
+                + "    except ConnectionResetError:\n        reset += 1\n    time.sleep(0.01)\n"
+                + "time.sleep(1)\nprint(len(held) + reset, reset)";
         ExecResult r = runtime.exec(id, "root", List.of("python3", "-c", hold), T);
-        assertThat(r.stdout().strip()).as(r.stderr()).isEqualTo("160"); // the handshakes complete; the filter resets
+        String[] counts = r.stdout().strip().split(" ");
+        assertThat(counts[0]).as(r.stdout() + r.stderr()).isEqualTo("160");
+        assertThat(Integer.parseInt(counts[1])).as("only connections over the budget are reset").isLessThanOrEqualTo(32);
         List<EgressDenial> denials = awaitDenials(id, d -> d.rule().equals("filter-budget"));
         assertThat(denials.stream().filter(d -> d.rule().equals("filter-budget")).count()).isBetween(1L, 32L);
         // once they are gone (closed with the process: the filter frees their slots as it sees them end), the
