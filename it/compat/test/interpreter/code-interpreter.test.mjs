@@ -145,6 +145,32 @@ plt.show()`)
     await sbx.removeCodeContext(context)
   })
 
+  test('running code needs the sandbox access token too, which the SDK sends and the code cannot see', async () => {
+    assert.ok(sbx.envdAccessToken, 'a secure sandbox (the default) has an access token')
+    const url = `https://${sbx.getHost(49999)}/execute`
+    const body = JSON.stringify({ code: 'print("ran-" + "here")' })
+    // past the edge with the traffic token (as a public port would let anyone), the server itself still refuses
+    const base = { 'Content-Type': 'application/json', 'E2B-Traffic-Access-Token': sbx.trafficAccessToken }
+    for (const token of [undefined, 'not-the-token']) {
+      const headers = token === undefined ? base : { ...base, 'X-Access-Token': token }
+      const refused = await fetch(url, { method: 'POST', headers, body })
+      assert.equal(refused.status, 401, `X-Access-Token ${token}`)
+      assert.doesNotMatch(await refused.text(), /ran-here/)
+    }
+    const allowed = await fetch(url, { method: 'POST', headers: { ...base, 'X-Access-Token': sbx.envdAccessToken }, body })
+    assert.equal(allowed.status, 200)
+    assert.match(await allowed.text(), /ran-here/)
+    // the server keeps the token to itself: neither the kernel's code nor a command sees it
+    const seen = await sbx.runCode("import os\nprint(sorted(k for k in os.environ if 'TOKEN' in k))")
+    assert.deepEqual(seen.logs.stdout, ['[]\n'])
+    const parent = await sbx.runCode(
+      "import os\ntry:\n    open('/proc/%d/environ' % os.getppid(), 'rb').read()\n    print('readable')\n"
+      + "except OSError as e:\n    print(type(e).__name__)")
+    assert.deepEqual(parent.logs.stdout, ['PermissionError\n'], 'the server\'s own environment is out of reach')
+    const env = await sbx.commands.run('env')
+    assert.doesNotMatch(env.stdout, new RegExp(sbx.envdAccessToken))
+  })
+
   test('port 49999 is private: the SDK token gets through, nothing else does', async () => {
     assert.ok(sbx.trafficAccessToken, 'the private default gives the sandbox a traffic access token')
     const url = `https://${sbx.getHost(49999)}/health`

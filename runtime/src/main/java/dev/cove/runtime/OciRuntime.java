@@ -106,8 +106,8 @@ public final class OciRuntime implements SandboxRuntime {
     @Override
     public RuntimeSandbox create(SandboxSpec spec) {
         RuntimeSandbox sandbox = creation.create(spec);
-        StartCommand start = spec.start() != null ? spec.start()
-                : node.templates.startCommand(spec.template() == null ? "base" : spec.template());
+        StartCommand start = spec.startWith(spec.start() != null ? null
+                : node.templates.startCommand(spec.template() == null ? "base" : spec.template()));
         if (start == null) return sandbox;
         try {
             StartCommands.save(node.dir(spec.id()), start);

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,7 @@ final class StartCommands {
 
     StartCommands(Processes processes) { this.processes = processes; }
 
-    /** Keeps {@code start} in the sandbox directory. */
+    /** Keeps {@code start} in the sandbox directory, readable by its owner only. */
     static void save(Path dir, StartCommand start) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("command", start.command());
@@ -49,7 +50,11 @@ final class StartCommands {
         m.put("workdir", start.workdir());
         m.put("env", start.env());
         m.put("readyTimeoutMillis", start.readyTimeout().toMillis());
-        JSON.writeValue(dir.resolve(FILE).toFile(), m);
+        // owner-only: the variables may carry the sandbox's agent token (SandboxSpec.agentToken)
+        Path file = dir.resolve(FILE);
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        JSON.writeValue(file.toFile(), m);
     }
 
     /** The start command kept in {@code dir}, or null (none, or unreadable). */

@@ -99,6 +99,35 @@ class StartCommandTest {
         }
     }
 
+    /**
+     * The sandbox's agent token reaches its start command (so the code interpreter's server can require it of
+     * callers) and nothing else: not the sandbox's own processes, not the record's text; the copy kept for a resume
+     * is readable by its owner only, and a resume after a stop hands it over again.
+     */
+    @Test
+    void theAgentTokenReachesTheStartCommandOnly() throws IOException {
+        String id = newId("tplk");
+        String token = "tok-" + id;
+        StartCommand start = StartCommand.of("echo \"$COVE_ENVD_ACCESS_TOKEN\" > /tmp/seen && exec sleep 600", null);
+        var spec = TestSupport.spec(id).withStart(start).withAgentToken(token);
+        assertThat(spec.toString()).doesNotContain(token);
+        runtime.create(spec);
+        try {
+            assertThat(out(id, "cat /tmp/seen")).isEqualTo(token);
+            assertThat(out(id, "echo \"[$COVE_ENVD_ACCESS_TOKEN]\"")).isEqualTo("[]");
+            Path kept = config.dataDir().resolve("sandboxes").resolve(id).resolve(StartCommands.FILE);
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)))
+                    .isEqualTo("rw-------");
+            runtime.exec(id, "root", List.of("rm", "/tmp/seen"), T);
+            runtime.pause(id, false);
+            runtime.resume(id);
+            assertThat(out(id, "for i in $(seq 50); do [ -s /tmp/seen ] && break; sleep 0.1; done; cat /tmp/seen"))
+                    .isEqualTo(token);
+        } finally {
+            runtime.destroy(id);
+        }
+    }
+
     @Test
     void aStartCommandThatFailsFailsTheCreateWithItsOutput() throws IOException {
         String id = newId("tplf");

@@ -154,7 +154,8 @@ public final class SandboxService implements AutoCloseable {
             if (req.lifecycle().autoPause()) store.saveAutoPauseMemory(id, req.lifecycle().autoPauseMemory());
             RuntimeSandbox started;
             try {
-                started = runtime.create(spec(id, req, image, env, cpuCount, memoryMB, diskSizeMB));
+                started = runtime.create(spec(id, req, image, env, cpuCount, memoryMB, diskSizeMB)
+                        .withAgentToken(row.envdAccessToken()));
             } catch (RuntimeException e) {
                 throw createFailed(id, e);
             }

@@ -20,21 +20,34 @@ import java.util.Map;
  * @param trustHost the sandbox trusts what the host trusts: the host's CA bundle (read-only) named by the usual
  *                  variables ({@code SSL_CERT_FILE}, {@code NODE_EXTRA_CA_CERTS}, {@code PIP_CERT}, …) and the node's
  *                  proxy variables, for networks that re-sign TLS (an operator's choice, e.g. for template builds)
+ * @param agentToken the sandbox's agent access token (its {@code envdAccessToken}), or null when its agent is open:
+ *                  handed to the start command only, as {@value #AGENT_TOKEN_VARIABLE}, so that a server the template
+ *                  starts (the code interpreter's) can require it of its callers as envd does; never in the sandbox's
+ *                  own environment, and left out of {@link #toString()}
  */
 public record SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
                           Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers,
-                          StartCommand start, boolean trustHost) {
+                          StartCommand start, boolean trustHost, String agentToken) {
     /**
      * The most layers one sandbox stacks: mount(2) takes a page of options, and the overlay lists every lower
      * directory there. Far more than a template's file-changing steps usually are; measured creates show no cost per
      * layer below it (bench/template-build.sh), so Cove stacks rather than flattens.
      */
     public static final int MAX_LAYERS = 40;
+    /** The start command's variable that carries {@link #agentToken()}. */
+    public static final String AGENT_TOKEN_VARIABLE = "COVE_ENVD_ACCESS_TOKEN";
 
     public SandboxSpec {
         envVars = envVars == null ? Map.of() : Map.copyOf(envVars);
         egress = egress == null ? EgressPolicy.OPEN : egress;
         layers = layers == null ? List.of() : List.copyOf(layers);
+    }
+
+    /** Without an agent token. */
+    public SandboxSpec(String id, String template, int cpuCount, int memoryMB, int pidsLimit,
+                       Map<String, String> envVars, EgressPolicy egress, int diskSizeMB, List<String> layers,
+                       StartCommand start, boolean trustHost) {
+        this(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start, trustHost, null);
     }
 
     /** On the bare template. */
@@ -59,19 +72,46 @@ public record SandboxSpec(String id, String template, int cpuCount, int memoryMB
     /** The same sandbox with {@code layers} over its template. */
     public SandboxSpec withLayers(List<String> layers) {
         return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start,
-                trustHost);
+                trustHost, agentToken);
     }
 
     /** The same sandbox with {@code start} run (and waited for) at its create. */
     public SandboxSpec withStart(StartCommand start) {
         return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start,
-                trustHost);
+                trustHost, agentToken);
     }
 
     /** The same sandbox trusting the host's CA bundle and proxy settings (or not). */
     public SandboxSpec withTrustHost(boolean trustHost) {
         return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start,
-                trustHost);
+                trustHost, agentToken);
+    }
+
+    /** The same sandbox whose start command gets {@code agentToken} (null: none). */
+    public SandboxSpec withAgentToken(String agentToken) {
+        return new SandboxSpec(id, template, cpuCount, memoryMB, pidsLimit, envVars, egress, diskSizeMB, layers, start,
+                trustHost, agentToken);
+    }
+
+    /**
+     * The start command to run, given the template's ({@code templateStart}, may be null): this spec's own or the
+     * template's, with {@link #agentToken()} added to its variables when there is one.
+     */
+    public StartCommand startWith(StartCommand templateStart) {
+        StartCommand chosen = start != null ? start : templateStart;
+        if (chosen == null || agentToken == null) return chosen;
+        Map<String, String> env = new java.util.LinkedHashMap<>(chosen.env());
+        env.put(AGENT_TOKEN_VARIABLE, agentToken);
+        return chosen.withEnv(env);
+    }
+
+    /** Every field but the agent token, which is a secret and this record may be logged. */
+    @Override
+    public String toString() {
+        return "SandboxSpec[id=" + id + ", template=" + template + ", cpuCount=" + cpuCount + ", memoryMB=" + memoryMB
+                + ", pidsLimit=" + pidsLimit + ", envVars=" + envVars.keySet() + ", egress=" + egress + ", diskSizeMB="
+                + diskSizeMB + ", layers=" + layers + ", start=" + (start == null ? null : start.command())
+                + ", trustHost=" + trustHost + ", agentToken=" + (agentToken == null ? "none" : "(set)") + "]";
     }
 
     /** With the node's default disk size. */

@@ -230,6 +230,17 @@ def serve(port, host, cwd, access_token, ready_file=None):
         httpd.server_close()
 
 
+def keep_from_same_user():
+    """Not dumpable: /proc/<pid>/environ and /mem become root's and ptrace is refused, so the code the kernels run
+    (as the same user) cannot read the token this process started with. Children are dumpable again after exec."""
+    try:
+        import ctypes
+        if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE, SUID_DUMP_DISABLE
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+    except (OSError, AttributeError) as e:
+        sys.stderr.write("could not hide the access token from the sandbox's processes: %s\n" % e)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="E2B's code-interpreter API on Jupyter kernels")
     p.add_argument("--port", type=int, default=int(os.environ.get("COVE_INTERPRETER_PORT", "49999")))
@@ -237,8 +248,12 @@ def main(argv=None):
     p.add_argument("--cwd", default=os.environ.get("COVE_INTERPRETER_CWD", "/home/user"))
     p.add_argument("--ready-file", help="write the listening port here once the server accepts connections")
     args = p.parse_args(argv)
-    # the sandbox's agent token, when it has one: /execute then requires it as X-Access-Token (E2B's secure mode)
-    token = os.environ.pop("COVE_ENVD_ACCESS_TOKEN", None) or os.environ.pop("E2B_ACCESS_TOKEN", None)
+    # the sandbox's agent token, when it has one: /execute then requires it as X-Access-Token (E2B's secure mode).
+    # Out of the environment the kernels inherit, and out of reach of the sandbox's code (same user) through /proc.
+    token = os.environ.pop("COVE_ENVD_ACCESS_TOKEN", None)
+    token = os.environ.pop("E2B_ACCESS_TOKEN", None) or token
+    if token:
+        keep_from_same_user()
     cwd = args.cwd if os.path.isdir(args.cwd) else os.getcwd()
     serve(args.port, args.host, cwd, token, args.ready_file)
 
