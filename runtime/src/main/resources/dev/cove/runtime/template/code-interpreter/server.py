@@ -47,11 +47,22 @@ class Handler(BaseHTTPRequestHandler):
     def _path(self):
         return self.path.split("?", 1)[0]
 
+    def _unread_body(self):
+        """A body the handler answered without reading (a refusal): left on the connection, it would be read as the
+        next request's start, so such a response closes the connection instead."""
+        if getattr(self, "_body_read", False):
+            return False
+        return (self.headers.get("Transfer-Encoding") is not None
+                or self.headers.get("Content-Length", "0").strip() not in ("", "0"))
+
     def _send(self, status, body, content_type="text/plain; charset=utf-8"):
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        if self._unread_body():
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(data)
 
@@ -69,6 +80,7 @@ class Handler(BaseHTTPRequestHandler):
         if n < 0 or n > MAX_BODY:
             raise BadRequest("the request body must be at most %d bytes" % MAX_BODY)
         raw = self.rfile.read(n) if n else b""
+        self._body_read = True
         if not raw.strip():
             return {}
         try:
@@ -80,6 +92,7 @@ class Handler(BaseHTTPRequestHandler):
         return value
 
     def _dispatch(self, routes):
+        self._body_read = False  # one handler serves every request of a keep-alive connection
         path = self._path()
         try:
             for pattern, handler in routes:

@@ -206,5 +206,60 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(self.main_text(events), ["2"])
 
 
+
+class AccessTokenTest(unittest.TestCase):
+    """Started with the sandbox's access token (as the template's start command is): /execute wants it."""
+
+    TOKEN = "test-token-0123456789"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.home = tempfile.mkdtemp(prefix="cove-interp-token-")
+        ready = os.path.join(cls.home, "port")
+        env = dict(os.environ, COVE_ENVD_ACCESS_TOKEN=cls.TOKEN)
+        cls.proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--host", "127.0.0.1", "--cwd", cls.home,
+                                     "--ready-file", ready], env=env, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            if os.path.exists(ready) and open(ready).read():
+                break
+            time.sleep(0.05)
+        cls.port = int(open(ready).read())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.terminate()
+        cls.proc.wait(30)
+        subprocess.run(["rm", "-rf", cls.home])
+
+    def post(self, conn, token, code="print('ran-' + 'here')"):
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["X-Access-Token"] = token
+        conn.request("POST", "/execute", json.dumps({"code": code}), headers)
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+
+    def test_execute_needs_the_token_and_a_refusal_leaves_the_next_request_intact(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        for token in (None, "not-the-token"):
+            status, body = self.post(conn, token)
+            self.assertEqual(status, 401)
+            self.assertNotIn("ran-here", body)
+        # the refused request's body was never read: had it stayed on the connection, this request would be garbage
+        status, body = self.post(conn, self.TOKEN)
+        self.assertEqual(status, 200)
+        self.assertIn("ran-here", body)
+        conn.close()
+
+    def test_the_token_is_out_of_reach_of_the_same_user(self):
+        with self.assertRaises(PermissionError):
+            open("/proc/%d/environ" % self.proc.pid, "rb").read()
+        code = "import os\nprint(sorted(k for k in os.environ if 'TOKEN' in k))"
+        status, body = self.post(http.client.HTTPConnection("127.0.0.1", self.port, timeout=60), self.TOKEN, code)
+        self.assertEqual(status, 200)
+        self.assertIn("[]", body)
+        self.assertNotIn(self.TOKEN, body)
+
+
 if __name__ == "__main__":
     unittest.main()
