@@ -19,6 +19,8 @@ import java.util.List;
  */
 public final class Network {
     private static final Duration IP_TIMEOUT = Duration.ofSeconds(20);
+    /** How long a gone namespace's host veth may take to follow it (the kernel frees namespaces in the background). */
+    public static final Duration VETH_GONE = Duration.ofSeconds(5);
 
     private Network() {}
 
@@ -53,6 +55,27 @@ public final class Network {
 
     public static boolean netnsExists(String netns) {
         return Files.exists(Path.of("/run/netns", netns));
+    }
+
+    /**
+     * Waits (at most {@code timeout}) until the host veth of a network namespace that has gone is gone too, and tells
+     * whether it is. A namespace is freed by the kernel in the background once its last reference goes, and its
+     * veth pair with it, so right after a namespace went its host veth may still be there for a moment; making the
+     * pair again then would fail with "File exists". A veth that stays is not deleted here: it is a state nothing
+     * explains, and the caller refuses it.
+     */
+    public static boolean awaitHostVethGone(String hostVeth, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (linkExists(hostVeth)) {
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for veth " + hostVeth + " to go", e);
+            }
+        }
+        return true;
     }
 
     public static boolean linkExists(String name) {

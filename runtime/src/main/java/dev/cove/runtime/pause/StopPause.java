@@ -72,7 +72,7 @@ public final class StopPause implements PauseStrategy {
     public static void restoreHostSide(SandboxJournal journal) throws IOException {
         SandboxNamespaces.restore(journal); // the user namespace owns the network namespace: it comes first
         if (!Network.netnsExists(journal.netns())) {
-            if (Network.linkExists(journal.hostVeth()))
+            if (!Network.awaitHostVethGone(journal.hostVeth(), Network.VETH_GONE))
                 throw new IOException("host veth " + journal.hostVeth() + " exists without its network namespace");
             Network.create(journal);
         }

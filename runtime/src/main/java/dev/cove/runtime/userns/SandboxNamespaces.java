@@ -116,6 +116,8 @@ public final class SandboxNamespaces {
             }
         } else if (!Network.netnsExists(j.netns())) {
             // the user namespace stayed but its network namespace went: a new one, owned by the same user namespace
+            if (!Network.awaitHostVethGone(j.hostVeth(), Network.VETH_GONE))
+                throw new IOException("host veth " + j.hostVeth() + " exists without its network namespace");
             try (UserNamespaces.Holder h = UserNamespaces.netnsIn(j.userns())) {
                 Network.create(j, h.pid());
             }
