@@ -50,7 +50,7 @@ final class FileMetadata {
     static void replace(int fd, Map<String, String> metadata) throws Native.Errno {
         for (String key : metadata.keySet()) {
             if (key.isEmpty() || key.indexOf('\0') >= 0 || key.indexOf('/') >= 0) {
-                throw RootedFiles.invalid("invalid metadata key '" + key + "'");
+                throw FileErrors.invalid("invalid metadata key '" + key + "'");
             }
         }
         List<String> existing;
@@ -77,7 +77,7 @@ final class FileMetadata {
             throw new CoveException(500, "internal", "this sandbox's file system cannot keep file metadata");
         }
         if (e.errno == Xattrs.E2BIG || e.errno == Xattrs.ERANGE) {
-            throw RootedFiles.invalid("file metadata is too large for the file system");
+            throw FileErrors.invalid("file metadata is too large for the file system");
         }
         return e;
     }

@@ -61,7 +61,7 @@ final class InotifyWatch implements SandboxFiles.Watch {
 
     /** Watches the directory {@code clean} (known to callers as {@code prefix}) and, if recursive, below it. */
     void addTree(int root, String clean, String prefix) throws IOException {
-        int dfd = RootedFiles.resolve(root, clean, Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_NOFOLLOW);
+        int dfd = RootedPaths.resolve(root, clean, Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_NOFOLLOW);
         try {
             int wd = Sys.inotifyAddWatch(ifd, "/proc/self/fd/" + dfd, WATCH_MASK);
             prefixes.put(wd, prefix);
