@@ -197,7 +197,7 @@ public final class Cluster implements AutoCloseable {
 
     private void apply(String sandboxId) {
         SandboxRecord row = store.find(sandboxId).orElse(null);
-        sandboxes.follow(sandboxId, row, row == null || row.node() == null ? null : edgeOf(row.node()));
+        sandboxes.reconciler().follow(sandboxId, row, row == null || row.node() == null ? null : edgeOf(row.node()));
     }
 
     /** Every live sandbox of the others, and this node's own that the catalog ended: the feed's safety net. */
@@ -205,10 +205,10 @@ public final class Cluster implements AutoCloseable {
         lastReload = clock.instant();
         refreshEdges();
         for (SandboxRecord row : store.findByStates(EnumSet.of(SandboxState.STARTING, SandboxState.RUNNING, SandboxState.PAUSED))) {
-            if (!config.node().equals(row.node())) sandboxes.follow(row.id(), row, edgeOf(row.node()));
+            if (!config.node().equals(row.node())) sandboxes.reconciler().follow(row.id(), row, edgeOf(row.node()));
         }
         for (SandboxRecord row : store.findByStates(EnumSet.of(SandboxState.KILLED, SandboxState.EXPIRED))) {
-            sandboxes.follow(row.id(), row, null);
+            sandboxes.reconciler().follow(row.id(), row, null);
         }
     }
 

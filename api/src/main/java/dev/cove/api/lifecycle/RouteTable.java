@@ -15,8 +15,8 @@ import java.util.function.Function;
 
 /**
  * The in-memory {@link SandboxDirectory} the edge asks on its event loops: a concurrent map kept current by
- * {@link SandboxService} on every state change (tombstones included, loaded at start), so the edge never
- * touches the database and never blocks. In a cluster it also holds the other nodes' sandboxes (followed from the
+ * {@link SandboxService} and its parts on every state change (tombstones included, loaded at start), so the edge
+ * never touches the database and never blocks. In a cluster it also holds the other nodes' sandboxes (followed from the
  * change feed): live ones point at their node's edge, ended ones say why.
  */
 public final class RouteTable implements SandboxDirectory {

@@ -3,7 +3,7 @@ package dev.cove.api.lifecycle;
 import java.util.Optional;
 
 /**
- * Snapshots as templates: what {@link SandboxService#create} asks first, before built templates and the node's own,
+ * Snapshots as templates: what {@link TemplateResolver} asks first, before built templates and the node's own,
  * when a create names a template; and what templates ask before they delete a layer or a template id. The snapshots
  * package implements it; lifecycle never sees how snapshots are kept.
  */

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Templates beyond the node's own recipes: what {@link SandboxService} asks before it creates a sandbox from a name
- * it does not know as a recipe. The templates package implements it (built templates); lifecycle never sees how.
+ * Templates beyond the node's own recipes: what {@link TemplateResolver} asks when a create names a template it does
+ * not know as a recipe. The templates package implements it (built templates); lifecycle never sees how.
  */
 @FunctionalInterface
 public interface TemplateCatalog {

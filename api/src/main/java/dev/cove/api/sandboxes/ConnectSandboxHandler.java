@@ -3,6 +3,7 @@ package dev.cove.api.sandboxes;
 import dev.cove.api.http.JsonBody;
 import dev.cove.api.http.Responses;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.lifecycle.SandboxUptime;
 import dev.cove.api.store.SandboxRecord;
 import dev.cove.api.store.SandboxState;
 import dev.cove.core.CoveException;
@@ -50,11 +51,12 @@ public final class ConnectSandboxHandler implements Handler {
         if (current.state() == SandboxState.PAUSED) {
             // v1 without a timeout resumes for E2B's v1 default, not for zero seconds
             int resumeFor = seconds > 0 ? seconds : ResumeSandboxHandler.DEFAULT_TIMEOUT_SECONDS;
-            SandboxService.Resumed r = sandboxes.resume(id, Duration.ofSeconds(resumeFor), memory == null || memory);
+            SandboxUptime.Resumed r =
+                    sandboxes.uptime().resume(id, Duration.ofSeconds(resumeFor), memory == null || memory);
             Responses.json(res, r.wasPaused() ? 201 : 200, SandboxViews.sandbox(r.row(), sandboxes.config()));
             return;
         }
-        SandboxRecord row = seconds == 0 ? current : sandboxes.extend(id, Duration.ofSeconds(seconds));
+        SandboxRecord row = seconds == 0 ? current : sandboxes.uptime().extend(id, Duration.ofSeconds(seconds));
         Responses.json(res, 200, SandboxViews.sandbox(row, sandboxes.config()));
     }
 }

@@ -34,7 +34,7 @@ public final class CreateSandboxHandler implements Handler {
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         NewSandbox request = parser.parse(JsonBody.required(req));
-        SandboxRecord created = sandboxes.create(request);
+        SandboxRecord created = sandboxes.creator().create(request);
         Responses.json(res, 201, SandboxViews.sandbox(created, sandboxes.config()));
     }
 }

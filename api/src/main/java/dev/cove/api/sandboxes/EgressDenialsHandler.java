@@ -1,6 +1,7 @@
 package dev.cove.api.sandboxes;
 
 import dev.cove.api.http.Responses;
+import dev.cove.api.lifecycle.SandboxNetwork;
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.core.runtime.EgressDenial;
 import io.helidon.webserver.http.Handler;
@@ -24,7 +25,7 @@ public final class EgressDenialsHandler implements Handler {
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         String id = SandboxPaths.id(req);
-        SandboxService.Denials d = sandboxes.egressDenials(id);
+        SandboxNetwork.Denials d = sandboxes.network().denials(id);
         List<Map<String, Object>> list = d.denials().stream().map(EgressDenialsHandler::view).toList();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("sandboxID", id);

@@ -22,7 +22,7 @@ public final class PauseSandboxHandler implements Handler {
     public void handle(ServerRequest req, ServerResponse res) {
         String id = SandboxPaths.id(req);
         Boolean memory = JsonBody.optional(req).bool("memory");
-        sandboxes.pause(id, memory == null || memory);
+        sandboxes.uptime().pause(id, memory == null || memory);
         Responses.noContent(res);
     }
 }

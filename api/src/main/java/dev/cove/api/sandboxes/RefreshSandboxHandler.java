@@ -31,7 +31,7 @@ public final class RefreshSandboxHandler implements Handler {
                     + MAX_SECONDS + " seconds, got " + duration);
         }
         int seconds = duration == null ? MIN_SECONDS : Math.max(MIN_SECONDS, duration);
-        sandboxes.extend(id, Duration.ofSeconds(seconds));
+        sandboxes.uptime().extend(id, Duration.ofSeconds(seconds));
         Responses.noContent(res);
     }
 }

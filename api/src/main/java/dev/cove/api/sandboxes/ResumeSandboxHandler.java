@@ -3,6 +3,7 @@ package dev.cove.api.sandboxes;
 import dev.cove.api.http.JsonBody;
 import dev.cove.api.http.Responses;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.lifecycle.SandboxUptime;
 import dev.cove.api.store.SandboxState;
 import dev.cove.core.CoveException;
 import io.helidon.webserver.http.Handler;
@@ -32,7 +33,7 @@ public final class ResumeSandboxHandler implements Handler {
         if (sandboxes.getLive(id).state() == SandboxState.RUNNING) {
             throw new CoveException(409, "conflict", "Sandbox \"" + id + "\" is already running");
         }
-        SandboxService.Resumed r = sandboxes.resume(id, Duration.ofSeconds(seconds), true);
+        SandboxUptime.Resumed r = sandboxes.uptime().resume(id, Duration.ofSeconds(seconds), true);
         Responses.json(res, 201, SandboxViews.sandbox(r.row(), sandboxes.config()));
     }
 }

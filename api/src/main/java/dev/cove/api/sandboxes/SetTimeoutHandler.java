@@ -24,7 +24,7 @@ public final class SetTimeoutHandler implements Handler {
         if (timeout == null) {
             throw JsonBody.parseError("field 'timeout' is required (seconds from now; 0 ends the sandbox now)");
         }
-        sandboxes.setTimeout(id, timeout);
+        sandboxes.uptime().setTimeout(id, timeout);
         Responses.noContent(res);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cove.api.Json;
 import dev.cove.api.http.Responses;
 import dev.cove.api.lifecycle.SandboxService;
+import dev.cove.api.lifecycle.TemplateResolver;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -22,8 +23,8 @@ public final class TemplateAliasHandler implements Handler {
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         String alias = req.path().pathParameters().first("alias").orElse("");
-        String id = sandboxes.templateIdOf(alias);
-        if (id == null) throw SandboxService.templateNotFound(alias);
+        String id = sandboxes.templates().templateIdOf(alias);
+        if (id == null) throw TemplateResolver.templateNotFound(alias);
         ObjectNode body = Json.object();
         body.put("templateID", id);
         body.put("public", true);

@@ -42,7 +42,7 @@ public final class UpdateNetworkHandler implements Handler {
             denyOut = body.stringList("denyOut");
         }
         NewSandboxParser.validateEgress(allowOut, denyOut);
-        sandboxes.updateNetwork(id, allowInternet, allowOut, denyOut);
+        sandboxes.network().update(id, allowInternet, allowOut, denyOut);
         Responses.noContent(res);
     }
 }

@@ -66,7 +66,7 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
 
     /** Becomes the create path's snapshot catalog and starts collecting unused layers (call after recovery). */
     public void start() {
-        sandboxes.snapshots(this);
+        sandboxes.templates().snapshots(this);
         collector = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("cove-snapshot-gc").factory());
         collector.scheduleWithFixedDelay(this::collectQuietly, 0, COLLECT_EVERY.toSeconds(), TimeUnit.SECONDS);
     }
@@ -121,7 +121,7 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
     public SnapshotRecord create(String sandboxId, String rawName) {
         String name = rawName == null ? null : SnapshotNames.forCreate(rawName);
         SnapshotRecord existing = name == null ? null : store.findByName(name).orElse(null);
-        if (name != null && existing == null && sandboxes.knowsTemplate(name))
+        if (name != null && existing == null && sandboxes.templates().knowsTemplate(name))
             throw new CoveException(409, "name_taken", "Invalid name: '" + name + "' is the name of a template; "
                     + "choose another name for the snapshot");
         captures.readLock().lock();
@@ -229,7 +229,7 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
                 started.add(forks.submit(() -> {
                     slots.acquire();
                     try {
-                        return new ForkResult(sandboxes.create(req, image), null);
+                        return new ForkResult(sandboxes.creator().create(req, image), null);
                     } catch (CoveException e) {
                         return new ForkResult(null, e);
                     } catch (RuntimeException e) {
@@ -270,7 +270,7 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
         try {
             int deleted = 0;
             for (String key : store.unnamedLayers()) {
-                if (sandboxes.templates().namesLayer(key)) { // a template's build took it from the cache:
+                if (sandboxes.templates().catalog().namesLayer(key)) { // a template's build took it from the cache:
                     // the template owns it now
                     store.forgetLayer(key);
                     continue;
@@ -302,7 +302,7 @@ public final class SnapshotService implements SnapshotCatalog, AutoCloseable {
     public void close() {
         if (collector != null) collector.shutdownNow();
         forks.shutdownNow();
-        sandboxes.snapshots(SnapshotCatalog.NONE);
+        sandboxes.templates().snapshots(SnapshotCatalog.NONE);
     }
 
     /** Fork count and timeout checks, E2B's limits. */

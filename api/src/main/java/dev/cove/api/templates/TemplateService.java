@@ -2,6 +2,7 @@ package dev.cove.api.templates;
 
 import dev.cove.api.lifecycle.SandboxService;
 import dev.cove.api.lifecycle.TemplateCatalog;
+import dev.cove.api.lifecycle.TemplateResolver;
 import dev.cove.api.store.BuildRecord;
 import dev.cove.api.store.TemplateRecord;
 import dev.cove.api.store.TemplateStore;
@@ -37,7 +38,7 @@ import java.util.regex.Pattern;
  * Templates built through the API: asks for builds, upload links and uploads of {@code copy} contexts, starts builds
  * (each on its own virtual thread, {@link #PARALLEL_BUILDS} at a time) and answers their status from the live log
  * while they run and from the row once they ended; lists and deletes templates. As the
- * {@link TemplateCatalog} of {@link SandboxService} it tells what a sandbox of a template is made of: its last ready
+ * {@link TemplateCatalog} of {@link TemplateResolver} it tells what a sandbox of a template is made of: its last ready
  * build's {@link BuiltImage}.
  */
 public final class TemplateService implements TemplateCatalog {
@@ -95,7 +96,7 @@ public final class TemplateService implements TemplateCatalog {
             store.finishBuild(b.id(), "error", clock.instant(), null,
                     reason("the server restarted during this build; build again", null), log.json(), List.of());
         }
-        sandboxes.templates(this);
+        sandboxes.templates().catalog(this);
     }
 
     // ------------------------------------------------------------------------------------------ builds
@@ -119,7 +120,7 @@ public final class TemplateService implements TemplateCatalog {
         if (runtime.knowsTemplate(name))
             throw new CoveException(409, "template_exists", "the name '" + name + "' belongs to a template of the node"
                     + " itself; choose another name");
-        if (sandboxes.snapshots().resolve(name).isPresent())
+        if (sandboxes.templates().snapshots().resolve(name).isPresent())
             throw new CoveException(409, "template_exists", "the name '" + name + "' belongs to a snapshot; choose "
                     + "another name (or delete the snapshot)");
         Instant now = clock.instant();
@@ -330,7 +331,7 @@ public final class TemplateService implements TemplateCatalog {
     /** The template by id or name; 404 as E2B says it. */
     public TemplateRecord template(String idOrName) {
         return store.find(idOrName).or(() -> store.findByName(idOrName))
-                .orElseThrow(() -> SandboxService.templateNotFound(idOrName));
+                .orElseThrow(() -> TemplateResolver.templateNotFound(idOrName));
     }
 
     public List<TemplateRecord> list() { return store.list(); }
@@ -349,7 +350,7 @@ public final class TemplateService implements TemplateCatalog {
      * while a sandbox runs from it or one of its builds runs; 404 for an unknown id.
      */
     public void delete(String idOrName) {
-        if (sandboxes.snapshots().delete(idOrName)) return;
+        if (sandboxes.templates().snapshots().delete(idOrName)) return;
         TemplateRecord t = template(idOrName);
         long live = sandboxes.liveSandboxesOf(t.id());
         if (live > 0)
@@ -370,8 +371,8 @@ public final class TemplateService implements TemplateCatalog {
         store.delete(t.id());
         mine.removeAll(others);
         for (String key : mine) {
-            if (sandboxes.snapshots().namesLayer(key)) {
-                sandboxes.snapshots().adoptLayer(key);
+            if (sandboxes.templates().snapshots().namesLayer(key)) {
+                sandboxes.templates().snapshots().adoptLayer(key);
                 continue;
             }
             try {

@@ -89,7 +89,7 @@ class SandboxServiceTest {
         String id = api.create("{\"templateID\":\"base\"}").get("sandboxID").asText();
         api.delete("/sandboxes/" + id);
         assertThat(api.plane().directory().lookup(id).state()).isEqualTo(SandboxRoute.State.ENDED);
-        assertThat(api.plane().sandboxes().purgeTombstones()).isGreaterThanOrEqualTo(1);
+        assertThat(api.plane().sandboxes().reconciler().purgeTombstones()).isGreaterThanOrEqualTo(1);
         assertThat(api.plane().directory().lookup(id)).isNull();
         assertThat(api.plane().sandboxes().find(id)).isEmpty();
     }
