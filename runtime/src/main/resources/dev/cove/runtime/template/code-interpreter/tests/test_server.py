@@ -18,25 +18,34 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(os.path.dirname(HERE), "server.py")
 
 
-class ServerTest(unittest.TestCase):
+class ServerUnderTest(unittest.TestCase):
+    """A server of its own per test class, in a fresh home, on a free loopback port."""
+
+    ENV = {}
+
     @classmethod
     def setUpClass(cls):
         cls.home = tempfile.mkdtemp(prefix="cove-interp-test-")
         ready = os.path.join(cls.home, "port")
-        env = dict(os.environ, COVE_INTERPRETER_KEEPALIVE="0.5", COVE_TEST_GLOBAL="from-the-server")
         cls.proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--host", "127.0.0.1", "--cwd", cls.home,
-                                     "--ready-file", ready], env=env, stderr=subprocess.DEVNULL)
+                                     "--ready-file", ready], env=dict(os.environ, **cls.ENV),
+                                    stderr=subprocess.DEVNULL)
         for _ in range(300):
             if os.path.exists(ready) and open(ready).read():
                 break
             time.sleep(0.05)
-        cls.base = "http://127.0.0.1:%s" % open(ready).read()
+        cls.port = int(open(ready).read())
+        cls.base = "http://127.0.0.1:%d" % cls.port
 
     @classmethod
     def tearDownClass(cls):
         cls.proc.terminate()
         cls.proc.wait(30)
         subprocess.run(["rm", "-rf", cls.home])
+
+
+class ServerTest(ServerUnderTest):
+    ENV = {"COVE_INTERPRETER_KEEPALIVE": "0.5", "COVE_TEST_GLOBAL": "from-the-server"}
 
     # -- helpers --------------------------------------------------------------------------------------------------
 
@@ -207,29 +216,11 @@ class ServerTest(unittest.TestCase):
 
 
 
-class AccessTokenTest(unittest.TestCase):
+class AccessTokenTest(ServerUnderTest):
     """Started with the sandbox's access token (as the template's start command is): /execute wants it."""
 
     TOKEN = "test-token-0123456789"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.home = tempfile.mkdtemp(prefix="cove-interp-token-")
-        ready = os.path.join(cls.home, "port")
-        env = dict(os.environ, COVE_ENVD_ACCESS_TOKEN=cls.TOKEN)
-        cls.proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--host", "127.0.0.1", "--cwd", cls.home,
-                                     "--ready-file", ready], env=env, stderr=subprocess.DEVNULL)
-        for _ in range(300):
-            if os.path.exists(ready) and open(ready).read():
-                break
-            time.sleep(0.05)
-        cls.port = int(open(ready).read())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.proc.terminate()
-        cls.proc.wait(30)
-        subprocess.run(["rm", "-rf", cls.home])
+    ENV = {"COVE_ENVD_ACCESS_TOKEN": TOKEN}
 
     def post(self, conn, token, code="print('ran-' + 'here')"):
         headers = {"Content-Type": "application/json"}
