@@ -71,11 +71,14 @@ class CliIT {
         return cmd;
     }
 
-    static Map<String, String> env() {
+    static Map<String, String> env() { return env(server.dataDir); }
+
+    /** The environment the CLI gets from a user of the server of {@code dataDir}: its key, its data directory. */
+    static Map<String, String> env(java.nio.file.Path dataDir) {
         Map<String, String> env = new HashMap<>();
         env.put("PATH", System.getenv("PATH"));
         env.put("HOME", System.getenv().getOrDefault("HOME", "/root"));
-        env.put("COVE_DATA_DIR", server.dataDir.toString());
+        env.put("COVE_DATA_DIR", dataDir.toString());
         env.put("COVE_API_KEY", CoveServerProcess.API_KEY);
         // as the cove script sets it when the locale is not UTF-8: the JVM decodes arguments in the locale's charset
         env.put("LC_ALL", "C.UTF-8");

@@ -11,8 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,13 +33,7 @@ class CliRunCodeIT {
     }
 
     static CliIT.Run cove(String stdin, String... args) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("PATH", System.getenv("PATH"));
-        env.put("HOME", System.getenv().getOrDefault("HOME", "/root"));
-        env.put("COVE_DATA_DIR", server.dataDir.toString());
-        env.put("COVE_API_KEY", CoveServerProcess.API_KEY);
-        env.put("LC_ALL", "C.UTF-8");
-        return CliIT.run(env, stdin, args);
+        return CliIT.run(CliIT.env(server.dataDir), stdin, args);
     }
 
     @Test

@@ -19,9 +19,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -72,13 +70,7 @@ class TemplateCliIT {
     }
 
     private static CliIT.Run cove(String... args) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("PATH", System.getenv("PATH"));
-        env.put("HOME", System.getenv().getOrDefault("HOME", "/root"));
-        env.put("COVE_DATA_DIR", server.dataDir.toString());
-        env.put("COVE_API_KEY", CoveServerProcess.API_KEY);
-        env.put("LC_ALL", "C.UTF-8");
-        return CliIT.run(env, null, args);
+        return CliIT.run(CliIT.env(server.dataDir), null, args);
     }
 
     private static String exec(Sandbox s, String script) {
